@@ -1,0 +1,248 @@
+//! `civico build`: config -> content -> model -> render -> disk, for every selected comune.
+//!
+//! Each phase is timed. All diagnostics of all comuni are collected; if there is any error
+//! (or any warning with `--deny-warnings`) nothing is written. Sites are rendered into staging
+//! folders and swapped in only when every comune rendered, so the previous output survives a
+//! failed or interrupted build.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::config;
+use crate::content;
+use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
+use crate::model::{self, Asset};
+use crate::render::{Renderer, Theme};
+
+/// What `civico build` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Output folder; default `<root>/public`.
+    pub out: Option<PathBuf>,
+    /// Only these comuni (slugs); empty = all.
+    pub comuni: Vec<String>,
+    pub drafts: bool,
+    pub deny_warnings: bool,
+    /// "Today" for upcoming events and publication windows; default: today in Europe/Rome.
+    pub today: Option<NaiveDate>,
+    /// Show a progress bar (only on a terminal).
+    pub progress: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            out: None,
+            comuni: Vec::new(),
+            drafts: false,
+            deny_warnings: false,
+            today: None,
+            progress: false,
+        }
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub comuni: usize,
+    pub pages: usize,
+    pub files: usize,
+    /// Duration of each phase, in order.
+    pub phases: Vec<(&'static str, Duration)>,
+    pub elapsed: Duration,
+    /// The output was written (no errors).
+    pub written: bool,
+}
+
+impl BuildReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Today's date in Europe/Rome.
+pub fn today_in_rome() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Rome)
+        .date_naive()
+}
+
+/// Runs a build. Never panics on user input; every problem is in the report.
+pub fn run(opts: &BuildOptions) -> BuildReport {
+    let start = Instant::now();
+    let mut phases = Vec::new();
+    let mut phase_start = Instant::now();
+    let mut mark = |name: &'static str, phases: &mut Vec<(&'static str, Duration)>| {
+        phases.push((name, phase_start.elapsed()));
+        phase_start = Instant::now();
+    };
+    let diags = Diagnostics::new();
+    let root = opts.root.as_path();
+    let today = opts.today.unwrap_or_else(today_in_rome);
+    let report = |diags: Diagnostics, phases, comuni, pages, files, written| BuildReport {
+        diagnostics: diags.into_sorted(),
+        comuni,
+        pages,
+        files,
+        phases,
+        elapsed: start.elapsed(),
+        written,
+    };
+
+    let rete = match config::load_rete(root) {
+        Ok(r) => r,
+        Err(d) => {
+            diags.push(d);
+            return report(diags, phases, 0, 0, 0, false);
+        }
+    };
+    let theme = Theme::load(root, &rete.tema).and_then(Renderer::new);
+    let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
+    mark("config", &mut phases);
+
+    let contents = content::load_all(root, comuni, opts.drafts, &diags);
+    mark("load", &mut phases);
+
+    let mut sites: Vec<(model::Site<'_>, String)> = contents
+        .par_iter()
+        .map(|c| {
+            let mut site = model::build(c, rete.elementi_per_pagina, today, &diags);
+            let stemma = stemma(root, c, &mut site.assets, &diags);
+            (site, stemma)
+        })
+        .collect();
+    mark("model", &mut phases);
+
+    let renderer = match theme {
+        Ok(r) => r,
+        Err(d) => {
+            diags.push(d);
+            return report(diags, phases, contents.len(), 0, 0, false);
+        }
+    };
+    let blocked = diags.has_errors() || (opts.deny_warnings && diags.has_warnings());
+    if blocked {
+        return report(diags, phases, contents.len(), 0, 0, false);
+    }
+
+    let out = opts.out_dir();
+    let bar = progress_bar(opts.progress, sites.len());
+    let rendered: Vec<_> = sites
+        .par_iter_mut()
+        .map(|(site, stemma)| {
+            let r = renderer.render_site(site, &rete, stemma, &out, today);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut staged = Vec::new();
+    let (mut pages, mut files) = (0, 0);
+    for r in rendered {
+        match r {
+            Ok((s, stats)) => {
+                pages += stats.pages;
+                files += stats.files;
+                staged.push(s);
+            }
+            Err(ds) => diags.extend(ds),
+        }
+    }
+    mark("render", &mut phases);
+    if diags.has_errors() {
+        // Staging folders are removed when dropped: the previous output stays as it was.
+        drop(staged);
+        return report(diags, phases, contents.len(), 0, 0, false);
+    }
+    for s in staged {
+        if let Err(e) = s.commit() {
+            diags.push(Diagnostic::error(
+                "E-IO",
+                display_path(root, &out),
+                format!("sostituzione dell'output non riuscita: {e}"),
+            ));
+        }
+    }
+    mark("write", &mut phases);
+    let ok = !diags.has_errors();
+    report(diags, phases, contents.len(), pages, files, ok)
+}
+
+/// Checks the coat of arms named in comune.yaml and registers it for copying; returns its URL.
+fn stemma(
+    root: &Path,
+    c: &content::ComuneContent,
+    assets: &mut Vec<Asset>,
+    diags: &Diagnostics,
+) -> String {
+    let cfg = &c.comune.config;
+    let shown = display_path(root, &c.comune.dir.join("comune.yaml"));
+    let rel = cfg.stemma.value.trim().trim_start_matches('/');
+    let candidate = model::links::lexical_normalise(Path::new(rel)).map(|r| c.comune.dir.join(r));
+    let inside =
+        candidate
+            .as_ref()
+            .is_some_and(|p| match (p.canonicalize(), c.comune.dir.canonicalize()) {
+                (Ok(f), Ok(d)) => f.starts_with(d) && f.is_file(),
+                _ => false,
+            });
+    match candidate {
+        Some(p) if inside => {
+            let dest = format!("/{}", rel.replace('\\', "/"));
+            assets.push(Asset {
+                src: p,
+                dest: dest.clone(),
+            });
+            format!(
+                "{}{}",
+                c.comune.base_path,
+                model::links::url_escape_path(&dest)
+            )
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "E-FILE-MISSING",
+                    &shown,
+                    format!(
+                        "lo stemma `{}` non esiste nella cartella del comune",
+                        cfg.stemma.value
+                    ),
+                )
+                .at(cfg.stemma.line, cfg.stemma.col)
+                .hint("metti l'immagine dello stemma in media/ e scrivi stemma: media/stemma.svg"),
+            );
+            String::new()
+        }
+    }
+}
+
+fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} comuni")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message("rendering");
+    bar
+}

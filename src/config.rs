@@ -1,0 +1,306 @@
+//! `civico.yaml` (the network of comuni a service centre runs) and `comune.yaml` (one comune).
+//!
+//! Both are read with the same YAML layer as front matter, so a mistake in them gets the same
+//! `file:line:col` diagnostic. This module owns finding the comuni of a network and checking
+//! what a site cannot be built without (a valid `base_url`); the legal checks on codes and PEC
+//! belong to `civico check`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::fields::Posto;
+use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
+
+/// The network: `civico.yaml` at the site root.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rete {
+    /// Who runs the sites, e.g. "Centro Servizi Territoriali della Provincia di ...".
+    pub gestore: String,
+    #[serde(default)]
+    pub gestore_url: Option<String>,
+    #[serde(default = "default_tema")]
+    pub tema: String,
+    #[serde(default = "default_lingua")]
+    pub lingua: String,
+    #[serde(default = "default_fuso")]
+    pub fuso_orario: String,
+    /// Folder holding one sub-folder per comune.
+    #[serde(default = "default_cartella")]
+    pub cartella_comuni: String,
+    /// Items per page in paginated lists.
+    #[serde(default = "default_per_pagina")]
+    pub elementi_per_pagina: usize,
+}
+
+fn default_tema() -> String {
+    "agid".into()
+}
+fn default_lingua() -> String {
+    "it".into()
+}
+fn default_fuso() -> String {
+    "Europe/Rome".into()
+}
+fn default_cartella() -> String {
+    "comuni".into()
+}
+fn default_per_pagina() -> usize {
+    10
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indirizzo {
+    pub via: String,
+    pub cap: String,
+    pub localita: String,
+    pub provincia: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub nome: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Analytics {
+    /// Web Analytics Italia site id.
+    pub sito_id: u32,
+    #[serde(default = "default_wai")]
+    pub url: String,
+}
+
+fn default_wai() -> String {
+    "https://ingestion.webanalytics.italia.it/".into()
+}
+
+/// Where the comune's online services live (booking, reports, help), until civico's own.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiziOnline {
+    #[serde(default)]
+    pub prenotazione_appuntamento: Option<String>,
+    #[serde(default)]
+    pub segnalazione_disservizio: Option<String>,
+    #[serde(default)]
+    pub richiesta_assistenza: Option<String>,
+}
+
+/// One comune: `comuni/<slug>/comune.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comune {
+    pub nome: String,
+    pub codice_istat: String,
+    pub codice_ipa: String,
+    pub codice_fiscale: String,
+    #[serde(default)]
+    pub partita_iva: Option<String>,
+    pub pec: Posto<String>,
+    pub email: String,
+    pub telefono: String,
+    pub indirizzo: Indirizzo,
+    pub base_url: Posto<String>,
+    /// Coat of arms, relative to the comune's folder.
+    pub stemma: Posto<String>,
+    #[serde(default)]
+    pub slogan: Option<String>,
+    #[serde(default)]
+    pub zona: Option<String>,
+    pub ente_appartenenza: Link,
+    #[serde(default)]
+    pub popolazione: Option<u32>,
+    #[serde(default)]
+    pub social: Vec<Link>,
+    pub dichiarazione_accessibilita: String,
+    pub area_personale: String,
+    #[serde(default)]
+    pub analytics: Option<Analytics>,
+    /// Office hours of the municipio, one line per item.
+    #[serde(default)]
+    pub orari: Vec<String>,
+    #[serde(default)]
+    pub argomenti_in_evidenza: Vec<Posto<String>>,
+    #[serde(default)]
+    pub servizi_online: ServiziOnline,
+    /// Primary colour of the theme, `#rrggbb`.
+    #[serde(default)]
+    pub colore_primario: Option<String>,
+    #[serde(default)]
+    pub piano_miglioramento: Option<String>,
+    #[serde(default)]
+    pub finanziato_pnrr: bool,
+}
+
+/// A comune found in the network, with its folder and parsed configuration.
+#[derive(Debug, Clone)]
+pub struct ComuneDir {
+    pub slug: String,
+    pub dir: PathBuf,
+    pub config: Comune,
+    /// Path prefix of `base_url` without trailing slash (`""` for a domain root, `"/x"` else).
+    pub base_path: String,
+    /// `base_url` without trailing slash.
+    pub base_url: String,
+}
+
+/// Reads `civico.yaml`. A missing file is an error with a hint to run `civico new`.
+pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
+    let path = root.join("civico.yaml");
+    let shown = display_path(root, &path);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Diagnostic::error(
+            "E-CONFIG",
+            &shown,
+            format!("impossibile leggere civico.yaml: {e}"),
+        )
+        .hint(
+            "la cartella del sito deve contenere civico.yaml; vedi content-example/ per un esempio",
+        )
+    })?;
+    crate::yaml::parse(&text, &shown, 0, &text)
+}
+
+/// Finds and reads every `comune.yaml` of the network, sorted by slug.
+/// `only` restricts the set (from `--comune`); an unknown slug is an error.
+pub fn load_comuni(
+    root: &Path,
+    rete: &Rete,
+    only: &[String],
+    diags: &Diagnostics,
+) -> Vec<ComuneDir> {
+    let dir = root.join(&rete.cartella_comuni);
+    let mut slugs: Vec<String> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("comune.yaml").is_file())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect(),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    "E-CONFIG",
+                    display_path(root, &dir),
+                    format!("impossibile leggere la cartella dei comuni: {e}"),
+                )
+                .hint("crea un comune con `civico new comune <slug>`"),
+            );
+            return Vec::new();
+        }
+    };
+    slugs.sort();
+    for s in only {
+        if !slugs.contains(s) {
+            diags.push(
+                Diagnostic::error(
+                    "E-COMUNE-UNKNOWN",
+                    display_path(root, &dir),
+                    format!("il comune `{s}` non esiste"),
+                )
+                .hint(format!("comuni disponibili: {}", slugs.join(", "))),
+            );
+        }
+    }
+    slugs
+        .into_iter()
+        .filter(|s| only.is_empty() || only.contains(s))
+        .filter_map(|slug| {
+            let cdir = dir.join(&slug);
+            let path = cdir.join("comune.yaml");
+            let shown = display_path(root, &path);
+            let text = match std::fs::read(&path) {
+                Ok(b) => match String::from_utf8(b) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::error("E-ENCODING", &shown, "il file non è in UTF-8")
+                                .hint("salva il file con codifica UTF-8"),
+                        );
+                        return None;
+                    }
+                },
+                Err(e) => {
+                    diags.push(Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {e}")));
+                    return None;
+                }
+            };
+            let text = crate::content::frontmatter::normalise(&text).into_owned();
+            let config: Comune = match crate::yaml::parse(&text, &shown, 0, &text) {
+                Ok(c) => c,
+                Err(d) => {
+                    diags.push(d);
+                    return None;
+                }
+            };
+            let (base_url, base_path) = match parse_base_url(&config.base_url.value) {
+                Ok(x) => x,
+                Err(msg) => {
+                    diags.push(
+                        Diagnostic::error("E-BASE-URL", &shown, msg)
+                            .at(config.base_url.line, config.base_url.col)
+                            .hint("scrivi l'indirizzo completo del sito, per esempio https://www.comune.esempio.it/")
+                            .with_source(&text),
+                    );
+                    return None;
+                }
+            };
+            Some(ComuneDir {
+                slug,
+                dir: cdir,
+                config,
+                base_path,
+                base_url,
+            })
+        })
+        .collect()
+}
+
+/// Splits a base URL into (url without trailing slash, path prefix without trailing slash).
+pub fn parse_base_url(s: &str) -> Result<(String, String), String> {
+    let u = url::Url::parse(s.trim()).map_err(|e| format!("base_url non valido `{s}`: {e}"))?;
+    if u.scheme() != "https" && u.scheme() != "http" {
+        return Err(format!(
+            "base_url deve iniziare con https:// (trovato `{}`)",
+            u.scheme()
+        ));
+    }
+    if u.host_str().is_none() {
+        return Err(format!("base_url senza dominio: `{s}`"));
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(format!("base_url non può contenere `?` o `#`: `{s}`"));
+    }
+    let path = u.path().trim_end_matches('/').to_string();
+    let mut full = u.to_string();
+    while full.ends_with('/') {
+        full.pop();
+    }
+    Ok((full, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_root_and_prefix() {
+        assert_eq!(
+            parse_base_url("https://www.comune.x.it/").unwrap(),
+            ("https://www.comune.x.it".to_string(), String::new())
+        );
+        assert_eq!(
+            parse_base_url("https://sites.example.it/valfiorita/").unwrap(),
+            (
+                "https://sites.example.it/valfiorita".to_string(),
+                "/valfiorita".to_string()
+            )
+        );
+        assert!(parse_base_url("comune.x.it").is_err());
+        assert!(parse_base_url("ftp://comune.x.it").is_err());
+    }
+}

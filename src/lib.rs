@@ -1,0 +1,16 @@
+//! civico: a static site generator for the institutional websites of Italian comuni.
+//!
+//! The pipeline reads one folder per comune and writes one static site per comune, shaped like
+//! the Designers Italia "Modello Comuni": `config` -> `content` -> `model` -> `render`.
+//! `commands` wires the stages for the CLI; every stage is usable and testable on its own.
+
+pub mod commands;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod model;
+pub mod render;
+pub mod slug;
+pub mod vocabolari;
+pub mod yaml;

@@ -1,0 +1,317 @@
+//! The site as data: one `Site` per comune, with every page it publishes, its URL, its
+//! breadcrumb and what it lists, and the attachments to copy.
+//!
+//! Built from a comune's `Document`s in three steps: give every document a URL (and report
+//! duplicates), resolve cross references (`ufficio_responsabile: uffici/anagrafe`) and render
+//! Markdown in parallel with links checked against the URL set, then assemble the list pages of
+//! the Modello Comuni (Novità, Servizi, Amministrazione, Vivere il Comune, Argomenti, ...).
+//! Rendering to HTML is the `render` stage's job; this stage only produces plain data.
+
+pub mod links;
+pub mod pages;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::content::kinds::{Kind, Meta};
+use crate::content::{ComuneContent, Document};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::markdown::{self, Heading};
+use crate::slug::slugify;
+use crate::vocabolari;
+
+pub use pages::{Crumb, ListItem, Page, PageKind, Pager};
+
+/// A file to copy into the site: from `src` on disk to `dest` (site path, no base path).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Asset {
+    pub src: PathBuf,
+    pub dest: String,
+}
+
+/// Markdown of one document rendered to HTML: the body and the text fields of its front matter.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Rendered {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    /// Front-matter text fields (`come_fare`, ...) rendered to HTML, by field name.
+    pub testi: BTreeMap<String, String>,
+    /// Attachments and images of the front matter: field value as written -> URL.
+    pub files: BTreeMap<String, String>,
+}
+
+/// A reference resolved to the page it points at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub titolo: String,
+    pub url: String,
+    pub kind: Kind,
+}
+
+/// One comune's site, ready to render.
+pub struct Site<'a> {
+    pub content: &'a ComuneContent,
+    /// URL (site path, e.g. `/novita/festa/`) of each document, by index in `content.docs`.
+    pub doc_urls: Vec<String>,
+    /// Every document, by key, for resolving references in templates.
+    pub targets: HashMap<String, Target>,
+    pub rendered: Vec<Rendered>,
+    pub pages: Vec<Page>,
+    pub assets: Vec<Asset>,
+    /// Argomenti actually used, canonical name -> slug.
+    pub argomenti: BTreeMap<String, String>,
+}
+
+impl Site<'_> {
+    pub fn slug(&self) -> &str {
+        &self.content.comune.slug
+    }
+
+    /// Prefix every site path with this to get the link that works under `base_url`.
+    pub fn base_path(&self) -> &str {
+        &self.content.comune.base_path
+    }
+}
+
+/// The URL of a document, from its kind and front matter.
+fn doc_url(doc: &Document) -> String {
+    let v = vocabolari::get();
+    let last = doc.key.rsplit('/').next().unwrap_or(&doc.key);
+    let slug = doc
+        .meta
+        .slug()
+        .map(slugify)
+        .unwrap_or_else(|| slugify(last));
+    match &doc.meta {
+        Meta::Notizia(_) => format!("/novita/{slug}/"),
+        Meta::Evento(_) => format!("/vivere-il-comune/eventi/{slug}/"),
+        Meta::Luogo(_) => format!("/vivere-il-comune/luoghi/{slug}/"),
+        Meta::Servizio(s) => {
+            let cat = s
+                .categorie
+                .first()
+                .and_then(|c| v.categoria(&c.value))
+                .map(|c| slugify(&c.nome))
+                .unwrap_or_else(|| "servizi".into());
+            format!("/servizi/{cat}/{slug}/")
+        }
+        Meta::Ufficio(u) => {
+            let group = v
+                .tipo_unita(&u.tipo.value)
+                .map(|(_, g)| slugify(g.titolo()))
+                .unwrap_or_else(|| "uffici".into());
+            format!("/amministrazione/{group}/{slug}/")
+        }
+        Meta::Persona(_) => format!("/amministrazione/persone/{slug}/"),
+        Meta::Documento(d) => {
+            let tipo = v
+                .tipo_documento(&d.tipo_documento.value)
+                .map(|t| slugify(&t.plurale))
+                .unwrap_or_else(|| "documenti".into());
+            format!("/amministrazione/documenti-e-dati/{tipo}/{slug}/")
+        }
+        Meta::Pagina(_) => format!("/{slug}/"),
+        Meta::Trasparenza(_) => {
+            let path: Vec<String> = doc.key.split('/').map(slugify).collect();
+            format!("/{}/", path.join("/"))
+        }
+        Meta::Albo(a) => match doc.meta.slug() {
+            Some(_) => format!("/albo-pretorio/{slug}/"),
+            None => format!("/albo-pretorio/{}-{}/", a.anno, a.numero),
+        },
+    }
+}
+
+/// Builds the site of one comune. Problems go to `diags`; the site is built as far as possible
+/// so that all errors of all comuni are reported in one run.
+pub fn build<'a>(
+    content: &'a ComuneContent,
+    per_page: usize,
+    today: NaiveDate,
+    diags: &Diagnostics,
+) -> Site<'a> {
+    let docs = &content.docs;
+    let doc_urls: Vec<String> = docs.iter().map(doc_url).collect();
+
+    // 1. URLs are unique.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, url) in doc_urls.iter().enumerate() {
+        if let Some(&j) = seen.get(url.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "E-URL-DUPLICATE",
+                    &docs[i].shown,
+                    format!(
+                        "l'indirizzo {url} è già usato da {}",
+                        docs[j].shown.display()
+                    ),
+                )
+                .hint("rinomina uno dei due file o imposta `slug:` diverso"),
+            );
+        } else {
+            seen.insert(url, i);
+        }
+    }
+    // 2. References resolve to existing documents of the right kind.
+    let targets: HashMap<String, Target> = docs
+        .iter()
+        .zip(&doc_urls)
+        .map(|(d, u)| {
+            (
+                d.key.clone(),
+                Target {
+                    titolo: d.meta.titolo(),
+                    url: u.clone(),
+                    kind: d.kind,
+                },
+            )
+        })
+        .collect();
+    for d in docs {
+        for r in d.meta.refs() {
+            if !targets.contains_key(&r.key) {
+                let near =
+                    crate::diagnostics::closest(&r.key, targets.keys().map(String::as_str), 3);
+                let hint = if near.is_empty() {
+                    "scrivi il percorso del file senza .md, per esempio uffici/anagrafe".to_string()
+                } else {
+                    format!("forse intendevi: {}", near.join(", "))
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "E-REF-BROKEN",
+                        &d.shown,
+                        format!(
+                            "il riferimento `{}` non corrisponde a nessun contenuto",
+                            r.written
+                        ),
+                    )
+                    .at(r.line, r.col)
+                    .hint(hint)
+                    .with_source(&d.source),
+                );
+            }
+        }
+    }
+
+    // 3. The pages of the site; a free page may not take the address of a generated one.
+    let pages = pages::assemble(content, &doc_urls, per_page, today);
+    let generated: HashSet<&str> = pages
+        .iter()
+        .filter(|p| !matches!(p.kind, PageKind::Doc(_)))
+        .map(|p| p.url.as_str())
+        .collect();
+    for (i, url) in doc_urls.iter().enumerate() {
+        if generated.contains(url.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "E-URL-RESERVED",
+                    &docs[i].shown,
+                    format!("l'indirizzo {url} è riservato a una pagina del sito"),
+                )
+                .hint("scegli un altro nome di file o imposta `slug:`"),
+            );
+        }
+    }
+
+    // 4. Markdown, in parallel, with links checked against every URL the site will have.
+    let url_set: HashSet<String> = pages.iter().map(|p| p.url.clone()).collect();
+    let resolver_base = links::SiteLinks {
+        comune_dir: &content.comune.dir,
+        base_path: &content.comune.base_path,
+        keys: &targets,
+        urls: &url_set,
+    };
+    let results: Vec<(Rendered, Vec<Asset>, Vec<Diagnostic>)> = docs
+        .par_iter()
+        .zip(doc_urls.par_iter())
+        .map(|(d, url)| render_doc(d, url, &resolver_base))
+        .collect();
+    let mut rendered = Vec::with_capacity(results.len());
+    let mut assets = Vec::new();
+    for (r, a, ds) in results {
+        rendered.push(r);
+        assets.extend(a);
+        diags.extend(ds);
+    }
+    assets.sort();
+    assets.dedup();
+
+    let argomenti: BTreeMap<String, String> = docs
+        .iter()
+        .flat_map(|d| d.meta.argomenti())
+        .filter_map(|a| vocabolari::get().argomento(&a.value))
+        .map(|a| (a.to_string(), slugify(a)))
+        .collect();
+
+    Site {
+        content,
+        doc_urls,
+        targets,
+        rendered,
+        pages,
+        assets,
+        argomenti,
+    }
+}
+
+fn render_doc(
+    doc: &Document,
+    url: &str,
+    base: &links::SiteLinks<'_>,
+) -> (Rendered, Vec<Asset>, Vec<Diagnostic>) {
+    let resolver = links::DocLinks::new(base, doc, url);
+    let src = markdown::Source {
+        file: &doc.shown,
+        whole: &doc.source,
+        line_offset: doc.body_offset,
+        col_offset: 0,
+    };
+    let body = markdown::render(doc.body(), &src, &resolver);
+    let mut diags = body.diagnostics;
+    let mut out = Rendered {
+        html: body.html,
+        headings: body.headings,
+        ..Default::default()
+    };
+    for (name, t) in doc.meta.testi() {
+        // Text in YAML: its first line is the field's line; block scalars start one line below.
+        let block = doc
+            .source
+            .lines()
+            .nth(t.line.saturating_sub(1))
+            .is_some_and(|l| l.trim_end().ends_with('|') || l.trim_end().ends_with('>'));
+        let src = markdown::Source {
+            file: &doc.shown,
+            whole: &doc.source,
+            line_offset: if block {
+                t.line
+            } else {
+                t.line.saturating_sub(1)
+            },
+            col_offset: 0,
+        };
+        let r = markdown::render(&t.value, &src, &resolver);
+        diags.extend(r.diagnostics);
+        let entry = out.testi.entry(name).or_default();
+        entry.push_str(&r.html);
+    }
+    for f in doc.meta.files() {
+        match resolver.attachment(&f.value) {
+            Ok(u) => {
+                out.files.insert(f.value.clone(), u);
+            }
+            Err(msg) => diags.push(
+                Diagnostic::error("E-FILE-MISSING", &doc.shown, msg)
+                    .at(f.line, f.col)
+                    .hint("metti il file accanto al testo o nella cartella media/ del comune")
+                    .with_source(&doc.source),
+            ),
+        }
+    }
+    (out, resolver.into_assets(), diags)
+}

@@ -1,0 +1,330 @@
+//! From the model to files: Tera templates of the theme, one context per page, parallel render,
+//! atomic write.
+//!
+//! The theme is loaded once (from `<root>/themes/<name>/` if the site has one, else the `agid`
+//! theme embedded in the binary). Each comune's shared data (`site`) is converted to a template
+//! value once and shared by reference between its pages; a page's context holds only the page.
+
+pub mod filters;
+pub mod output;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera, Value};
+
+use crate::config::{Comune, Rete};
+use crate::content::kinds::{Kind, Meta};
+use crate::diagnostics::Diagnostic;
+use crate::model::{PageKind, Site, Target};
+use output::Staging;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/theme_files.rs"));
+}
+
+/// A theme: its templates and its static files.
+pub struct Theme {
+    templates: Vec<(String, String)>,
+    statics: Vec<(String, Cow<'static, [u8]>)>,
+}
+
+impl Theme {
+    /// Loads `name` from `<root>/themes/<name>/`, or the embedded `agid` theme.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
+        let dir = root.join("themes").join(name);
+        if dir.join("templates").is_dir() {
+            let mut templates = Vec::new();
+            let mut statics = Vec::new();
+            for e in walkdir::WalkDir::new(&dir)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+            {
+                if !e.file_type().is_file() {
+                    continue;
+                }
+                let rel = e
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let bytes = std::fs::read(e.path()).map_err(|err| {
+                    Diagnostic::error(
+                        "E-THEME",
+                        e.path(),
+                        format!("lettura del tema non riuscita: {err}"),
+                    )
+                })?;
+                if let Some(t) = rel.strip_prefix("templates/") {
+                    let text = String::from_utf8(bytes).map_err(|_| {
+                        Diagnostic::error("E-THEME", e.path(), "template non in UTF-8")
+                    })?;
+                    templates.push((t.to_string(), text));
+                } else if let Some(s) = rel.strip_prefix("static/") {
+                    statics.push((s.to_string(), Cow::Owned(bytes)));
+                }
+            }
+            return Ok(Theme { templates, statics });
+        }
+        if name != "agid" {
+            return Err(
+                Diagnostic::error("E-THEME", dir, format!("il tema `{name}` non esiste"))
+                    .hint("usa `tema: agid` in civico.yaml o crea themes/<nome>/templates/"),
+            );
+        }
+        let mut templates = Vec::new();
+        let mut statics = Vec::new();
+        for (rel, bytes) in embedded::FILES {
+            if let Some(t) = rel.strip_prefix("templates/") {
+                templates.push((t.to_string(), String::from_utf8_lossy(bytes).into_owned()));
+            } else if let Some(s) = rel.strip_prefix("static/") {
+                statics.push((s.to_string(), Cow::Borrowed(*bytes)));
+            }
+        }
+        Ok(Theme { templates, statics })
+    }
+}
+
+/// The loaded templates, shared by every comune and page.
+pub struct Renderer {
+    tera: Tera,
+    statics: Vec<(String, Cow<'static, [u8]>)>,
+    syntax_css: String,
+}
+
+/// The data every page of a comune shares.
+#[derive(Serialize)]
+struct SiteData<'a> {
+    slug: &'a str,
+    /// Path prefix of every link (`""` or `/prefix`).
+    base: &'a str,
+    base_url: &'a str,
+    comune: &'a Comune,
+    gestore: &'a str,
+    stemma: String,
+    argomenti: &'a BTreeMap<String, String>,
+    anno: i32,
+}
+
+/// What a document page gets besides the page itself.
+#[derive(Serialize)]
+struct DocData<'a> {
+    kind: Kind,
+    meta: &'a Meta,
+    html: &'a str,
+    headings: &'a [crate::markdown::Heading],
+    testi: &'a BTreeMap<String, String>,
+    files: &'a BTreeMap<String, String>,
+    /// The documents this one references, by key.
+    refs: BTreeMap<&'a str, &'a Target>,
+    /// Argomenti with their slugs, canonical spelling.
+    argomenti: Vec<(&'a str, String)>,
+}
+
+/// Counts of what a render wrote.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub pages: usize,
+    pub files: usize,
+}
+
+impl Renderer {
+    pub fn new(theme: Theme) -> Result<Renderer, Diagnostic> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        filters::register(&mut tera);
+        tera.add_raw_templates(
+            theme
+                .templates
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str())),
+        )
+        .map_err(|e| {
+            Diagnostic::error("E-TEMPLATE", "themes", format!("template non valido: {e}"))
+        })?;
+        Ok(Renderer {
+            tera,
+            statics: theme.statics,
+            syntax_css: crate::markdown::syntax_css(),
+        })
+    }
+
+    /// Renders one comune's site into a staging folder under `out`. Returns the staging folder
+    /// (to commit when every comune succeeded) or the errors.
+    pub fn render_site(
+        &self,
+        site: &Site<'_>,
+        rete: &Rete,
+        stemma: &str,
+        out: &Path,
+        today: chrono::NaiveDate,
+    ) -> Result<(Staging, Stats), Vec<Diagnostic>> {
+        let io = |e: std::io::Error| {
+            vec![Diagnostic::error(
+                "E-IO",
+                out,
+                format!("scrittura non riuscita: {e}"),
+            )]
+        };
+        let staging = Staging::new(out, site.slug()).map_err(io)?;
+        let comune = &site.content.comune;
+        let data = SiteData {
+            slug: &comune.slug,
+            base: &comune.base_path,
+            base_url: &comune.base_url,
+            comune: &comune.config,
+            gestore: &rete.gestore,
+            stemma: stemma.to_string(),
+            argomenti: &site.argomenti,
+            anno: chrono::Datelike::year(&today),
+        };
+        let site_value = Value::from_serializable(&data);
+        let vocab = crate::vocabolari::get();
+
+        let results: Vec<Result<(), Diagnostic>> = site
+            .pages
+            .par_iter()
+            .map(|page| {
+                let mut ctx = Context::new();
+                ctx.insert_value("site", site_value.clone());
+                ctx.insert("page", page);
+                let template = match page.kind {
+                    PageKind::Home => "home.html",
+                    PageKind::Landing => "landing.html",
+                    PageKind::List => "lista.html",
+                    PageKind::Argomenti => "argomenti.html",
+                    PageKind::Mappa => "mappa.html",
+                    PageKind::Informativa => "informativa.html",
+                    PageKind::NotFound => "404.html",
+                    PageKind::Doc(i) => {
+                        let d = &site.content.docs[i];
+                        let r = &site.rendered[i];
+                        let refs = d
+                            .meta
+                            .refs()
+                            .into_iter()
+                            .filter_map(|x| site.targets.get(&x.key).map(|t| (x.key.as_str(), t)))
+                            .collect();
+                        let argomenti = d
+                            .meta
+                            .argomenti()
+                            .iter()
+                            .filter_map(|a| vocab.argomento(&a.value))
+                            .map(|a| (a, crate::slug::slugify(a)))
+                            .collect();
+                        ctx.insert(
+                            "doc",
+                            &DocData {
+                                kind: d.kind,
+                                meta: &d.meta,
+                                html: &r.html,
+                                headings: &r.headings,
+                                testi: &r.testi,
+                                files: &r.files,
+                                refs,
+                                argomenti,
+                            },
+                        );
+                        template_for(d.kind)
+                    }
+                };
+                let html = self.tera.render(template, &ctx).map_err(|e| {
+                    Diagnostic::error(
+                        "E-TEMPLATE",
+                        format!("themes/{}/templates/{template}", rete.tema),
+                        format!("errore nel template per {}: {}", page.url, error_chain(&e)),
+                    )
+                })?;
+                let file = if page.url.ends_with(".html") {
+                    page.url.clone()
+                } else {
+                    format!("{}index.html", page.url)
+                };
+                staging.write(&file, html.as_bytes()).map_err(|e| {
+                    Diagnostic::error(
+                        "E-IO",
+                        &staging.dir,
+                        format!("scrittura di {file} non riuscita: {e}"),
+                    )
+                })
+            })
+            .collect();
+        let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+
+        let mut files = 0;
+        for (rel, bytes) in &self.statics {
+            match staging.write(&format!("/static/{rel}"), bytes) {
+                Ok(()) => files += 1,
+                Err(e) => errors.push(Diagnostic::error(
+                    "E-IO",
+                    &staging.dir,
+                    format!("scrittura non riuscita: {e}"),
+                )),
+            }
+        }
+        if let Err(e) = staging.write("/static/css/syntax.css", self.syntax_css.as_bytes()) {
+            errors.push(Diagnostic::error(
+                "E-IO",
+                &staging.dir,
+                format!("scrittura non riuscita: {e}"),
+            ));
+        }
+        let copies: Vec<Result<(), Diagnostic>> = site
+            .assets
+            .par_iter()
+            .map(|a| {
+                staging.copy(&a.src, &a.dest).map_err(|e| {
+                    Diagnostic::error("E-IO", &a.src, format!("copia non riuscita: {e}"))
+                })
+            })
+            .collect();
+        for c in copies {
+            match c {
+                Ok(()) => files += 1,
+                Err(d) => errors.push(d),
+            }
+        }
+        if errors.is_empty() {
+            Ok((
+                staging,
+                Stats {
+                    pages: site.pages.len(),
+                    files: files + site.pages.len(),
+                },
+            ))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn template_for(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Notizia => "notizia.html",
+        Kind::Evento => "evento.html",
+        Kind::Servizio => "servizio.html",
+        Kind::Luogo => "luogo.html",
+        Kind::Ufficio => "ufficio.html",
+        Kind::Persona => "persona.html",
+        Kind::Documento => "documento.html",
+        Kind::Pagina => "pagina.html",
+        Kind::Trasparenza => "trasparenza.html",
+        Kind::Albo => "albo.html",
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

@@ -1,0 +1,143 @@
+//! Writing a site atomically: everything goes into a staging folder beside the target, and only
+//! a complete site replaces the previous one.
+//!
+//! `Staging::new` makes `<out>/.<slug>.staging-<pid>`; the renderer writes there; `commit` swaps
+//! it in place of `<out>/<slug>` (the old one is renamed away first, then removed). Dropping a
+//! `Staging` without committing removes it, so a failed or interrupted build leaves the previous
+//! output as it was.
+
+use std::path::{Path, PathBuf};
+
+pub struct Staging {
+    pub dir: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn new(out: &Path, slug: &str) -> std::io::Result<Staging> {
+        std::fs::create_dir_all(out)?;
+        let dir = out.join(format!(".{slug}.staging-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        Ok(Staging {
+            dir,
+            target: out.join(slug),
+            committed: false,
+        })
+    }
+
+    /// Writes `bytes` at `rel` (a site path such as `/novita/index.html`) inside the staging dir.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.path_of(rel)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)
+    }
+
+    pub fn copy(&self, src: &Path, rel: &str) -> std::io::Result<()> {
+        let path = self.path_of(rel)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(src, path).map(|_| ())
+    }
+
+    /// Joins a site path to the staging dir, refusing anything that could leave it.
+    fn path_of(&self, rel: &str) -> std::io::Result<PathBuf> {
+        let rel = rel.trim_start_matches('/');
+        let clean = crate::model::links::lexical_normalise(Path::new(rel))
+            .filter(|p| !p.as_os_str().is_empty())
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("invalid output path {rel}"),
+                )
+            })?;
+        Ok(self.dir.join(clean))
+    }
+
+    /// Replaces the target with the staged site.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let old = self.target.with_file_name(format!(
+            ".{}.old-{}",
+            self.target
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy(),
+            std::process::id()
+        ));
+        let had_old = self.target.exists();
+        if had_old {
+            if old.exists() {
+                std::fs::remove_dir_all(&old)?;
+            }
+            std::fs::rename(&self.target, &old)?;
+        }
+        if let Err(e) = std::fs::rename(&self.dir, &self.target) {
+            if had_old {
+                let _ = std::fs::rename(&old, &self.target);
+            }
+            return Err(e);
+        }
+        self.committed = true;
+        if had_old {
+            std::fs::remove_dir_all(&old)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uncommitted_staging_leaves_previous_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("a")).unwrap();
+        std::fs::write(tmp.path().join("a/index.html"), "vecchio").unwrap();
+        {
+            let s = Staging::new(tmp.path(), "a").unwrap();
+            s.write("/index.html", b"nuovo").unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("a/index.html")).unwrap(),
+            "vecchio"
+        );
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn commit_replaces_previous_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("a/vecchia")).unwrap();
+        let s = Staging::new(tmp.path(), "a").unwrap();
+        s.write("/novita/index.html", b"nuovo").unwrap();
+        s.commit().unwrap();
+        assert!(!tmp.path().join("a/vecchia").exists());
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("a/novita/index.html")).unwrap(),
+            "nuovo"
+        );
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn paths_cannot_escape_staging() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Staging::new(tmp.path(), "a").unwrap();
+        assert!(s.write("/../../x", b"").is_err());
+    }
+}
