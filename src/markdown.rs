@@ -586,7 +586,7 @@ mod tests {
                 .iter()
                 .filter(|d| d.code == "E-LINK-UNSAFE")
                 .count(),
-            1
+            2
         );
         assert!(!r.html.to_lowercase().contains("javascript:"));
     }

@@ -87,9 +87,9 @@ fn to_diagnostic(err: &YamlError, file: &Path, line_offset: usize) -> Diagnostic
         )
         .hint("tieni una sola riga per ogni campo"),
         other => {
-            let msg = strip_location(&other.to_string());
-            let (code, hint) = classify(&msg);
-            let d = Diagnostic::error(code, file, msg);
+            let raw = strip_location(&other.to_string());
+            let (code, hint) = classify(&raw);
+            let d = Diagnostic::error(code, file, italian(&raw));
             match hint {
                 Some(h) => d.hint(h),
                 None => d,
@@ -108,21 +108,64 @@ fn strip_location(msg: &str) -> String {
 
 fn classify(msg: &str) -> (&'static str, Option<&'static str>) {
     let lower = msg.to_lowercase();
-    if lower.contains("invalid type") || lower.contains("expected") && !lower.contains("while") {
-        (
-            "E-FIELD-TYPE",
-            Some("controlla il tipo del valore: testo, numero, data (AAAA-MM-GG), elenco (- voce) o sì/no (true/false)"),
-        )
-    } else if lower.contains("budget") || lower.contains("depth") || lower.contains("alias") {
+    let type_error = [
+        "invalid",
+        "expected",
+        "data non valida",
+        "data e ora non valide",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if lower.contains("budget")
+        || lower.contains("depth")
+        || lower.contains("alias")
+        || lower.contains("recursion")
+    {
         (
             "E-YAML-LIMIT",
             Some("l'intestazione è troppo grande o annidata: semplificala"),
+        )
+    } else if type_error {
+        (
+            "E-FIELD-TYPE",
+            Some("controlla il tipo del valore: testo, numero, data (AAAA-MM-GG), elenco ([a, b] o righe `- voce`) o sì/no (true/false)"),
         )
     } else {
         (
             "E-YAML",
             Some("controlla rientri, due punti dopo ogni campo e virgolette: i testi con `:` o `#` vanno tra virgolette"),
         )
+    }
+}
+
+/// Says serde's type errors in Italian; other messages pass through.
+fn italian(msg: &str) -> String {
+    let lower = msg.to_lowercase();
+    let what = if lower.contains("sequence") {
+        Some("un elenco, per esempio [\"a\", \"b\"]")
+    } else if lower.contains("u32")
+        || lower.contains("u64")
+        || lower.contains("i64")
+        || lower.contains("usize")
+        || lower.contains("integer")
+    {
+        Some("un numero intero")
+    } else if lower.contains("f64") || lower.contains("float") {
+        Some("un numero")
+    } else if lower.contains("bool") {
+        Some("true oppure false")
+    } else if lower.contains("map") || lower.contains("struct") {
+        Some("un gruppo di campi (chiave: valore) rientrati sotto questo")
+    } else if lower.contains("string") {
+        Some("un testo")
+    } else {
+        None
+    };
+    match what {
+        Some(w) if lower.starts_with("invalid") || lower.contains("expected") => {
+            format!("valore del tipo sbagliato: qui serve {w} ({msg})")
+        }
+        _ => msg.to_string(),
     }
 }
 
@@ -133,6 +176,7 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // only the errors are under test
     struct T {
         titolo: String,
         #[serde(default)]

@@ -49,9 +49,7 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
     }
     let yaml_start = first.len();
     let mut pos = yaml_start;
-    let mut line_no = 1;
-    for line in lines {
-        line_no += 1;
+    for (line_no, line) in (2..).zip(lines) {
         if is_fence(line, true) {
             let yaml = &text[yaml_start..pos];
             let body = &text[pos + line.len()..];

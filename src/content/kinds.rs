@@ -465,7 +465,9 @@ pub struct AttoAlbo {
     pub slug: Option<String>,
 }
 
-/// The typed front matter of one file.
+/// The typed front matter of one file. Variants differ in size (a scheda servizio has many
+/// sections); one value per file, so boxing would only add an allocation per document.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Meta {

@@ -227,8 +227,12 @@ pub fn load_file(
         .hint("rinomina il file con il titolo del contenuto, per esempio festa-patronale.md"));
     }
 
+    // The YAML is parsed with its leading lines blanked, so every position serde-saphyr reports
+    // (errors and `Posto` values alike) is already a line of the Markdown file.
+    let padded = format!("{}{yaml}", "\n".repeat(yaml_offset));
+    let yaml = padded.as_str();
     let parse_meta = |yaml: &str| -> Result<Meta, Diagnostic> {
-        let p = |y| (y, &shown, yaml_offset, source.as_str());
+        let p = |y| (y, &shown, 0, source.as_str());
         Ok(match kind {
             Kind::Notizia => Meta::Notizia(parse(p(yaml))?),
             Kind::Evento => Meta::Evento(parse(p(yaml))?),
@@ -366,19 +370,17 @@ fn check_vocabularies(doc: &Document, diags: &Diagnostics) {
                 }
             }
         }
-        Meta::Evento(e) => {
-            if v.tipo_evento(&e.tipo_evento.value).is_none() {
-                let opts = v.tipi_evento.iter().map(String::as_str).collect();
-                let t = &e.tipo_evento;
-                diags.push(err(
-                    "E-TIPO",
-                    "il tipo di evento",
-                    &t.value,
-                    t.line,
-                    t.col,
-                    opts,
-                ));
-            }
+        Meta::Evento(e) if v.tipo_evento(&e.tipo_evento.value).is_none() => {
+            let opts = v.tipi_evento.iter().map(String::as_str).collect();
+            let t = &e.tipo_evento;
+            diags.push(err(
+                "E-TIPO",
+                "il tipo di evento",
+                &t.value,
+                t.line,
+                t.col,
+                opts,
+            ));
         }
         Meta::Luogo(l) => {
             if let Some(t) = &l.tipo_luogo {
@@ -395,18 +397,16 @@ fn check_vocabularies(doc: &Document, diags: &Diagnostics) {
                 }
             }
         }
-        Meta::Ufficio(u) => {
-            if v.tipo_unita(&u.tipo.value).is_none() {
-                let opts = v.tipi_unita().collect();
-                diags.push(err(
-                    "E-TIPO",
-                    "il tipo di unità organizzativa",
-                    &u.tipo.value,
-                    u.tipo.line,
-                    u.tipo.col,
-                    opts,
-                ));
-            }
+        Meta::Ufficio(u) if v.tipo_unita(&u.tipo.value).is_none() => {
+            let opts = v.tipi_unita().collect();
+            diags.push(err(
+                "E-TIPO",
+                "il tipo di unità organizzativa",
+                &u.tipo.value,
+                u.tipo.line,
+                u.tipo.col,
+                opts,
+            ));
         }
         Meta::Documento(d) => {
             if v.tipo_documento(&d.tipo_documento.value).is_none() {

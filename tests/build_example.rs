@@ -1,0 +1,315 @@
+//! End to end: `civico build content-example` and assertions on the parsed HTML.
+
+mod common;
+
+use std::path::Path;
+
+use common::{build, html, repo, select, text};
+
+const COMUNI: [&str; 3] = ["borgo-san-fedele", "castelmarino", "valfiorita"];
+
+fn built() -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(&repo().join("content-example"), out.path(), &[]);
+    assert!(ok, "build failed:\n{err}");
+    assert!(err.contains("built 3 comuni"), "{err}");
+    assert!(
+        !err.contains("warning["),
+        "the example must build without warnings:\n{err}"
+    );
+    out
+}
+
+fn html_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+#[test]
+fn example_network_builds_three_sites_with_every_page_type() {
+    let out = built();
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(
+        names, COMUNI,
+        "exactly the three sites, no staging leftovers"
+    );
+    for c in COMUNI {
+        let site = out.path().join(c);
+        for page in [
+            "index.html",
+            "novita/index.html",
+            "novita/notizie/index.html",
+            "novita/comunicati/index.html",
+            "novita/avvisi/index.html",
+            "servizi/index.html",
+            "amministrazione/index.html",
+            "amministrazione/organi-di-governo/index.html",
+            "amministrazione/politici/index.html",
+            "amministrazione/personale-amministrativo/index.html",
+            "amministrazione/documenti-e-dati/index.html",
+            "vivere-il-comune/index.html",
+            "vivere-il-comune/eventi/index.html",
+            "vivere-il-comune/luoghi/index.html",
+            "argomenti/index.html",
+            "amministrazione-trasparente/index.html",
+            "albo-pretorio/index.html",
+            "mappa-del-sito/index.html",
+            "privacy/index.html",
+            "note-legali/index.html",
+            "faq/index.html",
+            "404.html",
+            "servizi/anagrafe-e-stato-civile/carta-identita-elettronica/index.html",
+            "servizi/anagrafe-e-stato-civile/carta-identita-elettronica/condizioni-di-servizio.pdf",
+            "static/css/civico.css",
+            "static/css/syntax.css",
+            "media/stemma.svg",
+        ] {
+            assert!(site.join(page).is_file(), "{c}: missing {page}");
+        }
+        // Counts: the number of service pages equals the number of service files.
+        let services = std::fs::read_dir(
+            repo()
+                .join("content-example/comuni")
+                .join(c)
+                .join("servizi"),
+        )
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "md")
+        })
+        .count();
+        assert!(services >= 12, "{c}: at least 12 services in the example");
+        let servizi = html(&site.join("servizi/index.html"));
+        let mut links: Vec<String> = select(&servizi, "a[data-element=service-link]")
+            .iter()
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        links.sort();
+        links.dedup();
+        assert_eq!(
+            links.len(),
+            services,
+            "{c}: every service linked from Servizi"
+        );
+    }
+}
+
+#[test]
+fn every_page_has_one_h1_lang_menu_in_order_and_pec_in_footer() {
+    let out = built();
+    for c in COMUNI {
+        let yaml = std::fs::read_to_string(
+            repo()
+                .join("content-example/comuni")
+                .join(c)
+                .join("comune.yaml"),
+        )
+        .unwrap();
+        let pec = yaml
+            .lines()
+            .find_map(|l| l.strip_prefix("pec: "))
+            .unwrap()
+            .trim_matches('"')
+            .to_string();
+        let files = html_files(&out.path().join(c));
+        assert!(files.len() > 100, "{c}: {} pages", files.len());
+        for f in files {
+            let doc = html(&f);
+            let what = f.display();
+            assert_eq!(select(&doc, "html[lang=it]").len(), 1, "{what}: lang");
+            assert_eq!(select(&doc, "h1").len(), 1, "{what}: exactly one h1");
+            let menu: Vec<(String, String)> = select(&doc, "[data-element=main-navigation] a")
+                .iter()
+                .map(|a| {
+                    (
+                        a.value().attr("data-element").unwrap_or("").to_string(),
+                        text(a),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                menu,
+                [
+                    ("management".into(), "Amministrazione".into()),
+                    ("news".into(), "Novità".into()),
+                    ("all-services".into(), "Servizi".into()),
+                    ("live".into(), "Vivere il Comune".into())
+                ],
+                "{what}: main menu"
+            );
+            let footer = select(&doc, "footer");
+            assert_eq!(footer.len(), 1, "{what}");
+            assert!(
+                text(&footer[0]).contains(&pec),
+                "{what}: PEC {pec} in the footer"
+            );
+            for de in [
+                "privacy-policy-link",
+                "legal-notes",
+                "accessibility-link",
+                "faq",
+                "report-inefficiency",
+            ] {
+                assert_eq!(
+                    select(&doc, &format!("footer [data-element={de}]")).len(),
+                    1,
+                    "{what}: footer {de}"
+                );
+            }
+            // No raw template syntax leaked into the output.
+            let raw = std::fs::read_to_string(&f).unwrap();
+            assert!(
+                !raw.contains("{{") && !raw.contains("{%"),
+                "{what}: template syntax in output"
+            );
+        }
+    }
+}
+
+#[test]
+fn service_pages_have_the_index_in_the_model_order_and_non_empty_sections() {
+    let out = built();
+    let expected = [
+        "A chi è rivolto",
+        "Come fare",
+        "Cosa serve",
+        "Cosa si ottiene",
+        "Tempi e scadenze",
+        "Quanto costa",
+        "Accedi al servizio",
+        "Condizioni di servizio",
+        "Contatti",
+    ];
+    let mut checked = 0;
+    for c in COMUNI {
+        for f in html_files(&out.path().join(c).join("servizi")) {
+            let doc = html(&f);
+            if select(&doc, "[data-element=service-title]").is_empty() {
+                continue;
+            }
+            checked += 1;
+            let labels: Vec<String> = select(&doc, "[data-element=page-index] li a")
+                .iter()
+                .map(text)
+                .collect();
+            let wanted: Vec<&str> = expected
+                .iter()
+                .copied()
+                .filter(|l| *l != "Quanto costa" || labels.iter().any(|x| x == "Quanto costa"))
+                .collect();
+            assert_eq!(labels, wanted, "{}", f.display());
+            for a in select(&doc, "[data-element=page-index] li a") {
+                let id = a.value().attr("href").unwrap().trim_start_matches('#');
+                let sec = select(&doc, &format!("section[id='{id}']"));
+                assert_eq!(sec.len(), 1, "{}: section {id}", f.display());
+                assert!(
+                    text(&sec[0]).len() > 20,
+                    "{}: section {id} is empty",
+                    f.display()
+                );
+            }
+            let crumbs: Vec<String> = select(&doc, "[data-element=breadcrumb] li")
+                .iter()
+                .map(text)
+                .collect();
+            assert_eq!(
+                crumbs.len(),
+                4,
+                "{}: Home / Servizi / categoria / titolo: {crumbs:?}",
+                f.display()
+            );
+            assert!(crumbs[1].starts_with("Servizi"));
+            let ld = select(
+                &doc,
+                "script[type='application/ld+json'][data-element=metatag]",
+            );
+            assert_eq!(ld.len(), 1);
+            let v: serde_json::Value =
+                serde_json::from_str(&ld[0].inner_html()).expect("valid JSON-LD");
+            assert_eq!(v["@type"], "GovernmentService");
+            assert_eq!(v["name"].as_str().unwrap(), text(&select(&doc, "h1")[0]));
+            assert_eq!(select(&doc, "[data-element=service-area]").len(), 1);
+            assert_eq!(
+                select(&doc, "[data-element=service-booking-access]").len(),
+                1
+            );
+        }
+    }
+    assert!(checked >= 36, "checked {checked} service pages");
+}
+
+#[test]
+fn internal_links_resolve_to_written_files() {
+    let out = built();
+    for c in COMUNI {
+        let site = out.path().join(c);
+        for f in html_files(&site) {
+            let doc = html(&f);
+            for a in select(&doc, "a[href], img[src], link[href]") {
+                let v = a.value();
+                let href = v.attr("href").or(v.attr("src")).unwrap();
+                if !href.starts_with('/') {
+                    continue;
+                }
+                let path = href.split(['#', '?']).next().unwrap();
+                let target = site.join(path.trim_start_matches('/'));
+                let ok = target.is_file() || target.join("index.html").is_file();
+                assert!(ok, "{}: broken link {href}", f.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn italian_dates_and_content_links_render() {
+    let out = built();
+    let site = out.path().join("valfiorita");
+    let doc = html(&site.join("vivere-il-comune/eventi/mercatino-di-natale/index.html"));
+    let body = text(&select(&doc, "main")[0]);
+    assert!(
+        body.contains("domenica 6 dicembre 2026, ore 10:00"),
+        "{body}"
+    );
+    let notizia = html(&site.join("novita/al-via-i-lavori-di-rifacimento-di-via-roma/index.html"));
+    let link = select(&notizia, "main .testo a")
+        .into_iter()
+        .find(|a| text(a) == "Area Tecnica")
+        .expect("content link");
+    assert_eq!(
+        link.value().attr("href"),
+        Some("/amministrazione/aree-amministrative/tecnico/")
+    );
+    assert_eq!(select(&notizia, "main .testo table").len(), 1);
+}
+
+#[test]
+fn upcoming_events_depend_on_the_build_date() {
+    let out = built();
+    let home = html(&out.path().join("castelmarino/index.html"));
+    let events: Vec<String> = select(&home, "a[data-element=event-link]")
+        .iter()
+        .map(text)
+        .collect();
+    assert_eq!(
+        events.first().map(String::as_str),
+        Some("Mercatino di Natale"),
+        "{events:?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.contains("Giornata ecologica")),
+        "past events are not upcoming"
+    );
+}
