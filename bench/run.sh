@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark: civico against Hugo on the same synthetic corpus (needs ../shared/bench beside the repo).
+#
+# Usage: bench/run.sh [-n "1000 10000"] [-r 3] [-O /dev/shm/civico-bench]
+# For each size: generate the corpus with ../shared/bench/gen-content.py, adapt its `neutral`
+# flavour into a civico network (bench/adapt-neutral.py), then build it R times with civico
+# (release) and with Hugo (`apt-get install hugo`; skipped if missing) under /usr/bin/time -v,
+# from a clean output folder each time. Prints and writes bench/results/latest.md (medians).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd); REPO=$(dirname "$HERE")
+SHARED=${SHARED:-$REPO/../shared}
+SIZES="1000 10000"; RUNS=3; OUT=/dev/shm/civico-bench
+while getopts "n:r:O:" o; do case $o in n) SIZES=$OPTARG ;; r) RUNS=$OPTARG ;; O) OUT=$OPTARG ;; *) sed -n 2,8p "$0"; exit 2 ;; esac; done
+WORK=${TMPDIR:-/tmp}/civico-bench; mkdir -p "$WORK" "$OUT" "$HERE/results"
+(cd "$REPO" && cargo build --release --quiet)
+CIVICO=${CARGO_TARGET_DIR:-$REPO/target}/release/civico
+HUGO=$(command -v hugo || true)
+
+median() { sort -g | awk '{a[NR]=$1} END{if(NR%2){print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
+measure() {  # name pages cmd...  -> "wall rss_mb"
+  local walls=() rss=()
+  for ((i = 1; i <= RUNS; i++)); do
+    rm -rf "$OUT/site"
+    local tf; tf=$(mktemp)
+    /usr/bin/time -v -o "$tf" "${@}" >/dev/null 2>"$WORK/last.err" || { cat "$WORK/last.err" >&2; return 1; }
+    walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,t,":"); s=0; for(k=1;k<=n;k++) s=s*60+t[k]; print s}' "$tf")")
+    rss+=("$(awk -F': ' '/Maximum resident set size/{print $2/1024}' "$tf")")
+    rm -f "$tf"
+  done
+  echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${rss[@]}" | median)"
+}
+
+{
+  echo "# civico vs Hugo, $(date -u +%Y-%m-%d)"
+  echo
+  echo "- host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); output on $(df -T "$OUT" | awk 'NR==2{print $2}'); median of $RUNS runs"
+  echo "- civico $("$CIVICO" --version | cut -d' ' -f2); ${HUGO:+$("$HUGO" version | cut -d' ' -f1-2)}"
+  echo
+  echo "| pages (corpus) | civico s | civico pages/s | civico RSS MB | Hugo s | Hugo RSS MB | Hugo / civico |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+} > "$HERE/results/latest.md"
+
+for N in $SIZES; do
+  C=$WORK/c$N
+  if [[ ! -f $C/.done ]]; then
+    rm -rf "$C"; python3 "$SHARED/bench/gen-content.py" --pages "$N" --out "$C" --flavors hugo,neutral >/dev/null
+    python3 "$HERE/adapt-neutral.py" "$C/neutral" "$C/civico"; touch "$C/.done"
+  fi
+  read -r cw cr < <(measure civico "$N" "$CIVICO" build "$C/civico" --out "$OUT/site" --date 2026-11-23)
+  pages=$(find "$OUT/site" -name '*.html' | wc -l)
+  if [[ -n $HUGO ]]; then
+    read -r hw hr < <(cd "$C/hugo" && measure hugo "$N" "$HUGO" --quiet -d "$OUT/site")
+    ratio=$(awk -v h="$hw" -v c="$cw" 'BEGIN{printf "%.1f", h/c}')
+  else hw=NA; hr=NA; ratio=NA; fi
+  awk -v n="$N" -v cw="$cw" -v cr="$cr" -v p="$pages" -v hw="$hw" -v hr="$hr" -v r="$ratio" \
+    'BEGIN{printf "| %d (%d html) | %.2f | %.0f | %.0f | %s | %s | %s |\n", n, p, cw, p/cw, cr, hw, (hr=="NA"?hr:sprintf("%.0f",hr)), r}' >> "$HERE/results/latest.md"
+done
+rm -rf "$OUT/site"
+cat "$HERE/results/latest.md"
