@@ -266,6 +266,19 @@ fn page(
     }
 }
 
+/// A bare link (title and URL) in a list, for pages that are not documents.
+fn link_item(titolo: &str, url: &str) -> ListItem {
+    ListItem {
+        titolo: titolo.to_string(),
+        url: url.to_string(),
+        descrizione: None,
+        data: None,
+        etichetta: None,
+        kind: Kind::Pagina,
+        doc: None,
+    }
+}
+
 fn group(
     titolo: &str,
     url: Option<&str>,
@@ -849,15 +862,7 @@ pub fn assemble(
         items: featured
             .iter()
             .take(3)
-            .map(|a| ListItem {
-                titolo: a.clone(),
-                url: format!("/argomenti/{}/", slugify(a)),
-                descrizione: None,
-                data: None,
-                etichetta: None,
-                kind: Kind::Pagina,
-                doc: None,
-            })
+            .map(|a| link_item(a, &format!("/argomenti/{}/", slugify(a))))
             .collect(),
         totale: featured.len(),
     });
@@ -907,15 +912,7 @@ pub fn assemble(
                     && p.url != prefix
                     && !p.url.contains("/pagina/")
             })
-            .map(|p| ListItem {
-                titolo: p.titolo.clone(),
-                url: p.url.clone(),
-                descrizione: None,
-                data: None,
-                etichetta: None,
-                kind: Kind::Pagina,
-                doc: None,
-            })
+            .map(|p| link_item(&p.titolo, &p.url))
             .collect();
         let total = items.len();
         mappa
@@ -930,15 +927,7 @@ pub fn assemble(
                 || p.url == "/albo-pretorio/"
                 || matches!(p.kind, PageKind::Doc(i) if docs[i].kind == Kind::Pagina)
         })
-        .map(|p| ListItem {
-            titolo: p.titolo.clone(),
-            url: p.url.clone(),
-            descrizione: None,
-            data: None,
-            etichetta: None,
-            kind: Kind::Pagina,
-            doc: None,
-        })
+        .map(|p| link_item(&p.titolo, &p.url))
         .collect();
     let total = others.len();
     mappa
