@@ -18,6 +18,7 @@ HUGO=$(command -v hugo || true)
 
 median() { sort -g | awk '{a[NR]=$1} END{if(NR%2){print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
 measure() {  # name pages cmd...  -> "wall rss_mb"
+  shift 2
   local walls=() rss=()
   for ((i = 1; i <= RUNS; i++)); do
     rm -rf "$OUT/site"
