@@ -270,7 +270,7 @@ pub fn load_file(
         shown,
         is_section,
         meta,
-        source: source.clone(),
+        source,
         body_start,
         body_offset,
     })
