@@ -89,6 +89,9 @@ pub struct ServiziOnline {
     pub segnalazione_disservizio: Option<String>,
     #[serde(default)]
     pub richiesta_assistenza: Option<String>,
+    /// Endpoint that receives the page ratings of the feedback widget (POST, JSON).
+    #[serde(default)]
+    pub valutazioni: Option<String>,
 }
 
 /// One comune: `comuni/<slug>/comune.yaml`.
@@ -128,9 +131,9 @@ pub struct Comune {
     pub argomenti_in_evidenza: Vec<Posto<String>>,
     #[serde(default)]
     pub servizi_online: ServiziOnline,
-    /// Primary colour of the theme, `#rrggbb`.
+    /// Primary colour of the theme, `#rrggbb`; white text must stay readable on it.
     #[serde(default)]
-    pub colore_primario: Option<String>,
+    pub colore_primario: Option<Posto<String>>,
     #[serde(default)]
     pub piano_miglioramento: Option<String>,
     #[serde(default)]
@@ -249,6 +252,11 @@ pub fn load_comuni(
                     return None;
                 }
             };
+            if let Some(c) = &config.colore_primario {
+                if let Some(d) = check_colour(&c.value, &shown) {
+                    diags.push(d.at(c.line, c.col).with_source(&text));
+                }
+            }
             Some(ComuneDir {
                 slug,
                 dir: cdir,
@@ -258,6 +266,56 @@ pub fn load_comuni(
             })
         })
         .collect()
+}
+
+/// Parses `#rrggbb` into its channels.
+pub fn parse_hex_colour(s: &str) -> Option<[u8; 3]> {
+    let h = s.trim().strip_prefix('#')?;
+    if h.len() != 6 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let ch = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some([ch(0)?, ch(2)?, ch(4)?])
+}
+
+/// WCAG 2.1 contrast ratio of white text on `rgb`.
+pub fn contrast_with_white(rgb: [u8; 3]) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
+    1.05 / (l + 0.05)
+}
+
+/// The theme writes white text on the primary colour (header, buttons): it must be a valid
+/// colour with a contrast of at least 4.5:1 (WCAG 2.1 AA, criterion 1.4.3).
+fn check_colour(value: &str, file: &Path) -> Option<Diagnostic> {
+    let Some(rgb) = parse_hex_colour(value) else {
+        return Some(
+            Diagnostic::error(
+                "E-VALUE-INVALID",
+                file,
+                format!("colore_primario `{value}` non è un colore nel formato #rrggbb"),
+            )
+            .hint("scrivi il colore in esadecimale, tra virgolette: colore_primario: \"#0066cc\""),
+        );
+    };
+    let ratio = contrast_with_white(rgb);
+    (ratio < 4.5).then(|| {
+        Diagnostic::error(
+            "E-COLORE-CONTRASTO",
+            file,
+            format!(
+                "il testo bianco su colore_primario `{value}` ha contrasto {ratio:.2}:1, sotto il minimo di 4,5:1 richiesto per l'accessibilità"
+            ),
+        )
+        .hint("scegli una tonalità più scura dello stesso colore")
+    })
 }
 
 /// Splits a base URL into (url without trailing slash, path prefix without trailing slash).
@@ -302,5 +360,18 @@ mod tests {
         );
         assert!(parse_base_url("comune.x.it").is_err());
         assert!(parse_base_url("ftp://comune.x.it").is_err());
+    }
+
+    #[test]
+    fn colours_need_contrast_with_white() {
+        assert_eq!(parse_hex_colour("#0066cc"), Some([0, 0x66, 0xcc]));
+        assert_eq!(parse_hex_colour("0066cc"), None);
+        assert_eq!(parse_hex_colour("#06c"), None);
+        // Bootstrap Italia's blue passes, white on white does not.
+        assert!(contrast_with_white([0, 0x66, 0xcc]) > 5.0);
+        assert!((contrast_with_white([255, 255, 255]) - 1.0).abs() < 1e-9);
+        assert!(check_colour("#0066cc", Path::new("c.yaml")).is_none());
+        assert_eq!(check_colour("#ffcc00", Path::new("c.yaml")).unwrap().code, "E-COLORE-CONTRASTO");
+        assert_eq!(check_colour("blu", Path::new("c.yaml")).unwrap().code, "E-VALUE-INVALID");
     }
 }

@@ -42,6 +42,9 @@ enum Command {
         /// Print the time spent in each phase
         #[arg(long)]
         timings: bool,
+        /// Do not write precompressed .gz/.br siblings (faster; for previews)
+        #[arg(long)]
+        no_compress: bool,
     },
     /// Create new content
     New {
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
             deny_warnings,
             date,
             timings,
+            no_compress,
         } => {
             let opts = build::BuildOptions {
                 root,
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
                 deny_warnings,
                 today: date,
                 progress: true,
+                compress: !no_compress,
             };
             let report = build::run(&opts);
             print_diagnostics(&report.diagnostics);

@@ -299,7 +299,7 @@ fn italian_dates_and_content_links_render() {
 fn upcoming_events_depend_on_the_build_date() {
     let out = built();
     let home = html(&out.path().join("castelmarino/index.html"));
-    let events: Vec<String> = select(&home, "a[data-element=event-link]")
+    let events: Vec<String> = select(&home, "section[aria-labelledby=eventi] .card-title a")
         .iter()
         .map(text)
         .collect();

@@ -32,6 +32,8 @@ pub struct BuildOptions {
     pub today: Option<NaiveDate>,
     /// Show a progress bar (only on a terminal).
     pub progress: bool,
+    /// Write `.gz`/`.br` siblings of pages and assets (on by default).
+    pub compress: bool,
 }
 
 impl BuildOptions {
@@ -44,6 +46,7 @@ impl BuildOptions {
             deny_warnings: false,
             today: None,
             progress: false,
+            compress: true,
         }
     }
 
@@ -112,7 +115,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
             return report(diags, phases, 0, 0, 0, false);
         }
     };
-    let theme = Theme::load(root, &rete.tema).and_then(Renderer::new);
+    let theme = Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, opts.compress));
     let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
     mark("config", &mut phases);
 

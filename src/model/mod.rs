@@ -9,6 +9,7 @@
 
 pub mod links;
 pub mod pages;
+pub mod search;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;

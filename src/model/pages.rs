@@ -70,6 +70,8 @@ pub enum PageKind {
     Argomenti,
     Mappa,
     Informativa,
+    /// The search page (results come from the comune's search index, in the browser).
+    Ricerca,
     NotFound,
 }
 
@@ -126,6 +128,8 @@ pub fn reserved_paths() -> Vec<&'static str> {
         "/prenotazione-appuntamento/",
         "/segnalazione-disservizio/",
         "/richiesta-assistenza/",
+        "/ricerca/",
+        "/ricerca/indice.json",
         "/404.html",
     ]
 }
@@ -890,6 +894,10 @@ pub fn assemble(
         out.push(p);
     }
 
+    let mut ricerca = page("/ricerca/", PageKind::Ricerca, "Ricerca", "", home());
+    ricerca.descrizione = Some("Cerca tra servizi, notizie, eventi, luoghi, uffici e documenti".into());
+    out.push(ricerca);
+
     // The site map lists the first- and second-level pages generated so far, by section.
     let mut mappa = page(
         "/mappa-del-sito/",
@@ -922,7 +930,10 @@ pub fn assemble(
     let others: Vec<ListItem> = out
         .iter()
         .filter(|p| {
-            matches!(p.kind, PageKind::Argomenti | PageKind::Informativa)
+            matches!(
+                p.kind,
+                PageKind::Argomenti | PageKind::Informativa | PageKind::Ricerca
+            )
                 || p.url == "/amministrazione-trasparente/"
                 || p.url == "/albo-pretorio/"
                 || matches!(p.kind, PageKind::Doc(i) if docs[i].kind == Kind::Pagina)

@@ -5,6 +5,7 @@
 //! theme embedded in the binary). Each comune's shared data (`site`) is converted to a template
 //! value once and shared by reference between its pages; a page's context holds only the page.
 
+pub mod compress;
 pub mod filters;
 pub mod output;
 
@@ -19,7 +20,7 @@ use tera::{Context, Tera, Value};
 use crate::config::{Comune, Rete};
 use crate::content::kinds::{Kind, Meta};
 use crate::diagnostics::Diagnostic;
-use crate::model::{PageKind, Site, Target};
+use crate::model::{search, PageKind, Site, Target};
 use output::Staging;
 
 mod embedded {
@@ -93,8 +94,38 @@ impl Theme {
 /// The loaded templates, shared by every comune and page.
 pub struct Renderer {
     tera: Tera,
-    statics: Vec<(String, Cow<'static, [u8]>)>,
-    syntax_css: String,
+    /// Theme assets plus the syntax-highlighting CSS, each with its compressed siblings.
+    statics: Vec<StaticFile>,
+    /// Whether pages and data files get `.gz` siblings.
+    compress: bool,
+}
+
+/// One theme asset, compressed once per build and written into every comune's site.
+struct StaticFile {
+    /// Site path, `/static/...`.
+    path: String,
+    bytes: Cow<'static, [u8]>,
+    gz: Option<Vec<u8>>,
+    br: Option<Vec<u8>>,
+}
+
+impl StaticFile {
+    fn new(path: String, bytes: Cow<'static, [u8]>, compress: bool) -> StaticFile {
+        let (gz, br) = if compress && compress::worth_compressing(&path) {
+            (
+                Some(compress::gzip(&bytes)),
+                Some(compress::brotli(&bytes, 9)),
+            )
+        } else {
+            (None, None)
+        };
+        StaticFile {
+            path,
+            bytes,
+            gz,
+            br,
+        }
+    }
 }
 
 /// The data every page of a comune shares.
@@ -109,6 +140,10 @@ struct SiteData<'a> {
     stemma: String,
     argomenti: &'a BTreeMap<String, String>,
     anno: i32,
+    /// URL of Bootstrap Italia's icon sprite.
+    sprite: String,
+    /// `r, g, b` of the primary colour, for `--bs-primary-rgb`.
+    primario_rgb: Option<String>,
 }
 
 /// What a document page gets besides the page itself.
@@ -134,7 +169,8 @@ pub struct Stats {
 }
 
 impl Renderer {
-    pub fn new(theme: Theme) -> Result<Renderer, Diagnostic> {
+    /// Loads the templates and prepares the theme assets; `compress` adds `.gz`/`.br` siblings.
+    pub fn new(theme: Theme, compress: bool) -> Result<Renderer, Diagnostic> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         filters::register(&mut tera);
@@ -147,11 +183,42 @@ impl Renderer {
         .map_err(|e| {
             Diagnostic::error("E-TEMPLATE", "themes", format!("template non valido: {e}"))
         })?;
+        let mut files: Vec<(String, Cow<'static, [u8]>)> = theme
+            .statics
+            .into_iter()
+            .map(|(rel, b)| (format!("/static/{rel}"), b))
+            .collect();
+        files.push((
+            "/static/css/syntax.css".into(),
+            Cow::Owned(crate::markdown::syntax_css().into_bytes()),
+        ));
+        let statics = files
+            .into_par_iter()
+            .map(|(path, bytes)| StaticFile::new(path, bytes, compress))
+            .collect();
         Ok(Renderer {
             tera,
-            statics: theme.statics,
-            syntax_css: crate::markdown::syntax_css(),
+            statics,
+            compress,
         })
+    }
+
+    /// Writes `bytes` at `path` in the staging folder, with a `.gz` sibling when compressing.
+    fn write(&self, staging: &Staging, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let io = |e: std::io::Error| {
+            Diagnostic::error(
+                "E-IO",
+                &staging.dir,
+                format!("scrittura di {path} non riuscita: {e}"),
+            )
+        };
+        staging.write(path, bytes).map_err(io)?;
+        if self.compress && compress::worth_compressing(path) {
+            staging
+                .write(&format!("{path}.gz"), &compress::gzip(bytes))
+                .map_err(io)?;
+        }
+        Ok(())
     }
 
     /// Renders one comune's site into a staging folder under `out`. Returns the staging folder
@@ -182,6 +249,16 @@ impl Renderer {
             stemma: stemma.to_string(),
             argomenti: &site.argomenti,
             anno: chrono::Datelike::year(&today),
+            sprite: format!(
+                "{}/static/bootstrap-italia/svg/sprites.svg",
+                comune.base_path
+            ),
+            primario_rgb: comune
+                .config
+                .colore_primario
+                .as_ref()
+                .and_then(|c| crate::config::parse_hex_colour(&c.value))
+                .map(|[r, g, b]| format!("{r}, {g}, {b}")),
         };
         let site_value = Value::from_serializable(&data);
         let vocab = crate::vocabolari::get();
@@ -200,6 +277,7 @@ impl Renderer {
                     PageKind::Argomenti => "argomenti.html",
                     PageKind::Mappa => "mappa.html",
                     PageKind::Informativa => "informativa.html",
+                    PageKind::Ricerca => "ricerca.html",
                     PageKind::NotFound => "404.html",
                     PageKind::Doc(i) => {
                         let d = &site.content.docs[i];
@@ -245,20 +323,28 @@ impl Renderer {
                 } else {
                     format!("{}index.html", page.url)
                 };
-                staging.write(&file, html.as_bytes()).map_err(|e| {
-                    Diagnostic::error(
-                        "E-IO",
-                        &staging.dir,
-                        format!("scrittura di {file} non riuscita: {e}"),
-                    )
-                })
+                self.write(&staging, &file, html.as_bytes())
             })
             .collect();
         let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
 
         let mut files = 0;
-        for (rel, bytes) in &self.statics {
-            match staging.write(&format!("/static/{rel}"), bytes) {
+        let statics: Vec<Result<(), std::io::Error>> = self
+            .statics
+            .par_iter()
+            .map(|f| {
+                staging.write(&f.path, &f.bytes)?;
+                if let Some(gz) = &f.gz {
+                    staging.write(&format!("{}.gz", f.path), gz)?;
+                }
+                if let Some(br) = &f.br {
+                    staging.write(&format!("{}.br", f.path), br)?;
+                }
+                Ok(())
+            })
+            .collect();
+        for r in statics {
+            match r {
                 Ok(()) => files += 1,
                 Err(e) => errors.push(Diagnostic::error(
                     "E-IO",
@@ -267,12 +353,17 @@ impl Renderer {
                 )),
             }
         }
-        if let Err(e) = staging.write("/static/css/syntax.css", self.syntax_css.as_bytes()) {
-            errors.push(Diagnostic::error(
+        let index = search::index(site);
+        match serde_json::to_vec(&index) {
+            Ok(json) => match self.write(&staging, "/ricerca/indice.json", &json) {
+                Ok(()) => files += 1,
+                Err(d) => errors.push(d),
+            },
+            Err(e) => errors.push(Diagnostic::error(
                 "E-IO",
                 &staging.dir,
-                format!("scrittura non riuscita: {e}"),
-            ));
+                format!("indice di ricerca non scritto: {e}"),
+            )),
         }
         let copies: Vec<Result<(), Diagnostic>> = site
             .assets
