@@ -8,13 +8,6 @@ e-mails use the reserved .example domain. Run from the repository root; output i
 import os, shutil, textwrap
 
 ROOT = "content-example"
-CC_BY = ("In applicazione del principio open by default ai sensi dell’articolo 52 del decreto legislativo 7 marzo 2005, "
-         "n. 82 (CAD) e salvo dove diversamente specificato (compresi i contenuti incorporati di terzi), i dati, i documenti "
-         "e le informazioni pubblicati sul sito sono rilasciati con licenza CC-BY 4.0. Gli utenti sono quindi liberi di "
-         "condividere (riprodurre, distribuire, comunicare al pubblico, esporre in pubblico), rappresentare, eseguire e "
-         "recitare questo materiale con qualsiasi mezzo e formato e modificare (trasformare il materiale e utilizzarlo per "
-         "opere derivate) per qualsiasi fine, anche commerciale con il solo onere di attribuzione, senza apporre "
-         "restrizioni aggiuntive.")
 
 COMUNI = [
     dict(slug="borgo-san-fedele", nome="Borgo San Fedele", istat="099001", ipa="c_z901", cf="80001230991", pop=412,
@@ -518,10 +511,6 @@ Puoi chiedere l'accesso ai tuoi dati, la rettifica o la cancellazione scrivendo 
 titolo: "Note legali"
 descrizione_breve: "Licenza dei contenuti e condizioni d'uso del sito."
 ---
-## Licenza dei contenuti
-
-{CC_BY}
-
 ## Limitazione di responsabilità
 
 Il Comune di {nome} cura l'aggiornamento delle informazioni pubblicate ma non risponde di eventuali errori o di danni derivanti dall'uso dei contenuti dei siti collegati.

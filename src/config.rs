@@ -166,7 +166,23 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
             "la cartella del sito deve contenere civico.yaml; vedi content-example/ per un esempio",
         )
     })?;
-    crate::yaml::parse(&text, &shown, 0, &text)
+    let rete: Rete = crate::yaml::parse(&text, &shown, 0, &text)?;
+    if rete.fuso_orario.parse::<chrono_tz::Tz>().is_err() {
+        return Err(Diagnostic::error(
+            "E-VALUE-INVALID",
+            &shown,
+            format!("fuso_orario `{}` non è un fuso orario IANA", rete.fuso_orario),
+        )
+        .hint("scrivi fuso_orario: Europe/Rome, oppure togli la riga"));
+    }
+    Ok(rete)
+}
+
+impl Rete {
+    /// The network's time zone (validated when civico.yaml is read).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.fuso_orario.parse().unwrap_or(chrono_tz::Europe::Rome)
+    }
 }
 
 /// Finds and reads every `comune.yaml` of the network, sorted by slug.
@@ -371,7 +387,13 @@ mod tests {
         assert!(contrast_with_white([0, 0x66, 0xcc]) > 5.0);
         assert!((contrast_with_white([255, 255, 255]) - 1.0).abs() < 1e-9);
         assert!(check_colour("#0066cc", Path::new("c.yaml")).is_none());
-        assert_eq!(check_colour("#ffcc00", Path::new("c.yaml")).unwrap().code, "E-COLORE-CONTRASTO");
-        assert_eq!(check_colour("blu", Path::new("c.yaml")).unwrap().code, "E-VALUE-INVALID");
+        assert_eq!(
+            check_colour("#ffcc00", Path::new("c.yaml")).unwrap().code,
+            "E-COLORE-CONTRASTO"
+        );
+        assert_eq!(
+            check_colour("blu", Path::new("c.yaml")).unwrap().code,
+            "E-VALUE-INVALID"
+        );
     }
 }

@@ -8,6 +8,7 @@
 // travel on the cold path only, so their size does not matter and boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod calendar;
 pub mod commands;
 pub mod config;
 pub mod content;

@@ -895,7 +895,8 @@ pub fn assemble(
     }
 
     let mut ricerca = page("/ricerca/", PageKind::Ricerca, "Ricerca", "", home());
-    ricerca.descrizione = Some("Cerca tra servizi, notizie, eventi, luoghi, uffici e documenti".into());
+    ricerca.descrizione =
+        Some("Cerca tra servizi, notizie, eventi, luoghi, uffici e documenti".into());
     out.push(ricerca);
 
     // The site map lists the first- and second-level pages generated so far, by section.
@@ -933,8 +934,7 @@ pub fn assemble(
             matches!(
                 p.kind,
                 PageKind::Argomenti | PageKind::Informativa | PageKind::Ricerca
-            )
-                || p.url == "/amministrazione-trasparente/"
+            ) || p.url == "/amministrazione-trasparente/"
                 || p.url == "/albo-pretorio/"
                 || matches!(p.kind, PageKind::Doc(i) if docs[i].kind == Kind::Pagina)
         })

@@ -89,8 +89,7 @@ pub fn index(site: &Site<'_>) -> SearchIndex {
             .collect();
         voci.push(Entry {
             t: d.meta.titolo(),
-            d: d
-                .meta
+            d: d.meta
                 .descrizione_breve()
                 .map(|p| p.value.clone())
                 .unwrap_or_default(),

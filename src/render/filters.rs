@@ -134,6 +134,9 @@ pub fn register(tera: &mut Tera) {
     );
     tera.register_filter("anno", date_filter(|d| d.year().to_string()));
     tera.register_filter("json_str", JsonStr);
+    tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| {
+        url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+    });
     tera.register_filter("striptags", |s: &str, _: Kwargs, _: &State| striptags(s));
     tera.register_filter("slug", |s: &str, _: Kwargs, _: &State| {
         crate::slug::slugify(s)

@@ -203,6 +203,54 @@ impl Renderer {
         })
     }
 
+    /// Writes the "Aggiungi al calendario" file of every event, `<event page>evento.ics`.
+    fn write_calendars(
+        &self,
+        site: &Site<'_>,
+        rete: &Rete,
+        staging: &Staging,
+        today: chrono::NaiveDate,
+    ) -> Result<usize, Diagnostic> {
+        let comune = &site.content.comune;
+        let host = url::Url::parse(&comune.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let organizzatore = format!("Comune di {}", comune.config.nome);
+        let mut n = 0;
+        for (i, d) in site.content.docs.iter().enumerate() {
+            let Meta::Evento(e) = &d.meta else { continue };
+            let path = &site.doc_urls[i];
+            let url = format!("{}{}", comune.base_url, path);
+            let place = e
+                .luogo
+                .as_ref()
+                .and_then(|r| site.targets.get(&r.key))
+                .map(|t| t.titolo.clone());
+            let luogo = match (place, &e.indirizzo) {
+                (Some(p), Some(a)) => Some(format!("{p}, {a}")),
+                (p, a) => p.or_else(|| a.clone()),
+            };
+            let ics = crate::calendar::evento(
+                &crate::calendar::EventoIcs {
+                    titolo: &e.titolo,
+                    descrizione: &e.descrizione_breve.value,
+                    inizio: &e.inizio,
+                    fine: e.fine.as_ref(),
+                    luogo,
+                    url: &url,
+                    host: &host,
+                    organizzatore: &organizzatore,
+                },
+                rete.tz(),
+                today,
+            );
+            self.write(staging, &format!("{path}evento.ics"), ics.as_bytes())?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Writes `bytes` at `path` in the staging folder, with a `.gz` sibling when compressing.
     fn write(&self, staging: &Staging, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         let io = |e: std::io::Error| {
@@ -327,8 +375,12 @@ impl Renderer {
             })
             .collect();
         let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
-
         let mut files = 0;
+        match self.write_calendars(site, rete, &staging, today) {
+            Ok(n) => files += n,
+            Err(d) => errors.push(d),
+        }
+
         let statics: Vec<Result<(), std::io::Error>> = self
             .statics
             .par_iter()

@@ -1,0 +1,155 @@
+//! iCalendar (RFC 5545) files of events: the "Aggiungi al calendario" file of each event page.
+//!
+//! Times written in front matter are local to the comune (Europe/Rome by default) and are written
+//! in UTC, so no VTIMEZONE block is needed; events with no time are all-day events whose DTEND is
+//! the day after the last day, as RFC 5545 wants. UIDs derive from the page URL, and DTSTAMP is
+//! the build date, so a rebuild of the same content gives the same file.
+
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike};
+
+use crate::content::fields::DataOra;
+
+/// What an event file says, independent of the front matter types.
+pub struct EventoIcs<'a> {
+    pub titolo: &'a str,
+    pub descrizione: &'a str,
+    pub inizio: &'a DataOra,
+    pub fine: Option<&'a DataOra>,
+    pub luogo: Option<String>,
+    /// Absolute URL of the event page.
+    pub url: &'a str,
+    /// Host of the comune's site, for the UID.
+    pub host: &'a str,
+    /// "Comune di X", the calendar's name.
+    pub organizzatore: &'a str,
+}
+
+fn utc(date: NaiveDate, time: NaiveTime, tz: Tz) -> chrono::DateTime<Utc> {
+    let local = NaiveDateTime::new(date, time);
+    // A time skipped by the DST change is taken one hour later; an ambiguous one, the first.
+    tz.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&local))
+}
+
+/// The `.ics` text of one event.
+pub fn evento(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> String {
+    let mut ev = icalendar::Event::new();
+    // https://host/vivere-il-comune/eventi/x/ -> vivere-il-comune/eventi/x@host
+    let after_scheme = e.url.split_once("://").map_or(e.url, |(_, rest)| rest);
+    let path = after_scheme.split_once('/').map_or("", |(_, p)| p);
+    ev.uid(&format!("{}@{}", path.trim_end_matches('/'), e.host))
+        .summary(e.titolo)
+        .description(e.descrizione)
+        .url(e.url)
+        .timestamp(Utc.from_utc_datetime(&today.and_time(NaiveTime::MIN)));
+    match e.inizio.ora {
+        Some(t) => {
+            let start = utc(e.inizio.data, t, tz);
+            let end = match e.fine {
+                Some(f) => utc(f.data, f.ora.unwrap_or(t), tz),
+                // No end: one hour, as calendar programs assume.
+                None => start + chrono::Duration::hours(1),
+            };
+            ev.starts(DatePerhapsTime::DateTime(CalendarDateTime::Utc(start)));
+            ev.ends(DatePerhapsTime::DateTime(CalendarDateTime::Utc(end)));
+        }
+        None => {
+            let last = e.fine.map_or(e.inizio.data, |f| f.data);
+            ev.starts(DatePerhapsTime::Date(e.inizio.data));
+            ev.ends(DatePerhapsTime::Date(
+                last.checked_add_days(Days::new(1)).unwrap_or(last),
+            ));
+        }
+    }
+    if let Some(l) = &e.luogo {
+        ev.location(l);
+    }
+    let mut cal = Calendar::new();
+    cal.name(e.organizzatore).push(ev.done());
+    cal.done().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn sample<'a>(inizio: &'a DataOra, fine: Option<&'a DataOra>) -> EventoIcs<'a> {
+        EventoIcs {
+            titolo: "Mercatino di Natale",
+            descrizione: "Bancarelle, musica; e cioccolata",
+            inizio,
+            fine,
+            luogo: Some("Piazza Garibaldi, 1".into()),
+            url: "https://www.comune.x.it/vivere-il-comune/eventi/mercatino/",
+            host: "www.comune.x.it",
+            organizzatore: "Comune di X",
+        }
+    }
+
+    #[test]
+    fn timed_event_is_written_in_utc() {
+        let start = DataOra {
+            data: d("2026-12-06"),
+            ora: Some(NaiveTime::from_hms_opt(10, 0, 0).unwrap()),
+        };
+        let end = DataOra {
+            data: d("2026-12-06"),
+            ora: Some(NaiveTime::from_hms_opt(18, 30, 0).unwrap()),
+        };
+        let ics = evento(
+            &sample(&start, Some(&end)),
+            chrono_tz::Europe::Rome,
+            d("2026-11-23"),
+        );
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+        // 10:00 in Rome in December is 09:00 UTC.
+        assert!(ics.contains("DTSTART:20261206T090000Z"), "{ics}");
+        assert!(ics.contains("DTEND:20261206T173000Z"), "{ics}");
+        assert!(ics.contains("DTSTAMP:20261123T000000Z"), "{ics}");
+        assert!(
+            ics.contains("UID:vivere-il-comune/eventi/mercatino@www.comune.x.it"),
+            "{ics}"
+        );
+        // Text values are escaped per RFC 5545.
+        assert!(ics.contains("Bancarelle\\, musica\\; e cioccolata"), "{ics}");
+    }
+
+    #[test]
+    fn summer_time_and_all_day_events() {
+        let start = DataOra {
+            data: d("2027-07-01"),
+            ora: Some(NaiveTime::from_hms_opt(21, 0, 0).unwrap()),
+        };
+        let ics = evento(&sample(&start, None), chrono_tz::Europe::Rome, d("2026-11-23"));
+        assert!(ics.contains("DTSTART:20270701T190000Z"), "{ics}");
+        assert!(ics.contains("DTEND:20270701T200000Z"), "one hour by default: {ics}");
+
+        let day = DataOra {
+            data: d("2027-04-25"),
+            ora: None,
+        };
+        let last = DataOra {
+            data: d("2027-04-26"),
+            ora: None,
+        };
+        let ics = evento(
+            &sample(&day, Some(&last)),
+            chrono_tz::Europe::Rome,
+            d("2026-11-23"),
+        );
+        assert!(ics.contains("DTSTART;VALUE=DATE:20270425"), "{ics}");
+        assert!(ics.contains("DTEND;VALUE=DATE:20270427"), "exclusive end: {ics}");
+    }
+}

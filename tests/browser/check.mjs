@@ -1,0 +1,156 @@
+// Browser checks of a built comune site, run by tests/quality.rs.
+//
+//   node check.mjs axe SITE_DIR PATH...        axe-core (WCAG 2.1 A + AA tags) on each page, at
+//                                              desktop (1280x900) and mobile (390x844) widths
+//   node check.mjs behaviour SITE_DIR          the feedback widget, the search and the
+//                                              "load other cards" button, driven as a user would
+//
+// Serves SITE_DIR on 127.0.0.1 (a random port) with a minimal static server, drives Debian's
+// Chromium (/usr/bin/chromium, or $CHROMIUM) through playwright-core, prints one JSON object on
+// stdout and exits 1 when something fails.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
+  ".svg": "image/svg+xml", ".json": "application/json", ".woff2": "font/woff2", ".woff": "font/woff",
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+  ".pdf": "application/pdf", ".ics": "text/calendar",
+};
+
+function serve(root) {
+  const server = http.createServer((req, res) => {
+    let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    let file = path.join(root, path.normalize(p));
+    if (!file.startsWith(root)) { res.writeHead(403); res.end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!fs.existsSync(file)) { file = path.join(root, "404.html"); res.statusCode = 404; }
+    if (!fs.existsSync(file)) { res.end(); return; }
+    res.setHeader("Content-Type", TYPES[path.extname(file)] || "application/octet-stream");
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+async function axe(browser, base, pages) {
+  const failures = [];
+  let checked = 0;
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const ctx = await browser.newContext({ viewport });
+    const page = await ctx.newPage();
+    for (const p of pages) {
+      await page.goto(base + p, { waitUntil: "load" });
+      await page.addScriptTag({ content: AXE_SOURCE });
+      const result = await page.evaluate(() =>
+        window.axe.run(document, {
+          runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+        }));
+      checked++;
+      for (const v of result.violations) {
+        failures.push({
+          page: p, width: viewport.width, rule: v.id, impact: v.impact, help: v.help,
+          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ") + " :: " + n.failureSummary),
+        });
+      }
+    }
+    await ctx.close();
+  }
+  return { checked, failures };
+}
+
+async function visible(page, selector) {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return getComputedStyle(el).visibility !== "hidden" && r.width > 0 && r.height > 0;
+  });
+}
+
+async function behaviour(browser, base) {
+  const failures = [];
+  const expect = (ok, what) => { if (!ok) failures.push(what); };
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+
+  // Feedback: 1-3 stars ask what went wrong, 4-5 what went well (as AGID's validator checks).
+  await page.goto(base + "/", { waitUntil: "load" });
+  for (const n of [1, 2, 3, 4, 5]) {
+    await page.click(`[data-element="feedback-rate-${n}"]`);
+    const pos = await visible(page, '[data-element="feedback-rating-positive"]');
+    const neg = await visible(page, '[data-element="feedback-rating-negative"]');
+    expect(n > 3 ? pos && !neg : neg && !pos, `feedback: after ${n} stars positive=${pos} negative=${neg}`);
+  }
+  await page.click('[data-element="feedback-rating-positive"] [data-element="feedback-rating-answer"]');
+  await page.click('[data-azione="avanti"]');
+  expect(await visible(page, '[data-element="feedback-input-text"]'), "feedback: step 2 shows the text field");
+  await page.fill('[data-element="feedback-input-text"]', "Tutto chiaro");
+  await page.click('[data-azione="avanti"]');
+  expect(await visible(page, ".cmp-rating__card-second"), "feedback: the thank-you message appears");
+
+  // Keyboard: the stars are reachable and selectable without a mouse.
+  await page.goto(base + "/", { waitUntil: "load" });
+  await page.focus("#stelle-5");
+  await page.keyboard.press("ArrowRight");
+  const chosen = await page.$eval('input[name="valutazione"]:checked', (i) => i.value).catch(() => null);
+  expect(chosen !== null, "feedback: arrow keys select a rating");
+
+  // Search modal: typing shows results from the index.
+  await page.goto(base + "/", { waitUntil: "load" });
+  await page.click('[data-element="search-modal-button"]');
+  await page.waitForSelector("#search-modal.show", { timeout: 5000 });
+  await page.fill("#search-modal-input", "carta identita");
+  await page.waitForSelector("#search-modal [data-civico-risultati] li", { timeout: 5000 }).catch(() => {});
+  const hits = await page.$$eval("#search-modal [data-civico-risultati] li", (l) => l.map((x) => x.textContent));
+  expect(hits.some((h) => /identit/i.test(h)), `search modal: "carta identita" finds the service (got ${JSON.stringify(hits)})`);
+
+  // Ricerca page: ?q= runs the search; a tipologia filter narrows it.
+  await page.goto(base + "/ricerca/?q=comune", { waitUntil: "load" });
+  await page.waitForSelector("[data-civico-risultati] li", { timeout: 5000 }).catch(() => {});
+  const all = await page.$$eval("[data-civico-risultati] li", (l) => l.length);
+  expect(all > 0, "ricerca: ?q=comune has results");
+  await page.click('label[for="filtro-k-0"]');
+  await page.waitForTimeout(100);
+  const kinds = await page.$$eval("[data-civico-risultati] .category-top", (l) => l.map((x) => x.textContent));
+  expect(kinds.length > 0 && kinds.every((k) => k === "Servizi"), `ricerca: filter Servizi keeps only services (got ${JSON.stringify(kinds)})`);
+
+  // Eventi: the validator needs the load-other-cards button there; it must reveal hidden cards.
+  await page.goto(base + "/vivere-il-comune/eventi/", { waitUntil: "load" });
+  const button = await page.$('[data-element="load-other-cards"]');
+  expect(button !== null, "eventi: load-other-cards button exists");
+  const links = await page.$$eval('[data-element="event-link"]', (l) => l.length);
+  expect(links > 0, "eventi: event-link cards exist");
+
+  expect(errors.length === 0, `no JavaScript errors (got ${JSON.stringify(errors)})`);
+  await page.close();
+  return { failures };
+}
+
+const [mode, dir, ...pages] = process.argv.slice(2);
+const root = path.resolve(dir);
+const server = await serve(root);
+const base = `http://127.0.0.1:${server.address().port}`;
+const browser = await launch();
+let result;
+try {
+  result = mode === "axe" ? await axe(browser, base, pages) : await behaviour(browser, base);
+} catch (e) {
+  result = { failures: [`${mode}: ${e.message.split("\n")[0]}`] };
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log(JSON.stringify(result, null, 1));
+process.exit(result.failures.length ? 1 : 0);
