@@ -123,7 +123,10 @@ mod tests {
             "{ics}"
         );
         // Text values are escaped per RFC 5545.
-        assert!(ics.contains("Bancarelle\\, musica\\; e cioccolata"), "{ics}");
+        assert!(
+            ics.contains("Bancarelle\\, musica\\; e cioccolata"),
+            "{ics}"
+        );
     }
 
     #[test]
@@ -132,9 +135,16 @@ mod tests {
             data: d("2027-07-01"),
             ora: Some(NaiveTime::from_hms_opt(21, 0, 0).unwrap()),
         };
-        let ics = evento(&sample(&start, None), chrono_tz::Europe::Rome, d("2026-11-23"));
+        let ics = evento(
+            &sample(&start, None),
+            chrono_tz::Europe::Rome,
+            d("2026-11-23"),
+        );
         assert!(ics.contains("DTSTART:20270701T190000Z"), "{ics}");
-        assert!(ics.contains("DTEND:20270701T200000Z"), "one hour by default: {ics}");
+        assert!(
+            ics.contains("DTEND:20270701T200000Z"),
+            "one hour by default: {ics}"
+        );
 
         let day = DataOra {
             data: d("2027-04-25"),
@@ -150,6 +160,9 @@ mod tests {
             d("2026-11-23"),
         );
         assert!(ics.contains("DTSTART;VALUE=DATE:20270425"), "{ics}");
-        assert!(ics.contains("DTEND;VALUE=DATE:20270427"), "exclusive end: {ics}");
+        assert!(
+            ics.contains("DTEND;VALUE=DATE:20270427"),
+            "exclusive end: {ics}"
+        );
     }
 }

@@ -171,7 +171,10 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
         return Err(Diagnostic::error(
             "E-VALUE-INVALID",
             &shown,
-            format!("fuso_orario `{}` non è un fuso orario IANA", rete.fuso_orario),
+            format!(
+                "fuso_orario `{}` non è un fuso orario IANA",
+                rete.fuso_orario
+            ),
         )
         .hint("scrivi fuso_orario: Europe/Rome, oppure togli la riga"));
     }

@@ -8,43 +8,13 @@
 // Serves SITE_DIR on 127.0.0.1 (a random port) with a minimal static server, drives Debian's
 // Chromium (/usr/bin/chromium, or $CHROMIUM) through playwright-core, prints one JSON object on
 // stdout and exits 1 when something fails.
-import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { serve, launch } from "./serve.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const TYPES = {
-  ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
-  ".svg": "image/svg+xml", ".json": "application/json", ".woff2": "font/woff2", ".woff": "font/woff",
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-  ".pdf": "application/pdf", ".ics": "text/calendar",
-};
-
-function serve(root) {
-  const server = http.createServer((req, res) => {
-    let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    let file = path.join(root, path.normalize(p));
-    if (!file.startsWith(root)) { res.writeHead(403); res.end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-    if (!fs.existsSync(file)) { file = path.join(root, "404.html"); res.statusCode = 404; }
-    if (!fs.existsSync(file)) { res.end(); return; }
-    res.setHeader("Content-Type", TYPES[path.extname(file)] || "application/octet-stream");
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-}
-
 async function axe(browser, base, pages) {
   const failures = [];
   let checked = 0;
@@ -125,6 +95,16 @@ async function behaviour(browser, base) {
   await page.waitForTimeout(100);
   const kinds = await page.$$eval("[data-civico-risultati] .category-top", (l) => l.map((x) => x.textContent));
   expect(kinds.length > 0 && kinds.every((k) => k === "Servizi"), `ricerca: filter Servizi keeps only services (got ${JSON.stringify(kinds)})`);
+
+  // Servizi: the contextual search opens Ricerca with only services selected.
+  await page.goto(base + "/servizi/", { waitUntil: "load" });
+  await page.fill("#cerca-servizio", "residenza");
+  await page.click('main form[role="search"] button[type="submit"]');
+  await page.waitForSelector("[data-civico-risultati] li", { timeout: 5000 }).catch(() => {});
+  const onlyServices = await page.$$eval("[data-civico-risultati] .category-top", (l) => l.map((x) => x.textContent));
+  expect(onlyServices.length > 0 && onlyServices.every((k) => k === "Servizi"),
+    `servizi: contextual search lists services (got ${JSON.stringify(onlyServices)})`);
+  expect(await page.isChecked("#filtro-k-0"), "servizi: the Servizi filter is selected");
 
   // Eventi: the validator needs the load-other-cards button there; it must reveal hidden cards.
   await page.goto(base + "/vivere-il-comune/eventi/", { waitUntil: "load" });

@@ -183,7 +183,7 @@
   function buildFilters(form, idx) {
     [["k", idx.tipologie], ["a", idx.argomenti]].forEach(function (pair) {
       var box = form.querySelector('[data-civico-filtro="' + pair[0] + '"]');
-      if (!box || box.querySelector("input")) return;
+      if (!box) return;
       pair[1].forEach(function (label, i) {
         var div = el("div", "form-check");
         var input = el("input");
@@ -249,7 +249,14 @@
     function run() {
       loadIndex(url)
         .then(function (idx) {
-          buildFilters(form, idx);
+          if (!form.querySelector("[data-civico-filtro] input")) {
+            buildFilters(form, idx);
+            // ?tipo=Servizi (from the Servizi page) starts with that tipologia selected.
+            var tipo = isPage && new URLSearchParams(window.location.search).get("tipo");
+            var k = tipo ? idx.tipologie.indexOf(tipo) : -1;
+            var box = k >= 0 && form.querySelector("#filtro-k-" + k);
+            if (box) box.checked = true;
+          }
           render(idx);
         })
         .catch(function () {
