@@ -148,15 +148,12 @@ fn feedback_widget_on_home_first_second_level_and_service_pages() {
             "/vivere-il-comune/",
         ] {
             let doc = page(c, first);
-            pages.extend(
-                hrefs(
-                    &doc,
-                    "[data-element=management-category-link], [data-element=news-category-link], \
+            pages.extend(hrefs(
+                &doc,
+                "[data-element=management-category-link], [data-element=news-category-link], \
                      [data-element=service-category-link], [data-element=live-button-locations], \
                      [data-element=live-button-events]",
-                )
-                .into_iter(),
-            );
+            ));
         }
         pages.extend(hrefs(&page(c, "/servizi/"), "[data-element=service-link]"));
         assert!(pages.len() > 30, "{c}: {} pages", pages.len());
