@@ -37,8 +37,11 @@ measure() {  # name pages cmd...  -> "wall rss_mb"
   echo "- host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); output on $(df -T "$OUT" | awk 'NR==2{print $2}'); median of $RUNS runs"
   echo "- civico $("$CIVICO" --version | cut -d' ' -f2); ${HUGO:+$("$HUGO" version | cut -d' ' -f1-2)}"
   echo
-  echo "| pages (corpus) | civico s | civico pages/s | civico RSS MB | Hugo s | Hugo RSS MB | Hugo / civico |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  echo "civico writes .gz siblings of every page and .gz/.br of theme assets by default (Hugo writes none);"
+  echo "the second civico column is the same build with --no-compress. Hugo / civico compares with the default."
+  echo
+  echo "| pages (corpus) | civico s | civico --no-compress s | civico pages/s | civico RSS MB | Hugo s | Hugo RSS MB | Hugo / civico |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 } > "$HERE/results/latest.md"
 
 for N in $SIZES; do
@@ -49,12 +52,13 @@ for N in $SIZES; do
   fi
   read -r cw cr < <(measure civico "$N" "$CIVICO" build "$C/civico" --out "$OUT/site" --date 2026-11-23)
   pages=$(find "$OUT/site" -name '*.html' | wc -l)
+  read -r nw _ < <(measure civico "$N" "$CIVICO" build "$C/civico" --out "$OUT/site" --date 2026-11-23 --no-compress)
   if [[ -n $HUGO ]]; then
     read -r hw hr < <(cd "$C/hugo" && measure hugo "$N" "$HUGO" --quiet -d "$OUT/site")
     ratio=$(awk -v h="$hw" -v c="$cw" 'BEGIN{printf "%.1f", h/c}')
   else hw=NA; hr=NA; ratio=NA; fi
-  awk -v n="$N" -v cw="$cw" -v cr="$cr" -v p="$pages" -v hw="$hw" -v hr="$hr" -v r="$ratio" \
-    'BEGIN{printf "| %d (%d html) | %.2f | %.0f | %.0f | %s | %s | %s |\n", n, p, cw, p/cw, cr, hw, (hr=="NA"?hr:sprintf("%.0f",hr)), r}' >> "$HERE/results/latest.md"
+  awk -v n="$N" -v cw="$cw" -v nw="$nw" -v cr="$cr" -v p="$pages" -v hw="$hw" -v hr="$hr" -v r="$ratio" \
+    'BEGIN{printf "| %d (%d html) | %.2f | %.2f | %.0f | %.0f | %s | %s | %s |\n", n, p, cw, nw, p/cw, cr, hw, (hr=="NA"?hr:sprintf("%.0f",hr)), r}' >> "$HERE/results/latest.md"
 done
 rm -rf "$OUT/site"
 cat "$HERE/results/latest.md"

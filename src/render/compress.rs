@@ -17,11 +17,12 @@ pub fn worth_compressing(path: &str) -> bool {
     )
 }
 
-/// gzip at the default level (6): about as small as level 9 for HTML, several times faster.
+/// gzip at level 3 (zlib-rs): on the 10,000-page benchmark its output is 5% larger than level 6
+/// (89 vs 85 MB) at about half the time; level 1 was 41% larger.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 3 + 64),
-        flate2::Compression::default(),
+        flate2::Compression::new(3),
     );
     // Writing to a Vec cannot fail.
     let _ = enc.write_all(bytes);

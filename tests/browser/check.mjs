@@ -113,6 +113,10 @@ async function behaviour(browser, base) {
   const links = await page.$$eval('[data-element="event-link"]', (l) => l.length);
   expect(links > 0, "eventi: event-link cards exist");
 
+  // No cookies at all (AGID C.SI.3.1; no consent banner needed).
+  const cookies = await page.context().cookies();
+  expect(cookies.length === 0, `no cookies (got ${JSON.stringify(cookies.map((c) => c.name))})`);
+
   expect(errors.length === 0, `no JavaScript errors (got ${JSON.stringify(errors)})`);
   await page.close();
   return { failures };
