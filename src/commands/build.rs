@@ -115,11 +115,14 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
             return report(diags, phases, 0, 0, 0, false);
         }
     };
-    let theme = Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, opts.compress));
-    let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
-    mark("config", &mut phases);
-
-    let contents = content::load_all(root, comuni, opts.drafts, &diags);
+    // The theme (templates, and compressing its assets) is prepared while the content loads.
+    let (theme, contents) = rayon::join(
+        || Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, opts.compress)),
+        || {
+            let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
+            content::load_all(root, comuni, opts.drafts, &diags)
+        },
+    );
     mark("load", &mut phases);
 
     let mut sites: Vec<(model::Site<'_>, String)> = contents

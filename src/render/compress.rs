@@ -4,7 +4,9 @@
 //! uncompressed Bootstrap Italia.
 //!
 //! Pages get gzip only (fast, and every client accepts it); theme assets, written identically for
-//! every comune, are compressed once per build with both gzip and brotli.
+//! every comune, are compressed once per build with both gzip and brotli. Brotli quality 6: on
+//! Bootstrap Italia's CSS and JS it is 2% larger than quality 9 at a third of the time (quality 11
+//! would save another 9% but takes seconds on every build).
 
 use std::io::Write as _;
 

@@ -114,7 +114,7 @@ impl StaticFile {
         let (gz, br) = if compress && compress::worth_compressing(&path) {
             (
                 Some(compress::gzip(&bytes)),
-                Some(compress::brotli(&bytes, 9)),
+                Some(compress::brotli(&bytes, 6)),
             )
         } else {
             (None, None)
