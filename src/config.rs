@@ -138,6 +138,10 @@ pub struct Comune {
     pub piano_miglioramento: Option<String>,
     #[serde(default)]
     pub finanziato_pnrr: bool,
+    /// Keep the Amministrazione trasparente sections that do not apply to comuni (for other
+    /// kinds of ente, e.g. an ASL or a Regione running the same tool).
+    #[serde(default)]
+    pub trasparenza_tutte_le_sezioni: bool,
 }
 
 /// A comune found in the network, with its folder and parsed configuration.

@@ -8,6 +8,7 @@
 // travel on the cold path only, so their size does not matter and boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod albo;
 pub mod calendar;
 pub mod commands;
 pub mod config;
@@ -17,5 +18,6 @@ pub mod markdown;
 pub mod model;
 pub mod render;
 pub mod slug;
+pub mod trasparenza;
 pub mod vocabolari;
 pub mod yaml;

@@ -81,9 +81,12 @@ impl BuildReport {
 
 /// Today's date in Europe/Rome.
 pub fn today_in_rome() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Rome)
-        .date_naive()
+    today_in(chrono_tz::Europe::Rome, chrono::Utc::now())
+}
+
+/// The calendar date at `now` in `tz` (albo windows and upcoming events are per local day).
+pub fn today_in(tz: chrono_tz::Tz, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    now.with_timezone(&tz).date_naive()
 }
 
 /// Runs a build. Never panics on user input; every problem is in the report.
@@ -97,7 +100,6 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     };
     let diags = Diagnostics::new();
     let root = opts.root.as_path();
-    let today = opts.today.unwrap_or_else(today_in_rome);
     let report = |diags: Diagnostics, phases, comuni, pages, files, written| BuildReport {
         diagnostics: diags.into_sorted(),
         comuni,
@@ -115,14 +117,21 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
             return report(diags, phases, 0, 0, 0, false);
         }
     };
+    let today = opts
+        .today
+        .unwrap_or_else(|| today_in(rete.tz(), chrono::Utc::now()));
     // The theme (templates, and compressing its assets) is prepared while the content loads.
-    let (theme, contents) = rayon::join(
+    let (theme, mut contents) = rayon::join(
         || Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, opts.compress)),
         || {
             let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
             content::load_all(root, comuni, opts.drafts, &diags)
         },
     );
+    // Only the atti of the albo in their publication window reach the model.
+    contents
+        .par_iter_mut()
+        .for_each(|c| crate::albo::apply(c, today, &diags));
     mark("load", &mut phases);
 
     let mut sites: Vec<(model::Site<'_>, String)> = contents

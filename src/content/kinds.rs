@@ -463,6 +463,15 @@ pub struct AttoAlbo {
     pub bozza: bool,
     #[serde(default)]
     pub slug: Option<String>,
+    /// SHA-256 of each attached file, by its `file` value (set by the albo stage).
+    #[serde(skip_deserializing)]
+    pub impronte: std::collections::BTreeMap<String, String>,
+    /// Published only in the archive, without attachments (set by the albo stage).
+    #[serde(skip_deserializing)]
+    pub in_archivio: bool,
+    /// Last day of publication, computed when `al` is omitted (set by the albo stage).
+    #[serde(skip_deserializing)]
+    pub fine_pubblicazione: Option<Data>,
 }
 
 /// The typed front matter of one file. Variants differ in size (a scheda servizio has many

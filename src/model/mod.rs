@@ -65,6 +65,8 @@ pub struct Site<'a> {
     pub assets: Vec<Asset>,
     /// Argomenti actually used, canonical name -> slug.
     pub argomenti: BTreeMap<String, String>,
+    /// Generated data files (site path, bytes): the ANAC schemas as CSV and JSON.
+    pub data_files: Vec<(String, Vec<u8>)>,
 }
 
 impl Site<'_> {
@@ -200,14 +202,29 @@ pub fn build<'a>(
     }
 
     // 3. The pages of the site; a free page may not take the address of a generated one.
-    let pages = pages::assemble(content, &doc_urls, per_page, today);
+    let mut pages = pages::assemble(content, &doc_urls, per_page, today);
+    let at = crate::trasparenza::pagine::assemble(
+        &pages::Ctx {
+            content,
+            urls: &doc_urls,
+            per_page,
+            today,
+        },
+        content,
+        today,
+        diags,
+    );
+    pages.extend(at.pages);
+    let data_files = at.files;
     let generated: HashSet<&str> = pages
         .iter()
         .filter(|p| !matches!(p.kind, PageKind::Doc(_)))
         .map(|p| p.url.as_str())
         .collect();
     for (i, url) in doc_urls.iter().enumerate() {
-        if generated.contains(url.as_str()) {
+        // The `_index.md` of a transparency section introduces the page generated for it.
+        let intro = docs[i].kind == crate::content::kinds::Kind::Trasparenza && docs[i].is_section;
+        if generated.contains(url.as_str()) && !intro {
             diags.push(
                 Diagnostic::error(
                     "E-URL-RESERVED",
@@ -241,6 +258,8 @@ pub fn build<'a>(
     }
     assets.sort();
     assets.dedup();
+    let files: Vec<BTreeMap<String, String>> = rendered.iter().map(|r| r.files.clone()).collect();
+    crate::trasparenza::pagine::link_files(&mut pages, &files);
 
     let argomenti: BTreeMap<String, String> = docs
         .iter()
@@ -257,6 +276,7 @@ pub fn build<'a>(
         pages,
         assets,
         argomenti,
+        data_files,
     }
 }
 

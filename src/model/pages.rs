@@ -6,7 +6,7 @@
 //! send citizens to booking, reports and help. Lists carry small `ListItem` summaries, never
 //! other pages' HTML, so list pages cost the same however long the documents are.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -31,6 +31,8 @@ pub struct ListItem {
     pub data: Option<NaiveDate>,
     /// Category, tipo or role shown above the title.
     pub etichetta: Option<String>,
+    /// Last day (albo: end of publication).
+    pub fine: Option<NaiveDate>,
     pub kind: Kind,
     /// Index of the document, for templates that need more of it.
     #[serde(skip)]
@@ -72,6 +74,11 @@ pub enum PageKind {
     Informativa,
     /// The search page (results come from the comune's search index, in the browser).
     Ricerca,
+    /// The albo pretorio and its archive (a register table).
+    Albo,
+    /// Amministrazione trasparente: the index (level 0) or a section, with the `_index.md`
+    /// document that introduces it, if any.
+    Trasparenza(Option<usize>),
     NotFound,
 }
 
@@ -90,11 +97,13 @@ pub struct Page {
     pub items: Vec<ListItem>,
     pub groups: Vec<Group>,
     pub pager: Option<Pager>,
+    /// What an Amministrazione trasparente page shows besides its items.
+    pub trasparenza: Option<Box<crate::trasparenza::pagine::SezioneAt>>,
 }
 
-const HOME: &str = "Home";
+pub(crate) const HOME: &str = "Home";
 
-fn crumb(t: &str, u: &str) -> Crumb {
+pub(crate) fn crumb(t: &str, u: &str) -> Crumb {
     Crumb {
         titolo: t.to_string(),
         url: u.to_string(),
@@ -124,6 +133,7 @@ pub fn reserved_paths() -> Vec<&'static str> {
         "/argomenti/",
         "/amministrazione-trasparente/",
         "/albo-pretorio/",
+        "/albo-pretorio/archivio/",
         "/mappa-del-sito/",
         "/prenotazione-appuntamento/",
         "/segnalazione-disservizio/",
@@ -134,15 +144,15 @@ pub fn reserved_paths() -> Vec<&'static str> {
     ]
 }
 
-struct Ctx<'a> {
-    content: &'a ComuneContent,
-    urls: &'a [String],
-    per_page: usize,
-    today: NaiveDate,
+pub(crate) struct Ctx<'a> {
+    pub(crate) content: &'a ComuneContent,
+    pub(crate) urls: &'a [String],
+    pub(crate) per_page: usize,
+    pub(crate) today: NaiveDate,
 }
 
 impl Ctx<'_> {
-    fn item(&self, i: usize) -> ListItem {
+    pub(crate) fn item(&self, i: usize) -> ListItem {
         let d = &self.content.docs[i];
         let v = vocabolari::get();
         let etichetta = match &d.meta {
@@ -166,18 +176,28 @@ impl Ctx<'_> {
             Meta::Albo(a) => Some(format!("{} n. {}/{}", a.tipo, a.numero, a.anno)),
             _ => None,
         };
+        let (fine, descrizione) = match &d.meta {
+            Meta::Albo(a) => (
+                Some(crate::albo::finestra(a).1),
+                a.annullato
+                    .as_ref()
+                    .map(|x| format!("Atto annullato il {}", x.data.0.format("%d/%m/%Y"))),
+            ),
+            m => (None, m.descrizione_breve().map(|p| p.value.clone())),
+        };
         ListItem {
             titolo: d.meta.titolo(),
             url: self.urls[i].clone(),
-            descrizione: d.meta.descrizione_breve().map(|p| p.value.clone()),
+            descrizione,
             data: d.meta.data(),
+            fine,
             etichetta,
             kind: d.kind,
             doc: Some(i),
         }
     }
 
-    fn of_kind(&self, k: Kind) -> Vec<usize> {
+    pub(crate) fn of_kind(&self, k: Kind) -> Vec<usize> {
         self.content
             .docs
             .iter()
@@ -187,7 +207,7 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn by_date_desc(&self, mut v: Vec<usize>) -> Vec<usize> {
+    pub(crate) fn by_date_desc(&self, mut v: Vec<usize>) -> Vec<usize> {
         v.sort_by(|&a, &b| {
             let (da, db) = (&self.content.docs[a], &self.content.docs[b]);
             db.meta
@@ -198,7 +218,7 @@ impl Ctx<'_> {
         v
     }
 
-    fn by_title(&self, mut v: Vec<usize>) -> Vec<usize> {
+    pub(crate) fn by_title(&self, mut v: Vec<usize>) -> Vec<usize> {
         v.sort_by_cached_key(|&i| {
             let t = self.content.docs[i].meta.titolo();
             (slugify(&t), t)
@@ -250,7 +270,7 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-fn page(
+pub(crate) fn page(
     url: &str,
     kind: PageKind,
     titolo: &str,
@@ -267,23 +287,25 @@ fn page(
         items: Vec::new(),
         groups: Vec::new(),
         pager: None,
+        trasparenza: None,
     }
 }
 
 /// A bare link (title and URL) in a list, for pages that are not documents.
-fn link_item(titolo: &str, url: &str) -> ListItem {
+pub(crate) fn link_item(titolo: &str, url: &str) -> ListItem {
     ListItem {
         titolo: titolo.to_string(),
         url: url.to_string(),
         descrizione: None,
         data: None,
+        fine: None,
         etichetta: None,
         kind: Kind::Pagina,
         doc: None,
     }
 }
 
-fn group(
+pub(crate) fn group(
     titolo: &str,
     url: Option<&str>,
     descrizione: Option<&str>,
@@ -623,62 +645,39 @@ pub fn assemble(
     }
     out.push(args);
 
-    // --- Amministrazione trasparente: sections are folders, `_index.md` their pages --------
-    let trasp: Vec<usize> = cx.of_kind(Kind::Trasparenza);
-    let key_index: HashMap<&str, usize> =
-        trasp.iter().map(|&i| (docs[i].key.as_str(), i)).collect();
-    let children = |parent: &str| -> Vec<ListItem> {
-        let mut sections: Vec<usize> = Vec::new();
-        let mut items: Vec<usize> = Vec::new();
-        for &i in &trasp {
-            let k = docs[i].key.as_str();
-            let p = k.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
-            if p == parent && k != parent {
-                if docs[i].is_section {
-                    sections.push(i);
-                } else {
-                    items.push(i);
-                }
-            }
-        }
-        sections.sort_by_key(|&i| docs[i].key.clone());
-        let items = cx.by_date_desc(items);
-        sections
-            .into_iter()
-            .chain(items)
-            .map(|i| cx.item(i))
-            .collect()
-    };
-    let root = "amministrazione-trasparente";
-    if !key_index.contains_key(root) {
-        let mut p = page(
-            "/amministrazione-trasparente/",
-            PageKind::List,
-            "Amministrazione trasparente",
-            "",
-            home(),
-        );
-        p.descrizione = Some("Le informazioni pubblicate ai sensi del D.Lgs. 33/2013".into());
-        p.items = children(root);
-        out.push(p);
-    }
-
     // --- Albo pretorio ------------------------------------------------------------------
     let mut albo = cx.of_kind(Kind::Albo);
     albo.sort_by_key(|&i| match &docs[i].meta {
         Meta::Albo(a) => (std::cmp::Reverse(a.anno), std::cmp::Reverse(a.numero)),
         _ => (std::cmp::Reverse(0), std::cmp::Reverse(0)),
     });
+    let (archiviati, correnti): (Vec<usize>, Vec<usize>) = albo
+        .iter()
+        .partition(|&&i| matches!(&docs[i].meta, Meta::Albo(a) if a.in_archivio));
     let mut ap = page(
         "/albo-pretorio/",
-        PageKind::List,
+        PageKind::Albo,
         "Albo pretorio online",
         "",
         home(),
     );
-    ap.descrizione = Some("Gli atti in pubblicazione all'albo pretorio".into());
-    ap.items = albo.iter().map(|&i| cx.item(i)).collect();
+    ap.descrizione = Some(
+        "Gli atti in pubblicazione all'albo pretorio, con valore di pubblicità legale (art. 32 L. 69/2009)"
+            .into(),
+    );
+    ap.items = correnti.iter().map(|&i| cx.item(i)).collect();
     out.push(ap);
+    let mut arch = page(
+        "/albo-pretorio/archivio/",
+        PageKind::Albo,
+        "Archivio dell'albo pretorio",
+        "",
+        under("Albo pretorio online", "/albo-pretorio/"),
+    );
+    arch.descrizione =
+        Some("Atti il cui periodo di pubblicazione è concluso, consultabili senza allegati".into());
+    arch.items = archiviati.iter().map(|&i| cx.item(i)).collect();
+    out.push(arch);
 
     // --- Document pages -----------------------------------------------------------------
     for (i, d) in docs.iter().enumerate() {
@@ -751,28 +750,8 @@ pub fn assemble(
                 ("amministrazione", b)
             }
             Meta::Pagina(_) => ("", home()),
-            Meta::Trasparenza(_) => {
-                let mut b = home();
-                let mut acc = String::new();
-                let parts: Vec<&str> = d.key.split('/').collect();
-                for (n, part) in parts.iter().enumerate().take(parts.len().saturating_sub(1)) {
-                    if n > 0 {
-                        acc.push('/');
-                    }
-                    acc.push_str(part);
-                    let title = match key_index.get(acc.as_str()) {
-                        Some(&j) => docs[j].meta.titolo(),
-                        None if n == 0 => "Amministrazione trasparente".to_string(),
-                        None => capitalise(&part.replace('-', " ")),
-                    };
-                    let url = format!(
-                        "/{}/",
-                        acc.split('/').map(slugify).collect::<Vec<_>>().join("/")
-                    );
-                    b.push(crumb(&title, &url));
-                }
-                ("", b)
-            }
+            // Amministrazione trasparente has its own pages (crate::trasparenza::pagine).
+            Meta::Trasparenza(_) => continue,
             Meta::Albo(_) => ("", under("Albo pretorio online", "/albo-pretorio/")),
         };
         let mut p = page(
@@ -786,9 +765,6 @@ pub fn assemble(
             p.titolo = capitalise(&d.key.rsplit('/').next().unwrap_or("").replace('-', " "));
         }
         p.descrizione = d.meta.descrizione_breve().map(|x| x.value.clone());
-        if d.kind == Kind::Trasparenza && d.is_section {
-            p.items = children(&d.key);
-        }
         out.push(p);
     }
 
@@ -939,6 +915,10 @@ pub fn assemble(
                 || matches!(p.kind, PageKind::Doc(i) if docs[i].kind == Kind::Pagina)
         })
         .map(|p| link_item(&p.titolo, &p.url))
+        .chain([link_item(
+            "Amministrazione trasparente",
+            "/amministrazione-trasparente/",
+        )])
         .collect();
     let total = others.len();
     mappa

@@ -318,6 +318,33 @@ impl Renderer {
                 let mut ctx = Context::new();
                 ctx.insert_value("site", site_value.clone());
                 ctx.insert("page", page);
+                let doc_data = |i: usize| {
+                    let d = &site.content.docs[i];
+                    let r = &site.rendered[i];
+                    let refs = d
+                        .meta
+                        .refs()
+                        .into_iter()
+                        .filter_map(|x| site.targets.get(&x.key).map(|t| (x.key.as_str(), t)))
+                        .collect();
+                    let argomenti = d
+                        .meta
+                        .argomenti()
+                        .iter()
+                        .filter_map(|a| vocab.argomento(&a.value))
+                        .map(|a| (a, crate::slug::slugify(a)))
+                        .collect();
+                    DocData {
+                        kind: d.kind,
+                        meta: &d.meta,
+                        html: &r.html,
+                        headings: &r.headings,
+                        testi: &r.testi,
+                        files: &r.files,
+                        refs,
+                        argomenti,
+                    }
+                };
                 let template = match page.kind {
                     PageKind::Home => "home.html",
                     PageKind::Landing => "landing.html",
@@ -327,36 +354,16 @@ impl Renderer {
                     PageKind::Informativa => "informativa.html",
                     PageKind::Ricerca => "ricerca.html",
                     PageKind::NotFound => "404.html",
+                    PageKind::Albo => "albo-elenco.html",
+                    PageKind::Trasparenza(doc) => {
+                        if let Some(i) = doc {
+                            ctx.insert("doc", &doc_data(i));
+                        }
+                        "trasparenza-sezione.html"
+                    }
                     PageKind::Doc(i) => {
-                        let d = &site.content.docs[i];
-                        let r = &site.rendered[i];
-                        let refs = d
-                            .meta
-                            .refs()
-                            .into_iter()
-                            .filter_map(|x| site.targets.get(&x.key).map(|t| (x.key.as_str(), t)))
-                            .collect();
-                        let argomenti = d
-                            .meta
-                            .argomenti()
-                            .iter()
-                            .filter_map(|a| vocab.argomento(&a.value))
-                            .map(|a| (a, crate::slug::slugify(a)))
-                            .collect();
-                        ctx.insert(
-                            "doc",
-                            &DocData {
-                                kind: d.kind,
-                                meta: &d.meta,
-                                html: &r.html,
-                                headings: &r.headings,
-                                testi: &r.testi,
-                                files: &r.files,
-                                refs,
-                                argomenti,
-                            },
-                        );
-                        template_for(d.kind)
+                        ctx.insert("doc", &doc_data(i));
+                        template_for(site.content.docs[i].kind)
                     }
                 };
                 let html = self.tera.render(template, &ctx).map_err(|e| {
@@ -403,6 +410,12 @@ impl Renderer {
                     &staging.dir,
                     format!("scrittura non riuscita: {e}"),
                 )),
+            }
+        }
+        for (path, bytes) in &site.data_files {
+            match self.write(&staging, path, bytes) {
+                Ok(()) => files += 1,
+                Err(d) => errors.push(d),
             }
         }
         let index = search::index(site);
