@@ -196,6 +196,9 @@ NOTIZIE = [
     ("comunicato", "Il sindaco incontra le associazioni del territorio", ["Associazioni", "Comunicazione istituzionale"], "segreteria",
      "Un incontro pubblico per preparare insieme il calendario degli eventi del prossimo anno.",
      "L'incontro si terrà in sala consiliare. Le associazioni iscritte all'albo comunale riceveranno l'invito per email."),
+    ("avviso", "Concorso per un posto di istruttore amministrativo", ["Concorsi", "Lavoro"], "segreteria",
+     "Domande entro il 30 novembre; bando e requisiti in Amministrazione trasparente.",
+     "Il Comune assume a tempo indeterminato un istruttore amministrativo. Il bando completo è in [Amministrazione trasparente](/amministrazione-trasparente/bandi-di-concorso/)."),
     ("avviso", "Raccolta differenziata: cambia il calendario di dicembre", ["Gestione rifiuti"], "tributi",
      "Per le festività la raccolta dell'umido si sposta al giorno successivo.",
      "Nelle settimane di Natale e Capodanno i ritiri previsti nei giorni festivi slittano di un giorno. Il calendario completo è disponibile presso l'Ufficio Tributi."),
@@ -524,27 +527,188 @@ domande:
     risposta: {block("In due rate, al 16 luglio e al 2 dicembre. Trovi i dettagli nella scheda [TARI](../servizi/tari.md).", 6)}  - domanda: "Come prenoto un appuntamento con un ufficio?"
     risposta: {block("Dalla pagina [Prenotazione appuntamento](/prenotazione-appuntamento/), per telefono o per email.", 6)}---
 """)
-    # Amministrazione trasparente (plain pages for now)
-    for (s1, t1, subs) in TRASPARENZA:
-        w(f"{d}/amministrazione-trasparente/{s1}/_index.md", f"---\ntitolo: {q(t1)}\n---\n")
-        for (s2, t2) in subs:
-            w(f"{d}/amministrazione-trasparente/{s1}/{s2}/_index.md", f"---\ntitolo: {q(t2)}\naggiornato_al: 2026-10-01\n---\n")
-    w(f"{d}/amministrazione-trasparente/disposizioni-generali/piano-triennale-per-la-prevenzione-della-corruzione-e-della-trasparenza/ptpct-2026-2028.md",
-      f"---\ntitolo: \"Piano triennale per la prevenzione della corruzione e della trasparenza 2026-2028\"\npubblicato_il: 2026-01-30\nallegati:\n  - titolo: \"PTPCT 2026-2028 (PDF)\"\n    file: \"ptpct-2026-2028.pdf\"\n---\nIl piano è stato approvato dalla giunta comunale.\n")
-    with open(f"{d}/amministrazione-trasparente/disposizioni-generali/piano-triennale-per-la-prevenzione-della-corruzione-e-della-trasparenza/ptpct-2026-2028.pdf", "wb") as f:
-        f.write(PDF)
-    # Albo
-    for (n, tipo, ogg, dal, al) in [(1, "Deliberazione della Giunta comunale", "Approvazione del piano delle opere pubbliche", "2026-11-16", None),
-                                    (2, "Avviso/Manifesto", "Avviso di deposito in casa comunale di atti notificati", "2026-11-20", "2026-12-05")]:
-        al_line = f", al: {al}" if al else ""
-        w(f"{d}/albo/2026-{n:04d}.md", f"""---
-numero: {n}
-anno: 2026
-tipo: {q(tipo)}
-oggetto: {q(ogg)}
-pubblicazione: {{dal: {dal}{al_line}}}
+    gen_trasparenza(d, c)
+    gen_albo(d, c)
+
+
+# Sections with content in every example comune; the rest are declared (non applicabile or
+# nessun contenuto), and one is left as an empty placeholder for the compliance checker.
+AT_PLACEHOLDER = "performance/piano-della-performance"
+
+
+def at_sections():
+    """The applicable sections of the official tree, from data/at-tree.yaml (needs PyYAML)."""
+    import yaml
+    with open(os.path.join(os.path.dirname(ROOT), "data", "at-tree.yaml"), encoding="utf-8") as f:
+        tree = yaml.safe_load(f)
+    return [s for s in tree["sections"] if s["comuni"] is not False]
+
+
+def gen_trasparenza(d, c):
+    nome, scale = c["nome"], c["scale"]
+    at = f"{d}/amministrazione-trasparente"
+    w(f"{at}/_index.md", f"""---
+descrizione_breve: "Dati, informazioni e documenti del Comune di {nome} pubblicati ai sensi del D.Lgs. 33/2013."
 ---
+Per richiedere dati e documenti non pubblicati puoi presentare una domanda di [accesso civico](/amministrazione-trasparente/altri-contenuti/accesso-civico/).
 """)
+    custom = {
+        "organizzazione/articolazione-degli-uffici": "aggiornato_al: 2026-10-15\n",
+        "organizzazione/telefono-e-posta-elettronica": "aggiornato_al: 2026-10-15\n",
+        "pagamenti-dell-amministrazione/dati-sui-pagamenti": "aggiornato_al: 2026-10-20\n",
+        "controlli-e-rilievi-sull-amministrazione": "aggiornato_al: 2026-07-10\n",
+    }
+    for s in at_sections():
+        slug = s["slug"]
+        path = f"{at}/{slug}/_index.md"
+        if slug == AT_PLACEHOLDER or s.get("has_children"):
+            w(path, f"---\n# {s['title']}\n---\n")
+        elif slug in custom:
+            w(path, f"---\n{custom[slug]}---\n")
+        elif s["comuni"] == "conditional":
+            motivo = (f"Il Comune di {nome} non rientra nei soggetti tenuti a questo obbligo ({s['norma']}).")
+            w(path, f"---\nnon_applicabile: {q(motivo)}\naggiornato_al: 2026-01-31\n---\n")
+        elif slug in ("disposizioni-generali/piano-triennale-per-la-prevenzione-della-corruzione-e-della-trasparenza",
+                      "bandi-di-concorso", "bilanci/bilancio-preventivo-e-consuntivo", "altri-contenuti/accesso-civico",
+                      "disposizioni-generali/atti-generali",
+                      "organizzazione/titolari-di-incarichi-politici-di-amministrazione-di-direzione-o-di-governo",
+                      "attivita-e-procedimenti/tipologie-di-procedimento", "servizi-erogati/servizi-in-rete"):
+            w(path, "---\naggiornato_al: 2026-10-01\n---\n")
+        else:
+            w(path, f"---\nnessun_contenuto: {q('Alla data di aggiornamento non ci sono dati da pubblicare in questa sezione.')}\naggiornato_al: 2026-09-30\n---\n")
+    ptpct = f"{at}/disposizioni-generali/piano-triennale-per-la-prevenzione-della-corruzione-e-della-trasparenza"
+    w(f"{ptpct}/ptpct-2026-2028.md", f"""---
+titolo: "Piano triennale per la prevenzione della corruzione e della trasparenza 2026-2028"
+descrizione_breve: "La sezione Rischi corruttivi e trasparenza del PIAO 2026-2028."
+pubblicato_il: 2026-01-30
+sezioni: ["altri-contenuti/prevenzione-della-corruzione"]
+allegati:
+  - titolo: "PTPCT 2026-2028"
+    file: "ptpct-2026-2028.pdf"
+---
+Il piano è stato approvato dalla giunta comunale il 28 gennaio 2026.
+""")
+    with open(f"{ptpct}/ptpct-2026-2028.pdf", "wb") as f:
+        f.write(PDF)
+    w(f"{at}/bandi-di-concorso/istruttore-amministrativo-2026.md", f"""---
+titolo: "Concorso per un posto di istruttore amministrativo"
+pubblicato_il: 2026-09-15
+aggiornato_al: 2026-10-30
+allegati:
+  - titolo: "Bando di concorso"
+    file: "bando.pdf"
+  - titolo: "Pubblicazione su inPA"
+    url: "https://www.inpa.gov.it/"
+---
+Bando, criteri di valutazione e tracce delle prove del concorso per un posto a tempo indeterminato.
+""")
+    with open(f"{at}/bandi-di-concorso/bando.pdf", "wb") as f:
+        f.write(PDF)
+    w(f"{at}/bilanci/bilancio-preventivo-e-consuntivo/rendiconto-2025.md", f"""---
+titolo: "Rendiconto della gestione 2025"
+pubblicato_il: 2026-05-10
+allegati:
+  - titolo: "Rendiconto 2025, dati in formato aperto"
+    file: "rendiconto-2025.csv"
+---
+Il rendiconto approvato dal consiglio comunale, con i dati in formato aperto.
+""")
+    w(f"{at}/bilanci/bilancio-preventivo-e-consuntivo/rendiconto-2025.csv",
+      "voce;importo\nEntrate correnti;" + str(1200000 * scale) + "\nSpese correnti;" + str(1100000 * scale) + "\n")
+    w(f"{at}/altri-contenuti/accesso-civico/accesso-civico.md", f"""---
+titolo: "Come presentare una richiesta di accesso civico"
+pubblicato_il: 2026-02-01
+---
+Chiunque può chiedere dati e documenti che il Comune di {nome} detiene (art. 5 D.Lgs. 33/2013).
+La richiesta è gratuita e si invia alla PEC del Comune. Il responsabile della prevenzione della
+corruzione e della trasparenza è il segretario comunale.
+""")
+    # ANAC schemas (delibera 495/2024)
+    rows = ["anno;trimestre;categoria;tipologia;importo;beneficiario"]
+    for t in (1, 2, 3):
+        rows.append(f"2026;{t};uscite correnti;Acquisto di beni e di servizi;{12000 * scale + 350 * t},00;Altro soggetto pubblico e privato")
+        rows.append(f"2026;{t};uscite correnti;Contributi in conto esercizio;{1500 * t},00;Persona fisica")
+        rows.append(f"2026;{t};uscite in conto capitale;Investimenti in beni materiali;{40000 * scale},00;Altro soggetto pubblico e privato")
+    w(f"{at}/pagamenti-dell-amministrazione/dati-sui-pagamenti/pagamenti.csv", "\n".join(rows) + "\n")
+    dom = f"comune.{c['slug']}.vd.example"
+    w(f"{at}/organizzazione/articolazione-degli-uffici/uffici.yaml", f"""# Schema ANAC art. 13 (delibera 495/2024, allegato 2)
+anno: 2026
+organigramma: "https://www.{dom}/amministrazione/aree-amministrative/"
+organi_indirizzo_politico:
+  - denominazione: "Sindaco"
+    competenze: "Rappresenta il Comune, convoca e presiede la giunta, sovrintende al funzionamento degli uffici."
+  - denominazione: "Giunta comunale"
+    competenze: "Collabora con il sindaco nel governo del Comune e adotta gli atti di amministrazione."
+  - denominazione: "Consiglio comunale"
+    competenze: "Organo di indirizzo e di controllo politico-amministrativo."
+organi_amministrazione:
+  - denominazione: "Area amministrativa"
+    competenze: "Servizi demografici, segreteria, protocollo."
+    uffici:
+      - tipologia: "Ufficio non dirigenziale"
+        denominazione: "Ufficio anagrafe e stato civile"
+        competenze: "Anagrafe, stato civile, elettorale, carte d'identità."
+        responsabile: "Responsabile dei servizi demografici"
+        qualifica: "Funzionario"
+        telefono: "0999 102201"
+        email: "anagrafe@{dom}"
+        pec: "protocollo@pec.{dom}"
+  - denominazione: "Area tecnica"
+    competenze: "Lavori pubblici, edilizia privata, urbanistica, manutenzioni."
+    uffici:
+      - tipologia: "Ufficio non dirigenziale"
+        denominazione: "Ufficio tecnico"
+        competenze: "Lavori pubblici, edilizia privata, urbanistica."
+        responsabile: "Responsabile dell'area tecnica"
+        qualifica: "Funzionario tecnico"
+        telefono: "0999 102230"
+        email: "tecnico@{dom}"
+""")
+    w(f"{at}/controlli-e-rilievi-sull-amministrazione/controlli.yaml", f"""# Schema ANAC art. 31 (delibera 495/2024, allegato 3, mod. 481/2025)
+anno: 2026
+oiv:
+  - documento: "Documento di validazione della Relazione sulla performance"
+    data: 2026-06-30
+    url: "https://www.{dom}/amministrazione-trasparente/performance/relazione-sulla-performance/"
+revisori:
+  - documento: "Relazione al rendiconto"
+    data: 2026-04-20
+    url: "https://www.{dom}/amministrazione-trasparente/bilanci/bilancio-preventivo-e-consuntivo/"
+  - documento: "Relazione al bilancio di previsione"
+    data: 2026-01-15
+    url: "https://www.{dom}/amministrazione-trasparente/bilanci/bilancio-preventivo-e-consuntivo/"
+""")
+
+
+def gen_albo(d, c):
+    """Atti around the example date 2026-11-23: current, annulled, future, expired, archived."""
+    atti = [
+        (1, "Determinazione", "Affidamento del servizio di manutenzione del verde pubblico", "2026-10-01", "2026-10-15", False, None),
+        (2, "Deliberazione della Giunta comunale", "Approvazione del piano triennale delle opere pubbliche", "2026-10-20", "2026-11-03", True, None),
+        (3, "Deliberazione della Giunta comunale", "Approvazione del piano delle opere pubbliche", "2026-11-16", None, False, None),
+        (4, "Avviso", "Avviso di deposito in casa comunale di atti notificati", "2026-11-20", "2026-12-05", False, None),
+        (5, "Ordinanza", "Chiusura temporanea di via Roma per lavori", "2026-11-18", "2026-12-02", False,
+         {"data": "2026-11-21", "motivo": "Sostituita dall'ordinanza n. 6/2026"}),
+        (6, "Ordinanza", "Senso unico alternato in via Roma per lavori", "2026-11-21", "2026-12-20", False, None),
+        (7, "Avviso", "Avviso di convocazione del consiglio comunale", "2026-11-30", "2026-12-14", False, None),
+    ]
+    for (n, tipo, ogg, dal, al, archivio, annullato) in atti:
+        lines = [f"numero: {n}", "anno: 2026", f"tipo: {q(tipo)}", f"oggetto: {q(ogg)}",
+                 "pubblicazione:", f"  dal: {dal}"]
+        if al:
+            lines.append(f"  al: {al}")
+        lines.append(f"ente_mittente: {q('Comune di ' + c['nome'])}")
+        if n in (3, 6):
+            lines += ["allegati:", f"  - titolo: {q('Testo dell' + chr(39) + 'atto')}", f"    file: \"atto-{n}.pdf\""]
+        if archivio:
+            lines.append("archivio: true")
+        if annullato:
+            lines += ["annullato:", f"  data: {annullato['data']}", f"  motivo: {q(annullato['motivo'])}"]
+        w(f"{d}/albo/2026-{n:04d}.md", "---\n" + "\n".join(lines) + "\n---\n")
+        if n in (3, 6):
+            with open(f"{d}/albo/atto-{n}.pdf", "wb") as f:
+                f.write(PDF)
+
 
 def main():
     if os.path.exists(ROOT):

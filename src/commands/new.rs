@@ -1,7 +1,9 @@
 //! `civico new comune SLUG`: scaffolds a comune folder that builds as it is.
 //!
 //! comune.yaml with every field explained in comments, one example of each content kind, a
-//! placeholder coat of arms. The files live in `data/nuovo-comune/` and are embedded in the
+//! placeholder coat of arms, and the whole Amministrazione trasparente tree as `_index.md`
+//! placeholders that say what each section needs (the compliance checker reports them until
+//! they are filled or declared). The files live in `data/nuovo-comune/` and are embedded in the
 //! binary; `{{NOME}}` and `{{SLUG}}` are replaced with the comune's name and slug.
 
 use std::path::{Path, PathBuf};
@@ -12,12 +14,6 @@ const FILES: &[(&str, &str)] = &[
     (
         "albo/2026-0001.md",
         include_str!("../../data/nuovo-comune/albo/2026-0001.md"),
-    ),
-    (
-        "amministrazione-trasparente/disposizioni-generali/_index.md",
-        include_str!(
-            "../../data/nuovo-comune/amministrazione-trasparente/disposizioni-generali/_index.md"
-        ),
     ),
     (
         "comune.yaml",
@@ -134,7 +130,44 @@ pub fn comune(root: &Path, slug: &str) -> Result<PathBuf, NewError> {
         let text = text.replace("{{NOME}}", &nome).replace("{{SLUG}}", slug);
         std::fs::write(&path, text).map_err(|e| NewError::Io(path.clone(), e))?;
     }
+    for s in crate::trasparenza::albero::get().visibili(false) {
+        let path = dir
+            .join("amministrazione-trasparente")
+            .join(&s.slug)
+            .join("_index.md");
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
+        }
+        std::fs::write(&path, placeholder(s)).map_err(|e| NewError::Io(path.clone(), e))?;
+    }
     Ok(dir)
+}
+
+/// The `_index.md` of a transparency section, explaining what to do with it.
+fn placeholder(s: &crate::trasparenza::albero::Sezione) -> String {
+    let tree = crate::trasparenza::albero::get();
+    let path = match s.parent.as_deref().and_then(|p| tree.sezione(p)) {
+        Some(p) => format!("{} > {}", p.title, s.title),
+        None => s.title.clone(),
+    };
+    let mut out = format!(
+        "---\n# Amministrazione trasparente > {path}\n# Riferimento: {}. {}.\n",
+        s.norma,
+        s.frequenza()
+    );
+    if s.level == 1 && tree.figli(&s.slug, false).next().is_some() {
+        out.push_str("# Sezione di primo livello: i contenuti vanno nelle sotto-sezioni.\n");
+    } else {
+        out.push_str(
+            "# Metti in questa cartella i contenuti (un file .md per documento, con gli allegati),\n\
+             # oppure dichiara qui perché non ce ne sono, togliendo il # davanti a una riga:\n\
+             # nessun_contenuto: \"Nel 2026 non ci sono dati da pubblicare in questa sezione.\"\n\
+             # non_applicabile: \"L'obbligo non si applica al Comune perché ... (norma).\"\n\
+             # aggiornato_al: 2026-01-31\n",
+        );
+    }
+    out.push_str("---\n");
+    out
 }
 
 #[cfg(test)]
@@ -154,7 +187,23 @@ mod tests {
             comune(tmp.path(), "San Vito"),
             Err(NewError::BadSlug(..))
         ));
-        comune(tmp.path(), "prova").unwrap();
+        let dir = comune(tmp.path(), "prova").unwrap();
+        let at = dir.join("amministrazione-trasparente");
+        assert!(at.join("bandi-di-concorso/_index.md").is_file());
+        let idx = std::fs::read_to_string(
+            at.join("pagamenti-dell-amministrazione/dati-sui-pagamenti/_index.md"),
+        )
+        .unwrap();
+        assert!(
+            idx.contains("Pagamenti dell'amministrazione > Dati sui pagamenti"),
+            "{idx}"
+        );
+        assert!(!at.join("strutture-sanitarie-private-accreditate").exists());
+        let count = walkdir::WalkDir::new(&at)
+            .into_iter()
+            .filter(|e| e.as_ref().unwrap().file_name() == "_index.md")
+            .count();
+        assert_eq!(count, 79);
         assert!(matches!(
             comune(tmp.path(), "prova"),
             Err(NewError::Exists(_))

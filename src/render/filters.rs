@@ -134,6 +134,11 @@ pub fn register(tera: &mut Tera) {
     );
     tera.register_filter("anno", date_filter(|d| d.year().to_string()));
     tera.register_filter("json_str", JsonStr);
+    tera.register_filter("formato", |s: &str, _: Kwargs, _: &State| {
+        s.rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_uppercase())
+            .unwrap_or_default()
+    });
     tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| {
         url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
     });
