@@ -261,3 +261,24 @@ fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
     bar.set_message("rendering");
     bar
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn today_is_the_local_calendar_day_across_dst_changes() {
+        let rome = chrono_tz::Europe::Rome;
+        let at = |y, m, d, h, min| chrono::Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap();
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // Winter (UTC+1): 23:30 UTC is already the next day in Rome.
+        assert_eq!(today_in(rome, at(2026, 3, 28, 23, 30)), day("2026-03-29"));
+        assert_eq!(today_in(rome, at(2026, 3, 28, 22, 59)), day("2026-03-28"));
+        // Summer (UTC+2) until 25 October: 22:30 UTC is the next day.
+        assert_eq!(today_in(rome, at(2026, 10, 24, 22, 30)), day("2026-10-25"));
+        assert_eq!(today_in(rome, at(2026, 10, 24, 21, 59)), day("2026-10-24"));
+        // Back to UTC+1 after the change.
+        assert_eq!(today_in(rome, at(2026, 10, 25, 22, 30)), day("2026-10-25"));
+    }
+}
