@@ -10,15 +10,15 @@ import os, shutil, textwrap
 ROOT = "content-example"
 
 COMUNI = [
-    dict(slug="borgo-san-fedele", nome="Borgo San Fedele", istat="099001", ipa="c_z901", cf="80001230991", pop=412,
+    dict(slug="borgo-san-fedele", nome="Borgo San Fedele", istat="099001", ipa="c_z901", cf="80001230996", pop=412,
          zona="Alta Valle", via="Piazza della Chiesa 2", cap="00901", colore="#0b5e3c",
          slogan="Un borgo di pietra tra i castagni dell'Alta Valle", scale=1,
          sindaco=("Giovanna", "Pellegrini"), luogo_piazza="Piazza della Chiesa"),
-    dict(slug="valfiorita", nome="Valfiorita", istat="099002", ipa="c_z902", cf="80004560992", pop=10214,
+    dict(slug="valfiorita", nome="Valfiorita", istat="099002", ipa="c_z902", cf="80004560993", pop=10214,
          zona="Media Valle", via="Piazza Garibaldi 1", cap="00902", colore="#0066cc",
          slogan="Città dei fiori e del fiume Dorella", scale=2,
          sindaco=("Alessandro", "Marchetti"), luogo_piazza="Piazza Garibaldi"),
-    dict(slug="castelmarino", nome="Castelmarino", istat="099003", ipa="c_z903", cf="80007890993", pop=61870,
+    dict(slug="castelmarino", nome="Castelmarino", istat="099003", ipa="c_z903", cf="80007890991", pop=61870,
          zona="Costa", via="Corso Vittorio Emanuele 45", cap="00903", colore="#8a1538",
          slogan="Porto, castello e mare della Provincia di Valdoro", scale=4,
          sindaco=("Federica", "Lombardi"), luogo_piazza="Piazza del Castello"),
@@ -260,6 +260,25 @@ TRASPARENZA = [
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/MediaBox[0 0 595 842]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
+def check_digit(first10):
+    """Check digit of a codice fiscale numerico / partita IVA."""
+    t = 0
+    for i, ch in enumerate(first10):
+        x = int(ch)
+        if i % 2 == 0:
+            t += x
+        else:
+            y = x * 2
+            t += y - 9 if y > 9 else y
+    return str((10 - t % 10) % 10)
+
+
+def piva(cf):
+    """A partita IVA derived from the codice fiscale, with a valid check digit."""
+    base = "0" + cf[1:10]
+    return base + check_digit(base)
+
+
 def stemma(colore, iniziale):
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 80" role="img" aria-label="Stemma">'
             f'<path d="M4 4h56v40c0 18-14 30-28 34C18 74 4 62 4 44z" fill="{colore}" stroke="#1a1a1a" stroke-width="3"/>'
@@ -274,7 +293,7 @@ nome: {q(nome)}
 codice_istat: {q(c['istat'])}
 codice_ipa: {q(c['ipa'])}
 codice_fiscale: {q(c['cf'])}
-partita_iva: {q(c['cf'][:-1] + '4')}
+partita_iva: {q(piva(c['cf']))}
 pec: "protocollo@pec.{dom}"
 email: "info@{dom}"
 telefono: "+39 0999 {100000 + int(c['istat'][-1]) * 1111}"

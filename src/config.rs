@@ -32,6 +32,25 @@ pub struct Rete {
     /// Items per page in paginated lists.
     #[serde(default = "default_per_pagina")]
     pub elementi_per_pagina: usize,
+    /// Days after which `civico check` calls a transparency section stale, by update frequency
+    /// (`trimestrale`, `semestrale`, `annuale`); defaults from at-tree.yaml `staleness_hint`.
+    #[serde(default)]
+    pub soglie_aggiornamento: std::collections::BTreeMap<String, i64>,
+}
+
+impl Rete {
+    /// Days after which a section updated with `frequenza` is stale; None = never.
+    pub fn soglia(&self, frequenza: &str) -> Option<i64> {
+        if let Some(d) = self.soglie_aggiornamento.get(frequenza) {
+            return Some(*d);
+        }
+        match frequenza {
+            "trimestrale" => Some(92 + 30),
+            "semestrale" => Some(183 + 30),
+            "annuale" => Some(365 + 60),
+            _ => None,
+        }
+    }
 }
 
 fn default_tema() -> String {

@@ -10,6 +10,7 @@
 
 pub mod albo;
 pub mod calendar;
+pub mod check;
 pub mod commands;
 pub mod config;
 pub mod content;

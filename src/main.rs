@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use civico::check;
 use civico::commands::{build, new};
 use civico::diagnostics::Diagnostic;
 
@@ -45,12 +46,102 @@ enum Command {
         /// Do not write precompressed .gz/.br siblings (faster; for previews)
         #[arg(long)]
         no_compress: bool,
+        /// After building, run `civico check` on the sources and the output; fail on errors
+        #[arg(long)]
+        check: bool,
     },
+    /// Check what the law and AGID require of each comune's site (exit 1 on errors)
+    Check(CheckArgs),
     /// Create new content
     New {
         #[command(subcommand)]
         what: NewWhat,
     },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Site root (civico.yaml and comuni/); ignored with --html
+    #[arg(default_value = ".")]
+    root: PathBuf,
+    /// Check only this comune (repeatable)
+    #[arg(long = "comune", value_name = "SLUG")]
+    comuni: Vec<String>,
+    /// Check the HTML of a built site folder only, built by civico or not
+    #[arg(long, value_name = "DIR", conflicts_with = "source_only")]
+    html: Option<PathBuf>,
+    /// Source level only: do not build and check the pages
+    #[arg(long)]
+    source_only: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Write the report to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write a per-comune HTML report for the responsabile della trasparenza into DIR
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Verify each PEC against the IPA open data (CSV or JSON of the Indice dei domicili digitali)
+    #[arg(long, value_name = "FILE")]
+    ipa: Option<PathBuf>,
+    /// Fail on warnings too
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Check as if today were this date (YYYY-MM-DD)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<chrono::NaiveDate>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Junit,
+    Sarif,
+}
+
+/// Prints a check report and returns the exit code.
+fn finish_check(report: &check::Report, args: &CheckArgs) -> ExitCode {
+    use std::io::IsTerminal as _;
+    let text = match args.format {
+        Format::Human => check::output::human(
+            report,
+            args.output.is_none() && std::io::stdout().is_terminal(),
+        ),
+        Format::Json => check::output::json(report),
+        Format::Junit => check::output::junit(report),
+        Format::Sarif => check::output::sarif(report),
+    };
+    match &args.output {
+        Some(f) => {
+            if let Err(e) = std::fs::write(f, &text) {
+                eprintln!("error: cannot write {}: {e}", f.display());
+                return ExitCode::from(2);
+            }
+        }
+        None => print!("{text}"),
+    }
+    if std::env::var_os("GITHUB_ACTIONS").is_some() {
+        print!("{}", check::output::github(report));
+    }
+    if let Some(dir) = &args.report {
+        if let Err(e) = check::report::write(report, dir) {
+            eprintln!("error: cannot write the report into {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+        eprintln!("report written to {}", dir.join("index.html").display());
+    }
+    if report.comuni.is_empty() && !report.generali.is_empty() {
+        return ExitCode::from(2);
+    }
+    let errors = report.count(check::Severity::Error);
+    let warnings = report.count(check::Severity::Warning);
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 #[derive(Subcommand)]
@@ -87,6 +178,7 @@ fn main() -> ExitCode {
             date,
             timings,
             no_compress,
+            check: and_check,
         } => {
             let opts = build::BuildOptions {
                 root,
@@ -116,6 +208,29 @@ fn main() -> ExitCode {
                     w,
                     report.elapsed.as_secs_f64()
                 );
+                if and_check {
+                    let args = CheckArgs {
+                        root: opts.root.clone(),
+                        comuni: opts.comuni.clone(),
+                        html: None,
+                        source_only: false,
+                        format: Format::Human,
+                        output: None,
+                        report: None,
+                        ipa: None,
+                        deny_warnings: opts.deny_warnings,
+                        date: opts.today,
+                    };
+                    let r = check::run(&check::CheckOptions {
+                        root: opts.root.clone(),
+                        comuni: opts.comuni.clone(),
+                        today: opts.today,
+                        built: Some(opts.out_dir()),
+                        source_only: false,
+                        ipa: None,
+                    });
+                    return finish_check(&r, &args);
+                }
                 ExitCode::SUCCESS
             } else {
                 eprintln!(
@@ -125,6 +240,29 @@ fn main() -> ExitCode {
                 );
                 ExitCode::from(1)
             }
+        }
+        Command::Check(args) => {
+            let report = match &args.html {
+                Some(dir) => {
+                    if !dir.join("index.html").is_file() {
+                        eprintln!(
+                            "error: {} has no index.html: give the folder of one built site",
+                            dir.display()
+                        );
+                        return ExitCode::from(2);
+                    }
+                    check::run_html(dir, args.date.unwrap_or_else(build::today_in_rome))
+                }
+                None => check::run(&check::CheckOptions {
+                    root: args.root.clone(),
+                    comuni: args.comuni.clone(),
+                    today: args.date,
+                    built: None,
+                    source_only: args.source_only,
+                    ipa: args.ipa.clone(),
+                }),
+            };
+            finish_check(&report, &args)
         }
         Command::New {
             what: NewWhat::Comune { slug, root },
