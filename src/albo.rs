@@ -71,12 +71,19 @@ fn position_of(source: &str, key: &str) -> (usize, usize) {
 /// Checks the register, then keeps only what is published on `today`: removes future and
 /// expired atti, strips attachments from archived ones, and records each attachment's SHA-256.
 pub fn apply(content: &mut ComuneContent, today: NaiveDate, diags: &Diagnostics) {
-    check_register(content, diags);
+    let duplicates = check_register(content, diags);
     let root = content.comune.dir.clone();
+    let mut index = 0;
     content.docs.retain_mut(|d| {
+        let i = index;
+        index += 1;
         let Meta::Albo(a) = &mut d.meta else {
             return true;
         };
+        // A duplicate number is already an error; publishing it too would clash on its URL.
+        if duplicates.contains(&i) {
+            return false;
+        }
         match stato(a, today) {
             Stato::Futuro | Stato::Scaduto => false,
             Stato::Archivio => {
@@ -110,8 +117,10 @@ pub fn apply(content: &mut ComuneContent, today: NaiveDate, diags: &Diagnostics)
     });
 }
 
-/// Numbers are per year: a duplicate is an error, a gap a warning.
-fn check_register(content: &ComuneContent, diags: &Diagnostics) {
+/// Numbers are per year: a duplicate is an error, a gap a warning. Returns the indexes of the
+/// documents that repeat a number already used.
+fn check_register(content: &ComuneContent, diags: &Diagnostics) -> Vec<usize> {
+    let mut duplicates = Vec::new();
     let mut by_year: HashMap<u32, Vec<(u32, usize)>> = HashMap::new();
     for (i, d) in content.docs.iter().enumerate() {
         if let Meta::Albo(a) = &d.meta {
@@ -125,6 +134,7 @@ fn check_register(content: &ComuneContent, diags: &Diagnostics) {
         for w in list.windows(2) {
             let ((n1, i1), (n2, i2)) = (w[0], w[1]);
             if n1 == n2 {
+                duplicates.push(i2);
                 let d = &content.docs[i2];
                 let (line, col) = position_of(&d.source, "numero");
                 diags.push(
@@ -160,6 +170,7 @@ fn check_register(content: &ComuneContent, diags: &Diagnostics) {
             }
         }
     }
+    duplicates
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use super::{html, CheckOptions, ComuneReport, Finding, Report, RigaAt, Score, Se
 use crate::config::{self, ComuneDir, Rete};
 use crate::content::kinds::Kind;
 use crate::content::{self, ComuneContent};
-use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{self, PageKind};
 use crate::trasparenza::pagine::Stato;
 
@@ -87,6 +87,41 @@ fn line_of(text: &str, key: &str) -> usize {
         .map_or(0, |i| i + 1)
 }
 
+/// A path as findings show it: relative to the working directory when the site root is inside
+/// it (so editors and code review find the file), else relative to the root.
+pub(crate) fn show_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let full = root.join(rel);
+    let out = if full.is_relative() {
+        full
+    } else {
+        match std::env::current_dir()
+            .ok()
+            .and_then(|cwd| full.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        {
+            Some(p) => p,
+            None => rel.to_path_buf(),
+        }
+    };
+    out.to_string_lossy().replace('\\', "/")
+}
+
+/// The path below the root of a diagnostic's file (diagnostics show `<root name>/...`).
+fn below_root(root: &Path, d: &Diagnostic) -> std::path::PathBuf {
+    let name = root
+        .file_name()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    match d.file.strip_prefix(&name) {
+        Ok(p) => p.to_path_buf(),
+        Err(_) => d
+            .file
+            .strip_prefix(root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| d.file.clone()),
+    }
+}
+
 fn finding(
     rule: &str,
     sev: Severity,
@@ -107,7 +142,7 @@ fn finding(
     }
 }
 
-fn from_diag(d: &Diagnostic, comune: &str) -> Finding {
+fn from_diag(root: &Path, d: &Diagnostic, comune: &str) -> Finding {
     let mut message = d.message.clone();
     if let Some(h) = &d.hint {
         message.push_str(": ");
@@ -121,7 +156,7 @@ fn from_diag(d: &Diagnostic, comune: &str) -> Finding {
             Severity::Warning
         },
         comune: comune.to_string(),
-        file: Some(d.file.to_string_lossy().replace('\\', "/")),
+        file: Some(show_path(root, &below_root(root, d))),
         line: d.line,
         col: d.col,
         page: None,
@@ -130,8 +165,8 @@ fn from_diag(d: &Diagnostic, comune: &str) -> Finding {
 }
 
 /// The comune a diagnostic's file belongs to (`comuni/<slug>/...`).
-fn comune_of(d: &Diagnostic, cartella: &str) -> Option<String> {
-    let f = d.file.to_string_lossy().replace('\\', "/");
+fn comune_of(root: &Path, d: &Diagnostic, cartella: &str) -> Option<String> {
+    let f = below_root(root, d).to_string_lossy().replace('\\', "/");
     let rest = f.strip_prefix(&format!("{cartella}/"))?;
     rest.split('/').next().map(str::to_string)
 }
@@ -139,9 +174,7 @@ fn comune_of(d: &Diagnostic, cartella: &str) -> Option<String> {
 /// comune.yaml: PEC, codes, base_url, accessibility statement.
 fn check_config(root: &Path, c: &ComuneDir, out: &mut Vec<Finding>) {
     let file = c.dir.join("comune.yaml");
-    let shown = display_path(root, &file)
-        .to_string_lossy()
-        .replace('\\', "/");
+    let shown = show_path(root, &file);
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let cfg = &c.config;
     let slug = &c.slug;
@@ -159,36 +192,34 @@ fn check_config(root: &Path, c: &ComuneDir, out: &mut Vec<Finding>) {
     }
     // An unparsable base_url is reported by the build pipeline (E-BASE-URL).
     if let Ok(u) = url::Url::parse(cfg.base_url.value.trim()) {
-        {
-            if u.scheme() != "https" {
-                out.push(finding(
-                    "BASE-URL-HTTPS",
-                    Severity::Error,
-                    slug,
-                    Some(shown.clone()),
-                    cfg.base_url.line,
-                    "base_url deve usare https:// (criterio AGID C.SI.5.1)".into(),
-                ));
-            }
-            let host = u
-                .host_str()
-                .unwrap_or("")
-                .trim_start_matches("www.")
-                .to_lowercase();
-            let test_domain = [".example", ".test", ".invalid", ".localhost"]
-                .iter()
-                .any(|t| host.ends_with(t))
-                || host == "localhost";
-            let institutional = host.ends_with(".gov.it")
-                || (host.starts_with("comune.") && host.ends_with(".it"))
-                || host.contains(".comune.") && host.ends_with(".it");
-            if test_domain {
-                out.push(finding("BASE-URL-DOMINIO", Severity::Info, slug, Some(shown.clone()), cfg.base_url.line,
+        if u.scheme() != "https" {
+            out.push(finding(
+                "BASE-URL-HTTPS",
+                Severity::Error,
+                slug,
+                Some(shown.clone()),
+                cfg.base_url.line,
+                "base_url deve usare https:// (criterio AGID C.SI.5.1)".into(),
+            ));
+        }
+        let host = u
+            .host_str()
+            .unwrap_or("")
+            .trim_start_matches("www.")
+            .to_lowercase();
+        let test_domain = [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|t| host.ends_with(t))
+            || host == "localhost";
+        let institutional = host.ends_with(".gov.it")
+            || (host.starts_with("comune.") && host.ends_with(".it"))
+            || host.contains(".comune.") && host.ends_with(".it");
+        if test_domain {
+            out.push(finding("BASE-URL-DOMINIO", Severity::Info, slug, Some(shown.clone()), cfg.base_url.line,
                     format!("{host} è un dominio di prova: in produzione serve comune.<nome>.<provincia>.it o un dominio .gov.it (C.SI.5.2)")));
-            } else if !institutional {
-                out.push(finding("BASE-URL-DOMINIO", Severity::Warning, slug, Some(shown.clone()), cfg.base_url.line,
+        } else if !institutional {
+            out.push(finding("BASE-URL-DOMINIO", Severity::Warning, slug, Some(shown.clone()), cfg.base_url.line,
                     format!("{host} non è un dominio istituzionale: AGID chiede comune.<nome>.<provincia>.it o un dominio .gov.it (C.SI.5.2)")));
-            }
         }
     }
     if !cfg
@@ -229,9 +260,7 @@ fn check_site(
             .join("amministrazione-trasparente")
             .join(&t.slug)
             .join("_index.md");
-        let shown = display_path(root, &index)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let shown = show_path(root, &index);
         let src = doc
             .map(|i| site.content.docs[i].source.as_str())
             .unwrap_or("");
@@ -299,7 +328,7 @@ fn check_site(
         .filter(|d| d.kind == Kind::Servizio)
         .count();
     if services < 10 {
-        out.push(finding("SERVIZI-MIN", Severity::Error, slug, Some(display_path(root, &c.dir.join("servizi")).to_string_lossy().replace('\\', "/")), 0,
+        out.push(finding("SERVIZI-MIN", Severity::Error, slug, Some(show_path(root, &c.dir.join("servizi"))), 0,
             format!("il Comune pubblica {services} schede servizio: il modello ne chiede almeno 10 (criterio AGID C.SI.1.3)")));
     }
     (
@@ -394,7 +423,7 @@ pub fn run(opts: &CheckOptions) -> Report {
     let rete = match config::load_rete(root) {
         Ok(r) => r,
         Err(d) => {
-            generali.push(from_diag(&d, ""));
+            generali.push(from_diag(root, &d, ""));
             return Report {
                 versione: env!("CARGO_PKG_VERSION"),
                 data: opts
@@ -440,12 +469,12 @@ pub fn run(opts: &CheckOptions) -> Report {
     let pipeline_errors = diagnostics.iter().any(Diagnostic::is_error);
     let mut by_comune: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for d in &diagnostics {
-        match comune_of(d, &rete.cartella_comuni) {
+        match comune_of(root, d, &rete.cartella_comuni) {
             Some(slug) => by_comune
                 .entry(slug.clone())
                 .or_default()
-                .push(from_diag(d, &slug)),
-            None => generali.push(from_diag(d, "")),
+                .push(from_diag(root, d, &slug)),
+            None => generali.push(from_diag(root, d, "")),
         }
     }
     for f in config_findings {
@@ -490,7 +519,13 @@ pub fn run(opts: &CheckOptions) -> Report {
         let mut findings = by_comune.remove(&slug).unwrap_or_default();
         findings.extend(site_findings);
         if let Some(Ok(ipa)) = &ipa {
-            let cfg_file = format!("{}/{slug}/comune.yaml", rete.cartella_comuni);
+            let cfg_file = show_path(
+                root,
+                &root
+                    .join(&rete.cartella_comuni)
+                    .join(&slug)
+                    .join("comune.yaml"),
+            );
             let code = contents
                 .iter()
                 .find(|c| c.comune.slug == slug)
