@@ -43,6 +43,37 @@ def argomenti(meta):
             out.append(a)
     return "[" + ", ".join(q(a) for a in out) + "]"
 
+def official_slugs():
+    """Section slugs of the official tree (data/at-tree.yaml), read without a YAML library."""
+    tree = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "at-tree.yaml")
+    with open(tree, encoding="utf-8") as f:
+        text = f.read().split("\nlegacy_sections:")[0]
+    return re.findall(r"^  slug: (\S+)$", text, re.M)
+
+OFFICIAL = official_slugs()
+
+def at_section(path):
+    """Maps a corpus section path (a/b) onto the official slug it abbreviates, or the closest
+    first-level one; items at the root go to Altri contenuti > Dati ulteriori."""
+    if path in OFFICIAL:
+        return path
+    if not path:
+        return "altri-contenuti/dati-ulteriori"
+    longer = [s for s in OFFICIAL if s.startswith(path)]
+    if longer:
+        return min(longer, key=len)
+    first = path.split("/")[0]
+    return first if first in OFFICIAL else "altri-contenuti/dati-ulteriori"
+
+def at_path(rel):
+    """amministrazione-trasparente/<section>/<file> with the section mapped to the official tree."""
+    parts = rel.split("/")
+    name = parts[-1]
+    section = "/".join(parts[1:-1])
+    if name == "_index.md":
+        return "/".join(["amministrazione-trasparente", at_section(section), name])
+    return "/".join(["amministrazione-trasparente", at_section(section), name])
+
 def main():
     src, out = sys.argv[1], sys.argv[2]
     content = os.path.join(src, "content")
@@ -64,6 +95,7 @@ stemma: "media/stemma.svg"
 ente_appartenenza: {nome: "Regione", url: "https://www.regione.example/"}
 dichiarazione_accessibilita: "https://form.agid.gov.it/view/00000000-0000-0000-0000-000000000000"
 area_personale: "https://servizi.comune.valverde.example/"
+trasparenza_tutte_le_sezioni: true
 ''')
     os.makedirs(os.path.join(comune, "media"), exist_ok=True)
     with open(os.path.join(comune, "media", "stemma.svg"), "w") as f:
@@ -79,8 +111,12 @@ area_personale: "https://servizi.comune.valverde.example/"
         def repl(m):
             path = m.group(1).strip("/")
             if os.path.isfile(os.path.join(content, path, "_index.md")):
-                return "](@/" + path + "/_index.md)"
-            return "](@/" + path + ".md)"
+                target = path + "/_index.md"
+            else:
+                target = path + ".md"
+            if target.startswith("amministrazione-trasparente/"):
+                target = at_path(target)
+            return "](@/" + target + ")"
         return re.sub(r"\]\(/((?:notizie|eventi|amministrazione-trasparente)/[^)]*)\)", repl, body)
 
     for d, _, files in os.walk(content):
@@ -108,7 +144,9 @@ area_personale: "https://servizi.comune.valverde.example/"
                 fm = f"titolo: {q(title)}\n"
                 if "date" in meta:
                     fm += f"pubblicato_il: {meta['date']}\n"
-                dest = rel
+                dest = at_path(rel)
+                if os.path.exists(os.path.join(comune, dest)) and dest.endswith("_index.md"):
+                    continue
             out_p = os.path.join(comune, dest)
             os.makedirs(os.path.dirname(out_p), exist_ok=True)
             with open(out_p, "w", encoding="utf-8") as f:

@@ -128,7 +128,7 @@ enum Capture {
 }
 
 /// Streams one page and returns its facts.
-pub fn facts(html: &str) -> Facts {
+pub fn facts(html: &str, keep_text: bool) -> Facts {
     let st = Rc::new(RefCell::new(State::default()));
     let push_capture =
         |el: &mut lol_html::html_content::Element<'_, '_>, c: Capture, st: &Rc<RefCell<State>>| {
@@ -288,8 +288,10 @@ pub fn facts(html: &str) -> Facts {
             footer,
             open,
         } = &mut *s;
-        facts.text.push_str(chunk);
-        facts.text.push(' ');
+        if keep_text {
+            facts.text.push_str(chunk);
+            facts.text.push(' ');
+        }
         if *footer > 0 {
             facts.footer_text.push_str(chunk);
             facts.footer_text.push(' ');
@@ -371,7 +373,9 @@ pub fn read_site(dir: &Path, base: &str) -> SiteFacts {
                 Some(d) => format!("/{d}"),
                 None => format!("/{rel}"),
             };
-            Some((path, facts(&html)))
+            // Only the home page's whole text is needed (PEC-HOME).
+            let home = path == "/";
+            Some((path, facts(&html, home)))
         })
         .collect();
     SiteFacts {
@@ -541,6 +545,7 @@ pub fn check(site: &SiteFacts, cx: &Context<'_>) -> Vec<Finding> {
         );
     }
 
+    let mut resolved: HashMap<String, bool> = HashMap::new();
     for (path, f) in &site.pages {
         if !f.lang {
             c.add(
@@ -669,7 +674,14 @@ pub fn check(site: &SiteFacts, cx: &Context<'_>) -> Vec<Finding> {
             let Some((target, frag)) = internal(&site.base, path, href) else {
                 continue;
             };
-            let (exists, page) = resolve(site, &target);
+            let page = site
+                .pages
+                .get(&target)
+                .or_else(|| site.pages.get(&format!("{target}/")));
+            let exists = page.is_some()
+                || *resolved
+                    .entry(target.clone())
+                    .or_insert_with(|| resolve(site, &target).0);
             if !exists {
                 c.add(
                     "LINK-BROKEN",
@@ -984,7 +996,7 @@ mod tests {
         <ul data-element="page-index"><li><a href="#a">A chi &egrave; rivolto</a></li><li><a href="#b">Come fare</a></li></ul>
         <footer><p>PEC: <a href="mailto:x@pec.it">x@pec.it</a></p><a href="/faq/" data-element="faq">Leggi le FAQ</a></footer>
         <p id="a">x</p></body></html>"##;
-        let f = facts(html);
+        let f = facts(html, true);
         assert!(f.lang);
         assert_eq!(f.h1, 1);
         assert_eq!(f.first("management").unwrap().text, "Amministrazione");

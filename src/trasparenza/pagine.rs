@@ -157,6 +157,17 @@ pub(crate) fn assemble(
     let mut intro: HashMap<String, usize> = HashMap::new();
     let mut items: HashMap<String, Vec<usize>> = HashMap::new();
     let unknown = |d: &crate::content::Document, slug: &str| {
+        if let Some(s) = tree.sezione(slug) {
+            diags.push(
+                Diagnostic::error(
+                    "E-AT-SEZIONE",
+                    &d.shown,
+                    format!("la sezione \"{}\" non si applica ai comuni", s.title),
+                )
+                .hint("togli la cartella, oppure scrivi trasparenza_tutte_le_sezioni: true in comune.yaml se l'ente non è un comune"),
+            );
+            return;
+        }
         let near = crate::diagnostics::closest(slug, known.iter().copied(), 3);
         let hint = if near.is_empty() {
             "le cartelle di amministrazione-trasparente/ seguono l'albero del D.Lgs. 33/2013: `civico new comune` le crea tutte".to_string()
