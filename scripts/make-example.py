@@ -495,6 +495,25 @@ contatti:
 ---
 {breve} Il programma dettagliato è disponibile presso l'[Ufficio Cultura](../uffici/cultura.md).
 """)
+    # A recurring event: the weekly market, with extra dates and accessibility notes.
+    w(f"{d}/eventi/mercato-settimanale.md", f"""---
+titolo: "Mercato settimanale"
+tipo_evento: "Mercatino"
+inizio: 2026-09-05 08:00
+fine: 2026-09-05 13:00
+ricorrenza:
+  frequenza: settimanale
+  fino_al: 2027-06-26
+altre_date: [2026-12-23 08:00, 2026-12-30 08:00]
+descrizione_breve: "Ogni sabato mattina frutta, verdura e prodotti del territorio in piazza."
+a_chi_e_rivolto: "A tutti."
+argomenti: ["Mercato", "Commercio ambulante"]
+luogo: "luoghi/piazza"
+organizzatore: "Comune di {nome}"
+accessibilita: "La piazza è in piano e senza barriere; parcheggi riservati in via Dante."
+---
+Nelle settimane di Natale il mercato si tiene anche il mercoledì.
+""")
     # Documenti
     for (ds, titolo, tipo, breve, uff, args, fname) in DOCUMENTI:
         file_line = f'file: "{fname}"\nformati: "PDF"\n' if fname else f'url: "https://www.{dom}/documenti/{ds}.pdf"\nformati: "PDF"\n'

@@ -10,8 +10,10 @@ use chrono_tz::Tz;
 use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike};
 
 use crate::content::fields::DataOra;
+use crate::content::kinds::{Frequenza, Ricorrenza};
 
 /// What an event file says, independent of the front matter types.
+#[derive(Clone)]
 pub struct EventoIcs<'a> {
     pub titolo: &'a str,
     pub descrizione: &'a str,
@@ -24,6 +26,9 @@ pub struct EventoIcs<'a> {
     pub host: &'a str,
     /// "Comune di X", the calendar's name.
     pub organizzatore: &'a str,
+    pub ricorrenza: Option<&'a Ricorrenza>,
+    pub altre_date: &'a [DataOra],
+    pub categoria: &'a str,
 }
 
 fn utc(date: NaiveDate, time: NaiveTime, tz: Tz) -> chrono::DateTime<Utc> {
@@ -39,8 +44,7 @@ fn utc(date: NaiveDate, time: NaiveTime, tz: Tz) -> chrono::DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&local))
 }
 
-/// The `.ics` text of one event.
-pub fn evento(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> String {
+fn vevent(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> icalendar::Event {
     let mut ev = icalendar::Event::new();
     // https://host/vivere-il-comune/eventi/x/ -> vivere-il-comune/eventi/x@host
     let after_scheme = e.url.split_once("://").map_or(e.url, |(_, rest)| rest);
@@ -50,7 +54,48 @@ pub fn evento(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> String {
         .description(e.descrizione)
         .url(e.url)
         .timestamp(Utc.from_utc_datetime(&today.and_time(NaiveTime::MIN)));
+    if !e.categoria.is_empty() {
+        ev.add_property("CATEGORIES", e.categoria);
+    }
+    let fmt_utc = |d: chrono::DateTime<Utc>| d.format("%Y%m%dT%H%M%SZ").to_string();
+    let local = repeats(e) && tz == chrono_tz::Europe::Rome;
     match e.inizio.ora {
+        // A repeating event keeps its local time across DST changes only when written in the
+        // zone's local time (TZID + VTIMEZONE): 08:00 stays 08:00 in winter and in summer.
+        Some(t) if local => {
+            let tzid = tz.name().to_string();
+            let at = |d: NaiveDate, h: NaiveTime| CalendarDateTime::WithTimezone {
+                date_time: NaiveDateTime::new(d, h),
+                tzid: tzid.clone(),
+            };
+            let (end_day, end_time) = match e.fine {
+                Some(f) => (f.data, f.ora.unwrap_or(t)),
+                None => {
+                    let end = NaiveDateTime::new(e.inizio.data, t) + chrono::Duration::hours(1);
+                    (end.date(), end.time())
+                }
+            };
+            ev.starts(DatePerhapsTime::DateTime(at(e.inizio.data, t)));
+            ev.ends(DatePerhapsTime::DateTime(at(end_day, end_time)));
+            if let Some(r) = e.ricorrenza {
+                let until = utc(
+                    r.fino_al.0,
+                    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+                    tz,
+                );
+                ev.add_property("RRULE", rrule(r, &fmt_utc(until)));
+            }
+            for d in e.altre_date {
+                let mut p = icalendar::Property::new(
+                    "RDATE",
+                    NaiveDateTime::new(d.data, d.ora.unwrap_or(t))
+                        .format("%Y%m%dT%H%M%S")
+                        .to_string(),
+                );
+                p.add_parameter("TZID", &tzid);
+                ev.append_multi_property(p);
+            }
+        }
         Some(t) => {
             let start = utc(e.inizio.data, t, tz);
             let end = match e.fine {
@@ -60,6 +105,20 @@ pub fn evento(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> String {
             };
             ev.starts(DatePerhapsTime::DateTime(CalendarDateTime::Utc(start)));
             ev.ends(DatePerhapsTime::DateTime(CalendarDateTime::Utc(end)));
+            if let Some(r) = e.ricorrenza {
+                let until = utc(
+                    r.fino_al.0,
+                    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+                    tz,
+                );
+                ev.add_property("RRULE", rrule(r, &fmt_utc(until)));
+            }
+            for d in e.altre_date {
+                ev.append_multi_property(icalendar::Property::new(
+                    "RDATE",
+                    fmt_utc(utc(d.data, d.ora.unwrap_or(t), tz)),
+                ));
+            }
         }
         None => {
             let last = e.fine.map_or(e.inizio.data, |f| f.data);
@@ -67,14 +126,56 @@ pub fn evento(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> String {
             ev.ends(DatePerhapsTime::Date(
                 last.checked_add_days(Days::new(1)).unwrap_or(last),
             ));
+            if let Some(r) = e.ricorrenza {
+                ev.add_property("RRULE", rrule(r, &r.fino_al.0.format("%Y%m%d").to_string()));
+            }
+            for d in e.altre_date {
+                let mut p = icalendar::Property::new("RDATE", d.data.format("%Y%m%d").to_string());
+                p.add_parameter("VALUE", "DATE");
+                ev.append_multi_property(p);
+            }
         }
     }
     if let Some(l) = &e.luogo {
         ev.location(l);
     }
+    ev.done()
+}
+
+fn repeats(e: &EventoIcs<'_>) -> bool {
+    e.ricorrenza.is_some() || !e.altre_date.is_empty()
+}
+
+/// Europe/Rome's rules since 1996 (EU summer time: last Sunday of March and of October).
+const VTIMEZONE_ROME: &str = "BEGIN:VTIMEZONE\r\nTZID:Europe/Rome\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+
+fn rrule(r: &Ricorrenza, until: &str) -> String {
+    let freq = match r.frequenza {
+        Frequenza::Settimanale => "WEEKLY",
+        Frequenza::Mensile => "MONTHLY",
+    };
+    format!("FREQ={freq};INTERVAL={};UNTIL={until}", r.ogni.max(1))
+}
+
+/// A calendar of several events, named `nome`.
+pub fn calendario(nome: &str, eventi: &[EventoIcs<'_>], tz: Tz, today: NaiveDate) -> String {
     let mut cal = Calendar::new();
-    cal.name(e.organizzatore).push(ev.done());
-    cal.done().to_string()
+    cal.name(nome);
+    for e in eventi {
+        cal.push(vevent(e, tz, today));
+    }
+    let text = cal.done().to_string();
+    let needs_tz = tz == chrono_tz::Europe::Rome
+        && eventi.iter().any(|e| repeats(e) && e.inizio.ora.is_some());
+    match text.find("BEGIN:VEVENT") {
+        Some(i) if needs_tz => format!("{}{VTIMEZONE_ROME}{}", &text[..i], &text[i..]),
+        _ => text,
+    }
+}
+
+/// The `.ics` text of one event.
+pub fn evento(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> String {
+    calendario(e.organizzatore, std::slice::from_ref(e), tz, today)
 }
 
 #[cfg(test)]
@@ -95,6 +196,9 @@ mod tests {
             url: "https://www.comune.x.it/vivere-il-comune/eventi/mercatino/",
             host: "www.comune.x.it",
             organizzatore: "Comune di X",
+            ricorrenza: None,
+            altre_date: &[],
+            categoria: "Mercatino",
         }
     }
 

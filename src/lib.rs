@@ -15,6 +15,7 @@ pub mod commands;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod distribuzione;
 pub mod markdown;
 pub mod model;
 pub mod render;

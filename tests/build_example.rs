@@ -303,11 +303,21 @@ fn upcoming_events_depend_on_the_build_date() {
         .iter()
         .map(text)
         .collect();
+    // The weekly market's next Saturday (28 November) comes before the Christmas market.
     assert_eq!(
-        events.first().map(String::as_str),
-        Some("Mercatino di Natale"),
+        events
+            .iter()
+            .take(2)
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["Mercato settimanale", "Mercatino di Natale"],
         "{events:?}"
     );
+    let card = select(&home, "section[aria-labelledby=eventi] .card")
+        .into_iter()
+        .next()
+        .unwrap();
+    assert!(text(&card).contains("28 nov 2026"), "{}", text(&card));
     assert!(
         !events.iter().any(|e| e.contains("Giornata ecologica")),
         "past events are not upcoming"

@@ -179,6 +179,83 @@ pub struct Evento {
     pub bozza: bool,
     #[serde(default)]
     pub slug: Option<String>,
+    /// Repeats weekly or monthly from `inizio` until `fino_al`.
+    #[serde(default)]
+    pub ricorrenza: Option<Ricorrenza>,
+    /// Further dates (each with the same times as `inizio`/`fine` unless it has its own).
+    #[serde(default)]
+    pub altre_date: Vec<DataOra>,
+    /// Accessibility of the event and the place (ramps, seats, interpreters ...).
+    #[serde(default)]
+    pub accessibilita: Option<String>,
+}
+
+/// How an event repeats.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ricorrenza {
+    pub frequenza: Frequenza,
+    /// Last day on which it may occur.
+    pub fino_al: Data,
+    /// Every N weeks or months (default 1).
+    #[serde(default = "uno")]
+    pub ogni: u32,
+}
+
+fn uno() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frequenza {
+    Settimanale,
+    Mensile,
+}
+
+impl Evento {
+    /// Every day on which the event starts, in order (recurrence expanded, capped at 500).
+    pub fn occorrenze(&self) -> Vec<chrono::NaiveDate> {
+        use chrono::{Datelike, Days, Months};
+        let start = self.inizio.data;
+        let mut out = vec![start];
+        if let Some(r) = &self.ricorrenza {
+            let step = r.ogni.max(1);
+            for n in 1..500u32 {
+                let next = match r.frequenza {
+                    Frequenza::Settimanale => {
+                        start.checked_add_days(Days::new(7 * u64::from(step * n)))
+                    }
+                    Frequenza::Mensile => start
+                        .checked_add_months(Months::new(step * n))
+                        .filter(|d| d.day() == start.day()),
+                };
+                match next {
+                    Some(d) if d <= r.fino_al.0 => out.push(d),
+                    Some(_) => break,
+                    None => continue,
+                }
+            }
+        }
+        out.extend(self.altre_date.iter().map(|d| d.data));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Length of one occurrence in days beyond the first (multi-day events).
+    fn durata(&self) -> chrono::Duration {
+        self.fine
+            .map(|f| f.data - self.inizio.data)
+            .unwrap_or_default()
+            .max(chrono::Duration::zero())
+    }
+
+    /// Start of the first occurrence still on at `today` (it may have started before).
+    pub fn prossima(&self, today: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        let d = self.durata();
+        self.occorrenze().into_iter().find(|s| *s + d >= today)
+    }
 }
 
 /// A scheda servizio: the sections the Modello prescribes, in its order.
@@ -714,5 +791,35 @@ impl Meta {
             Meta::Persona(m) => m.immagine.as_ref(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recurrence_expands_weekly_monthly_and_extra_dates() {
+        let y = "titolo: x\ntipo_evento: Mercato\ninizio: 2026-01-31\ndescrizione_breve: x\na_chi_e_rivolto: x\nargomenti: [Mercato]\nricorrenza: {frequenza: mensile, fino_al: 2026-06-30}\naltre_date: [2026-02-14]\n";
+        let e: Evento = serde_saphyr::from_str(y).unwrap();
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        // The 31st of each month: months without one are skipped.
+        assert_eq!(
+            e.occorrenze(),
+            [
+                d("2026-01-31"),
+                d("2026-02-14"),
+                d("2026-03-31"),
+                d("2026-05-31")
+            ]
+        );
+        assert_eq!(e.prossima(d("2026-04-01")), Some(d("2026-05-31")));
+        assert_eq!(e.prossima(d("2026-06-01")), None);
+        let w: Evento = serde_saphyr::from_str(
+            &y.replace("mensile", "settimanale")
+                .replace("2026-06-30", "2026-02-14"),
+        )
+        .unwrap();
+        assert_eq!(w.occorrenze().len(), 3, "31 Jan, 7 and 14 Feb");
     }
 }

@@ -51,6 +51,11 @@ pub struct Target {
     pub titolo: String,
     pub url: String,
     pub kind: Kind,
+    /// For places: street address with CAP, and coordinates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indirizzo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geo: Option<crate::content::fields::Geo>,
 }
 
 /// One comune's site, ready to render.
@@ -170,6 +175,16 @@ pub fn build<'a>(
                     titolo: d.meta.titolo(),
                     url: u.clone(),
                     kind: d.kind,
+                    indirizzo: match &d.meta {
+                        crate::content::kinds::Meta::Luogo(l) => {
+                            Some(format!("{}, {}", l.indirizzo, l.cap))
+                        }
+                        _ => None,
+                    },
+                    geo: match &d.meta {
+                        crate::content::kinds::Meta::Luogo(l) => Some(l.geo),
+                        _ => None,
+                    },
                 },
             )
         })

@@ -176,6 +176,10 @@ impl Ctx<'_> {
             Meta::Albo(a) => Some(format!("{} n. {}/{}", a.tipo, a.numero, a.anno)),
             _ => None,
         };
+        let data = match &d.meta {
+            Meta::Evento(e) => e.prossima(self.today).or(Some(e.inizio.data)),
+            m => m.data(),
+        };
         let (fine, descrizione) = match &d.meta {
             Meta::Albo(a) => (
                 Some(crate::albo::finestra(a).1),
@@ -189,7 +193,7 @@ impl Ctx<'_> {
             titolo: d.meta.titolo(),
             url: self.urls[i].clone(),
             descrizione,
-            data: d.meta.data(),
+            data,
             fine,
             etichetta,
             kind: d.kind,
@@ -536,21 +540,22 @@ pub fn assemble(
 
     // --- Vivere il Comune ---------------------------------------------------------------
     let eventi = cx.of_kind(Kind::Evento);
-    let end_of = |i: usize| match &docs[i].meta {
-        Meta::Evento(e) => e.fine.map(|f| f.data).unwrap_or(e.inizio.data),
-        _ => NaiveDate::MIN,
+    // Next occurrence on or after today (recurring events included); None when over.
+    let next_of = |i: usize| match &docs[i].meta {
+        Meta::Evento(e) => e.prossima(cx.today),
+        _ => None,
     };
     let mut prossimi: Vec<usize> = eventi
         .iter()
         .copied()
-        .filter(|&i| end_of(i) >= cx.today)
+        .filter(|&i| next_of(i).is_some())
         .collect();
-    prossimi.sort_by_key(|&i| (docs[i].meta.data(), docs[i].key.clone()));
+    prossimi.sort_by_key(|&i| (next_of(i), docs[i].key.clone()));
     let passati = cx.by_date_desc(
         eventi
             .iter()
             .copied()
-            .filter(|&i| end_of(i) < cx.today)
+            .filter(|&i| next_of(i).is_none())
             .collect(),
     );
     let luoghi = cx.by_title(cx.of_kind(Kind::Luogo));

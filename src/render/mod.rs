@@ -203,7 +203,9 @@ impl Renderer {
         })
     }
 
-    /// Writes the "Aggiungi al calendario" file of every event, `<event page>evento.ics`.
+    /// Writes the "Aggiungi al calendario" file of every event (`<event page>evento.ics`), the
+    /// calendar of upcoming events (`/vivere-il-comune/eventi/eventi.ics`) and one per tipo di
+    /// evento (`/vivere-il-comune/eventi/<tipo>.ics`).
     fn write_calendars(
         &self,
         site: &Site<'_>,
@@ -217,11 +219,14 @@ impl Renderer {
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
         let organizzatore = format!("Comune di {}", comune.config.nome);
-        let mut n = 0;
+        let urls: Vec<String> = site
+            .doc_urls
+            .iter()
+            .map(|p| format!("{}{}", comune.base_url, p))
+            .collect();
+        let mut events = Vec::new();
         for (i, d) in site.content.docs.iter().enumerate() {
             let Meta::Evento(e) = &d.meta else { continue };
-            let path = &site.doc_urls[i];
-            let url = format!("{}{}", comune.base_url, path);
             let place = e
                 .luogo
                 .as_ref()
@@ -231,21 +236,59 @@ impl Renderer {
                 (Some(p), Some(a)) => Some(format!("{p}, {a}")),
                 (p, a) => p.or_else(|| a.clone()),
             };
-            let ics = crate::calendar::evento(
-                &crate::calendar::EventoIcs {
+            let categoria = crate::vocabolari::get()
+                .tipo_evento(&e.tipo_evento.value)
+                .unwrap_or(&e.tipo_evento.value);
+            events.push((
+                i,
+                e.prossima(today).is_some(),
+                crate::calendar::EventoIcs {
                     titolo: &e.titolo,
                     descrizione: &e.descrizione_breve.value,
                     inizio: &e.inizio,
                     fine: e.fine.as_ref(),
                     luogo,
-                    url: &url,
+                    url: &urls[i],
                     host: &host,
                     organizzatore: &organizzatore,
+                    ricorrenza: e.ricorrenza.as_ref(),
+                    altre_date: &e.altre_date,
+                    categoria,
                 },
-                rete.tz(),
-                today,
-            );
-            self.write(staging, &format!("{path}evento.ics"), ics.as_bytes())?;
+            ));
+        }
+        let tz = rete.tz();
+        let mut n = 0;
+        for (i, _, ev) in &events {
+            let ics = crate::calendar::evento(ev, tz, today);
+            self.write(
+                staging,
+                &format!("{}evento.ics", site.doc_urls[*i]),
+                ics.as_bytes(),
+            )?;
+            n += 1;
+        }
+        let upcoming: Vec<&crate::calendar::EventoIcs<'_>> =
+            events.iter().filter(|e| e.1).map(|e| &e.2).collect();
+        let mut by_cat: BTreeMap<&str, Vec<crate::calendar::EventoIcs<'_>>> = BTreeMap::new();
+        for e in &upcoming {
+            by_cat.entry(e.categoria).or_default().push((*e).clone());
+        }
+        let all: Vec<crate::calendar::EventoIcs<'_>> =
+            upcoming.iter().map(|e| (*e).clone()).collect();
+        let ics =
+            crate::calendar::calendario(&format!("Eventi - {organizzatore}"), &all, tz, today);
+        self.write(
+            staging,
+            "/vivere-il-comune/eventi/eventi.ics",
+            ics.as_bytes(),
+        )?;
+        n += 1;
+        for (cat, list) in by_cat {
+            let ics =
+                crate::calendar::calendario(&format!("{cat} - {organizzatore}"), &list, tz, today);
+            let path = format!("/vivere-il-comune/eventi/{}.ics", crate::slug::slugify(cat));
+            self.write(staging, &path, ics.as_bytes())?;
             n += 1;
         }
         Ok(n)
@@ -410,6 +453,12 @@ impl Renderer {
                     &staging.dir,
                     format!("scrittura non riuscita: {e}"),
                 )),
+            }
+        }
+        for (path, bytes) in crate::distribuzione::files(site, rete.tz(), today) {
+            match self.write(&staging, &path, &bytes) {
+                Ok(()) => files += 1,
+                Err(d) => errors.push(d),
             }
         }
         for (path, bytes) in &site.data_files {
