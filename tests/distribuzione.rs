@@ -20,8 +20,11 @@ fn site() -> &'static Path {
     .path()
 }
 
-/// (name, params, value) of every property of every VEVENT.
-fn vevents(text: &str) -> Vec<Vec<(String, Vec<(String, String)>, String)>> {
+/// A property: name, parameters, value.
+type Prop = (String, Vec<(String, String)>, String);
+
+/// The properties of every VEVENT.
+fn vevents(text: &str) -> Vec<Vec<Prop>> {
     let unfolded = icalendar::parser::unfold(text);
     let cal = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
     cal.components
@@ -53,10 +56,7 @@ fn vevents(text: &str) -> Vec<Vec<(String, Vec<(String, String)>, String)>> {
         .collect()
 }
 
-fn prop<'a>(
-    ev: &'a [(String, Vec<(String, String)>, String)],
-    name: &str,
-) -> Vec<&'a (String, Vec<(String, String)>, String)> {
+fn prop<'a>(ev: &'a [Prop], name: &str) -> Vec<&'a Prop> {
     ev.iter().filter(|p| p.0 == name).collect()
 }
 
