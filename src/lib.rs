@@ -18,6 +18,7 @@ pub mod diagnostics;
 pub mod distribuzione;
 pub mod markdown;
 pub mod model;
+pub mod opendata;
 pub mod render;
 pub mod slug;
 pub mod trasparenza;

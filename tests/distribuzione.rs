@@ -252,3 +252,74 @@ fn sitemap_lists_exactly_the_published_pages_but_the_albo() {
         assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")));
     }
 }
+
+#[test]
+fn open_data_round_trips_and_the_catalogue_describes_it() {
+    for c in ["borgo-san-fedele", "castelmarino", "valfiorita"] {
+        let dir = site().join(c).join("opendata");
+        for (name, folder) in [
+            ("notizie", "notizie"),
+            ("eventi", "eventi"),
+            ("servizi", "servizi"),
+            ("luoghi", "luoghi"),
+            ("uffici", "uffici"),
+        ] {
+            let mut rdr = csv::Reader::from_path(dir.join(format!("{name}.csv"))).unwrap();
+            let head: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+            let rows: Vec<Vec<String>> = rdr
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_string).collect())
+                .collect();
+            let sources =
+                std::fs::read_dir(repo().join("content-example/comuni").join(c).join(folder))
+                    .unwrap()
+                    .filter(|e| {
+                        e.as_ref()
+                            .unwrap()
+                            .path()
+                            .extension()
+                            .is_some_and(|x| x == "md")
+                    })
+                    .count();
+            assert_eq!(
+                rows.len(),
+                sources,
+                "{c}/{name}: one row per published item"
+            );
+            let json: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).unwrap())
+                    .unwrap();
+            assert_eq!(
+                json["licenza"],
+                "https://creativecommons.org/licenses/by/4.0/"
+            );
+            let data = json["dati"].as_array().unwrap();
+            assert_eq!(data.len(), rows.len());
+            for (j, r) in data.iter().zip(&rows) {
+                for (k, v) in head.iter().zip(r) {
+                    assert_eq!(j[k].as_str().unwrap(), v, "{c}/{name}.{k}");
+                }
+            }
+        }
+        let cat: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("catalogo.jsonld")).unwrap()).unwrap();
+        let ds = cat["dcat:dataset"].as_array().unwrap();
+        assert_eq!(ds.len(), 5 + 3, "{c}: 5 datasets and the 3 ANAC tables");
+        for d in ds {
+            for dist in d["dcat:distribution"].as_array().unwrap() {
+                let url = dist["dcat:accessURL"]["@id"].as_str().unwrap();
+                let path = url.split_once(".example").unwrap().1;
+                assert!(
+                    site().join(c).join(path.trim_start_matches('/')).is_file(),
+                    "{url}"
+                );
+                assert!(dist["dct:license"]["@id"]
+                    .as_str()
+                    .unwrap()
+                    .contains("CCBY40"));
+            }
+        }
+        let page = html(&dir.join("index.html"));
+        assert_eq!(select(&page, "main a[href$='.csv']").len(), 5);
+    }
+}

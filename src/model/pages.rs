@@ -76,6 +76,8 @@ pub enum PageKind {
     Ricerca,
     /// The albo pretorio and its archive (a register table).
     Albo,
+    /// The open-data page: datasets with their CSV and JSON files and the catalogue.
+    OpenData,
     /// Amministrazione trasparente: the index (level 0) or a section, with the `_index.md`
     /// document that introduces it, if any.
     Trasparenza(Option<usize>),
@@ -140,6 +142,7 @@ pub fn reserved_paths() -> Vec<&'static str> {
         "/richiesta-assistenza/",
         "/ricerca/",
         "/ricerca/indice.json",
+        "/opendata/",
         "/404.html",
     ]
 }
@@ -875,6 +878,20 @@ pub fn assemble(
         out.push(p);
     }
 
+    let mut od = page("/opendata/", PageKind::OpenData, "Dati aperti", "", home());
+    od.descrizione = Some(
+        "I dati pubblicati dal Comune in formato aperto (CSV e JSON), con licenza CC-BY 4.0".into(),
+    );
+    for (nome, titolo, descrizione) in crate::opendata::ELENCO {
+        od.groups.push(group(
+            titolo,
+            Some(&format!("/opendata/{nome}")),
+            Some(descrizione),
+            Vec::new(),
+            0,
+        ));
+    }
+    out.push(od);
     let mut ricerca = page("/ricerca/", PageKind::Ricerca, "Ricerca", "", home());
     ricerca.descrizione =
         Some("Cerca tra servizi, notizie, eventi, luoghi, uffici e documenti".into());
@@ -914,7 +931,10 @@ pub fn assemble(
         .filter(|p| {
             matches!(
                 p.kind,
-                PageKind::Argomenti | PageKind::Informativa | PageKind::Ricerca
+                PageKind::Argomenti
+                    | PageKind::Informativa
+                    | PageKind::Ricerca
+                    | PageKind::OpenData
             ) || p.url == "/amministrazione-trasparente/"
                 || p.url == "/albo-pretorio/"
                 || matches!(p.kind, PageKind::Doc(i) if docs[i].kind == Kind::Pagina)

@@ -398,6 +398,7 @@ impl Renderer {
                     PageKind::Ricerca => "ricerca.html",
                     PageKind::NotFound => "404.html",
                     PageKind::Albo => "albo-elenco.html",
+                    PageKind::OpenData => "opendata.html",
                     PageKind::Trasparenza(doc) => {
                         if let Some(i) = doc {
                             ctx.insert("doc", &doc_data(i));
@@ -453,6 +454,12 @@ impl Renderer {
                     &staging.dir,
                     format!("scrittura non riuscita: {e}"),
                 )),
+            }
+        }
+        for (path, bytes) in crate::opendata::files(site, today) {
+            match self.write(&staging, &path, &bytes) {
+                Ok(()) => files += 1,
+                Err(d) => errors.push(d),
             }
         }
         for (path, bytes) in crate::distribuzione::files(site, rete.tz(), today) {
