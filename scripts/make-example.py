@@ -759,6 +759,12 @@ lingua: it
 fuso_orario: Europe/Rome
 cartella_comuni: comuni
 elementi_per_pagina: 6
+# Il portale degli eventi del territorio, pubblicato accanto ai siti dei comuni.
+portale:
+  percorso: eventi
+  titolo: "Eventi in provincia di Valdoro"
+  base_url: "https://eventi.valdoro.vd.example/"
+  descrizione: "Gli eventi di tutti i comuni della Provincia di Valdoro"
 """)
     for c in COMUNI:
         gen_comune(c)

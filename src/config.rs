@@ -36,6 +36,22 @@ pub struct Rete {
     /// (`trimestrale`, `semestrale`, `annuale`); defaults from at-tree.yaml `staleness_hint`.
     #[serde(default)]
     pub soglie_aggiornamento: std::collections::BTreeMap<String, i64>,
+    /// The territory events portal, written beside the comuni's sites.
+    #[serde(default)]
+    pub portale: Option<Portale>,
+}
+
+/// The network-level events portal.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Portale {
+    /// Folder under the output folder, e.g. `eventi` for `public/eventi/`.
+    pub percorso: String,
+    pub titolo: String,
+    /// Public URL of the portal (for the manifest and the links), e.g. https://eventi.provincia.it/
+    pub base_url: String,
+    #[serde(default)]
+    pub descrizione: Option<String>,
 }
 
 impl Rete {

@@ -19,6 +19,7 @@ pub mod distribuzione;
 pub mod markdown;
 pub mod model;
 pub mod opendata;
+pub mod portale;
 pub mod render;
 pub mod slug;
 pub mod trasparenza;

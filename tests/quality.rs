@@ -302,3 +302,16 @@ fn feedback_search_and_load_more_work_in_the_browser() {
         assert!(ok, "browser behaviour on {comune}:\n{report}");
     }
 }
+
+#[test]
+fn territory_portal_filters_saves_works_offline_and_passes_axe() {
+    if !node_ready() {
+        return;
+    }
+    let dir = site().join("eventi");
+    let (ok, report) = run_check(&["portale", dir.to_str().unwrap()]);
+    assert!(ok, "portal behaviour:\n{report}");
+    let (ok, report) = run_check(&["axe", dir.to_str().unwrap(), "/"]);
+    assert!(ok, "axe on the portal:\n{report}");
+    assert!(report.contains("\"checked\": 2"), "{report}");
+}

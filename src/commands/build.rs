@@ -168,7 +168,34 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         .collect();
     bar.finish_and_clear();
     let mut staged = Vec::new();
-    let (mut pages, mut files) = (0, 0);
+    let mut files = 0;
+    // The territory events portal, from the upcoming events of every comune built.
+    if let Some(p) = &rete.portale {
+        if sites.iter().any(|(s, _)| s.slug() == p.percorso) {
+            diags.push(Diagnostic::error(
+                "E-CONFIG",
+                display_path(root, &root.join("civico.yaml")),
+                format!(
+                    "portale.percorso `{}` è anche il nome di un comune",
+                    p.percorso
+                ),
+            ));
+        } else {
+            let eventi = sites
+                .iter()
+                .flat_map(|(s, _)| crate::portale::eventi(s, rete.tz(), today))
+                .collect();
+            let dati = crate::portale::dati(p, &rete, eventi, today);
+            match renderer.render_portale(&dati, &out, &p.percorso) {
+                Ok((s, n)) => {
+                    files += n;
+                    staged.push(s);
+                }
+                Err(ds) => diags.extend(ds),
+            }
+        }
+    }
+    let mut pages = 0;
     for r in rendered {
         match r {
             Ok((s, stats)) => {

@@ -31,6 +31,8 @@ mod embedded {
 pub struct Theme {
     templates: Vec<(String, String)>,
     statics: Vec<(String, Cow<'static, [u8]>)>,
+    /// Assets of the territory events portal (`portale/` in the theme).
+    portale: Vec<(String, Cow<'static, [u8]>)>,
 }
 
 impl Theme {
@@ -40,6 +42,7 @@ impl Theme {
         if dir.join("templates").is_dir() {
             let mut templates = Vec::new();
             let mut statics = Vec::new();
+            let mut portale = Vec::new();
             for e in walkdir::WalkDir::new(&dir)
                 .sort_by_file_name()
                 .into_iter()
@@ -68,9 +71,15 @@ impl Theme {
                     templates.push((t.to_string(), text));
                 } else if let Some(s) = rel.strip_prefix("static/") {
                     statics.push((s.to_string(), Cow::Owned(bytes)));
+                } else if let Some(s) = rel.strip_prefix("portale/") {
+                    portale.push((s.to_string(), Cow::Owned(bytes)));
                 }
             }
-            return Ok(Theme { templates, statics });
+            return Ok(Theme {
+                templates,
+                statics,
+                portale,
+            });
         }
         if name != "agid" {
             return Err(
@@ -80,14 +89,21 @@ impl Theme {
         }
         let mut templates = Vec::new();
         let mut statics = Vec::new();
+        let mut portale = Vec::new();
         for (rel, bytes) in embedded::FILES {
             if let Some(t) = rel.strip_prefix("templates/") {
                 templates.push((t.to_string(), String::from_utf8_lossy(bytes).into_owned()));
             } else if let Some(s) = rel.strip_prefix("static/") {
                 statics.push((s.to_string(), Cow::Borrowed(*bytes)));
+            } else if let Some(s) = rel.strip_prefix("portale/") {
+                portale.push((s.to_string(), Cow::Borrowed(*bytes)));
             }
         }
-        Ok(Theme { templates, statics })
+        Ok(Theme {
+            templates,
+            statics,
+            portale,
+        })
     }
 }
 
@@ -98,6 +114,8 @@ pub struct Renderer {
     statics: Vec<StaticFile>,
     /// Whether pages and data files get `.gz` siblings.
     compress: bool,
+    /// The portal's own assets (`/static/...` of the portal).
+    portale: Vec<StaticFile>,
 }
 
 /// One theme asset, compressed once per build and written into every comune's site.
@@ -196,10 +214,16 @@ impl Renderer {
             .into_par_iter()
             .map(|(path, bytes)| StaticFile::new(path, bytes, compress))
             .collect();
+        let portale = theme
+            .portale
+            .into_par_iter()
+            .map(|(rel, bytes)| StaticFile::new(format!("/static/{rel}"), bytes, compress))
+            .collect();
         Ok(Renderer {
             tera,
             statics,
             compress,
+            portale,
         })
     }
 
@@ -292,6 +316,69 @@ impl Renderer {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Renders the territory events portal into a staging folder `<out>/<percorso>`.
+    pub fn render_portale(
+        &self,
+        dati: &crate::portale::Dati<'_>,
+        out: &Path,
+        percorso: &str,
+    ) -> Result<(Staging, usize), Vec<Diagnostic>> {
+        let io = |e: std::io::Error| {
+            vec![Diagnostic::error(
+                "E-IO",
+                out,
+                format!("scrittura non riuscita: {e}"),
+            )]
+        };
+        let staging = Staging::new(out, percorso).map_err(io)?;
+        let mut ctx = Context::new();
+        ctx.insert("portale", dati);
+        let html = self.tera.render("portale.html", &ctx).map_err(|e| {
+            vec![Diagnostic::error(
+                "E-TEMPLATE",
+                "themes/agid/templates/portale.html",
+                format!("errore nel template del portale: {}", error_chain(&e)),
+            )]
+        })?;
+        let data = serde_json::json!({"aggiornato": dati.aggiornato, "eventi": dati.eventi});
+        let mut written = 0;
+        for (path, bytes) in [
+            ("/index.html", html.into_bytes()),
+            (
+                "/eventi.json",
+                serde_json::to_vec(&data).unwrap_or_default(),
+            ),
+            ("/manifest.webmanifest", crate::portale::manifest(dati)),
+            ("/sw.js", crate::portale::service_worker(dati)),
+            (
+                "/static/img/icona.svg",
+                crate::portale::ICONA.as_bytes().to_vec(),
+            ),
+        ] {
+            self.write(&staging, path, &bytes).map_err(|d| vec![d])?;
+            written += 1;
+        }
+        for f in self
+            .statics
+            .iter()
+            .filter(|f| {
+                f.path.starts_with("/static/bootstrap-italia/")
+                    || f.path == "/static/css/civico.css"
+            })
+            .chain(&self.portale)
+        {
+            staging.write(&f.path, &f.bytes).map_err(io)?;
+            if let Some(gz) = &f.gz {
+                staging.write(&format!("{}.gz", f.path), gz).map_err(io)?;
+            }
+            if let Some(br) = &f.br {
+                staging.write(&format!("{}.br", f.path), br).map_err(io)?;
+            }
+            written += 1;
+        }
+        Ok((staging, written))
     }
 
     /// Writes `bytes` at `path` in the staging folder, with a `.gz` sibling when compressing.

@@ -122,6 +122,64 @@ async function behaviour(browser, base) {
   return { failures };
 }
 
+async function portale(browser, base) {
+  const failures = [];
+  const expect = (ok, what) => { if (!ok) failures.push(what); };
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(base + "/", { waitUntil: "load" });
+  const visible = () => page.$$eval(".evento:not(.nascosto)", (l) => l.map((x) => x.dataset.comune + "|" + x.dataset.zona + "|" + x.dataset.categoria));
+  const all = await visible();
+  const comuni = [...new Set(all.map((x) => x.split("|")[0]))];
+  expect(comuni.length === 3, `portale: events from three comuni (got ${JSON.stringify(comuni)})`);
+  // Filter by comune.
+  await page.selectOption("#filtro-comune", "valfiorita");
+  let v = await visible();
+  expect(v.length > 0 && v.every((x) => x.startsWith("valfiorita|")), `portale: comune filter (got ${JSON.stringify(v)})`);
+  // "Il mio Comune" is remembered across visits.
+  await page.click('label[for="mio-comune"]');
+  await page.reload({ waitUntil: "load" });
+  expect(await page.inputValue("#filtro-comune") === "valfiorita", "portale: Il mio Comune remembered after reload");
+  expect(await page.isChecked("#mio-comune"), "portale: Il mio Comune checkbox restored");
+  await page.selectOption("#filtro-comune", "");
+  // Zona and category.
+  await page.selectOption("#filtro-zona", "Costa");
+  v = await visible();
+  expect(v.length > 0 && v.every((x) => x.split("|")[1] === "Costa"), `portale: zona filter (got ${JSON.stringify(v)})`);
+  await page.selectOption("#filtro-zona", "");
+  await page.selectOption("#filtro-categoria", "Mercatino");
+  v = await visible();
+  expect(v.length > 0 && v.every((x) => x.split("|")[2] === "Mercatino"), `portale: category filter (got ${JSON.stringify(v)})`);
+  await page.selectOption("#filtro-categoria", "");
+  // I miei eventi: save two, show only them, export as .ics.
+  const buttons = await page.$$(".evento .salva");
+  await buttons[0].click();
+  await buttons[3].click();
+  await page.click('label[for="solo-miei"]');
+  v = await visible();
+  expect(v.length === 2, `portale: only my events (got ${v.length})`);
+  const href = await page.getAttribute("#esporta", "href");
+  const ics = decodeURIComponent((href || "").split(",").slice(1).join(","));
+  expect(ics.startsWith("BEGIN:VCALENDAR") && (ics.match(/BEGIN:VEVENT/g) || []).length === 2, `portale: .ics export with 2 events (got ${ics.slice(0, 80)})`);
+  await page.reload({ waitUntil: "load" });
+  const pressed = await page.$$eval('.salva[aria-pressed="true"]', (l) => l.length);
+  expect(pressed === 2, `portale: saved events remembered (got ${pressed})`);
+  // Offline: the service worker takes control and serves the page without the network.
+  const sw = await page.evaluate(() => navigator.serviceWorker.ready.then(() => true, () => false));
+  expect(sw, "portale: service worker registered");
+  await page.reload({ waitUntil: "load" });
+  await ctx.setOffline(true);
+  const offline = await page.reload({ waitUntil: "load" }).then(() => page.$$eval(".evento", (l) => l.length), () => 0);
+  expect(offline === all.length, `portale: works offline (got ${offline} cards)`);
+  await ctx.setOffline(false);
+  expect((await ctx.cookies()).length === 0, "portale: no cookies");
+  expect(errors.length === 0, `portale: no JavaScript errors (got ${JSON.stringify(errors)})`);
+  await ctx.close();
+  return { failures };
+}
+
 const [mode, dir, ...pages] = process.argv.slice(2);
 const root = path.resolve(dir);
 const server = await serve(root);
@@ -129,7 +187,9 @@ const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await launch();
 let result;
 try {
-  result = mode === "axe" ? await axe(browser, base, pages) : await behaviour(browser, base);
+  result = mode === "axe" ? await axe(browser, base, pages)
+    : mode === "portale" ? await portale(browser, base)
+    : await behaviour(browser, base);
 } catch (e) {
   result = { failures: [`${mode}: ${e.message.split("\n")[0]}`] };
 } finally {
