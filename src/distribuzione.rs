@@ -271,8 +271,15 @@ fn esc(s: &str) -> String {
 
 /// `sitemap.xml` (and `sitemap-N.xml` with an index when there are more than `max` URLs).
 pub fn sitemaps(site: &Site<'_>, max: usize) -> Vec<(String, Vec<u8>)> {
-    let base_url = &site.content.comune.base_url;
-    let pages = sitemap_pages(site);
+    sitemap_files(&site.content.comune.base_url, &sitemap_pages(site), max)
+}
+
+/// The sitemap files of `pages` under `base_url`, at most `max` URLs per file.
+pub fn sitemap_files(
+    base_url: &str,
+    pages: &[(String, Option<NaiveDate>)],
+    max: usize,
+) -> Vec<(String, Vec<u8>)> {
     let urlset = |chunk: &[(String, Option<NaiveDate>)]| {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
         for (u, d) in chunk {
@@ -292,7 +299,7 @@ pub fn sitemaps(site: &Site<'_>, max: usize) -> Vec<(String, Vec<u8>)> {
     };
     let max = max.max(1);
     if pages.len() <= max {
-        return vec![("/sitemap.xml".into(), urlset(&pages))];
+        return vec![("/sitemap.xml".into(), urlset(pages))];
     }
     let mut out = Vec::new();
     let mut index = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -333,4 +340,34 @@ pub fn files(site: &Site<'_>, tz: Tz, today: NaiveDate) -> Vec<(String, Vec<u8>)
     out.extend(sitemaps(site, SITEMAP_MAX));
     out.push(("/robots.txt".into(), robots(site)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sitemaps_split_with_an_index_above_the_limit() {
+        let pages: Vec<(String, Option<NaiveDate>)> = (0..5)
+            .map(|i| (format!("/p{i}/"), NaiveDate::from_ymd_opt(2026, 11, 1)))
+            .collect();
+        let one = sitemap_files("https://x.it", &pages, 10);
+        assert_eq!(one.len(), 1);
+        let text = String::from_utf8(one[0].1.clone()).unwrap();
+        assert_eq!(text.matches("<url>").count(), 5);
+        assert!(text.contains("<loc>https://x.it/p0/</loc><lastmod>2026-11-01</lastmod>"));
+        let split = sitemap_files("https://x.it", &pages, 2);
+        let names: Vec<&str> = split.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "/sitemap-1.xml",
+                "/sitemap-2.xml",
+                "/sitemap-3.xml",
+                "/sitemap.xml"
+            ]
+        );
+        let index = String::from_utf8(split[3].1.clone()).unwrap();
+        assert!(index.contains("<sitemapindex") && index.contains("https://x.it/sitemap-3.xml"));
+    }
 }
