@@ -206,6 +206,32 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
         )
     })?;
     let rete: Rete = crate::yaml::parse(&text, &shown, 0, &text)?;
+    if let Some(p) = &rete.portale {
+        // The portal is written under the output folder: a plain folder name, nothing else.
+        if crate::slug::slugify(&p.percorso) != p.percorso || p.percorso.is_empty() {
+            return Err(Diagnostic::error(
+                "E-VALUE-INVALID",
+                &shown,
+                format!(
+                    "portale.percorso `{}` non è un nome di cartella valido",
+                    p.percorso
+                ),
+            )
+            .hint("usa lettere minuscole, cifre e trattini, per esempio percorso: eventi"));
+        }
+        if url::Url::parse(&p.base_url)
+            .map_or(true, |u| u.scheme() != "https" && u.scheme() != "http")
+        {
+            return Err(Diagnostic::error(
+                "E-VALUE-INVALID",
+                &shown,
+                format!("portale.base_url `{}` non è un indirizzo web", p.base_url),
+            )
+            .hint(
+                "scrivi l'indirizzo completo, per esempio https://eventi.provincia.example.it/",
+            ));
+        }
+    }
     if rete.fuso_orario.parse::<chrono_tz::Tz>().is_err() {
         return Err(Diagnostic::error(
             "E-VALUE-INVALID",

@@ -322,3 +322,22 @@ fn drafts_are_skipped_unless_asked() {
     assert!(build(net.path(), out.path(), &["--drafts"]).0);
     assert!(out.path().join("prova/novita/bozza/index.html").exists());
 }
+
+#[test]
+fn the_portal_cannot_be_written_outside_the_output_folder() {
+    let net = network();
+    let cfg = net.path().join("civico.yaml");
+    let mut y = std::fs::read_to_string(&cfg).unwrap();
+    y.push_str("portale:\n  percorso: \"../fuori\"\n  titolo: \"Eventi\"\n  base_url: \"https://eventi.example.it/\"\n");
+    std::fs::write(&cfg, y).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), &out.path().join("public"), &[]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "error[E-VALUE-INVALID]: portale.percorso `../fuori` non è un nome di cartella valido"
+        ),
+        "{err}"
+    );
+    assert!(!out.path().join("fuori").exists());
+}
