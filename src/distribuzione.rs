@@ -251,7 +251,8 @@ pub fn atom(f: &Feed, base_url: &str, tz: Tz, today: NaiveDate) -> Vec<u8> {
 
 /// Site paths the sitemap lists, with the date of their content when known.
 pub fn sitemap_pages(site: &Site<'_>) -> Vec<(String, Option<NaiveDate>)> {
-    site.pages
+    let mut pages: Vec<(String, Option<NaiveDate>)> = site
+        .pages
         .iter()
         .filter(|p| !p.url.starts_with("/albo-pretorio/") && !p.url.ends_with(".html"))
         .filter(|p| !matches!(p.kind, PageKind::NotFound))
@@ -262,7 +263,9 @@ pub fn sitemap_pages(site: &Site<'_>) -> Vec<(String, Option<NaiveDate>)> {
             };
             (p.url.clone(), date)
         })
-        .collect()
+        .collect();
+    pages.sort();
+    pages
 }
 
 fn esc(s: &str) -> String {

@@ -324,3 +324,29 @@ fn upcoming_events_depend_on_the_build_date() {
         "past events are not upcoming"
     );
 }
+
+#[test]
+fn two_builds_of_the_same_input_are_byte_identical() {
+    let a = built();
+    let b = built();
+    let files = |root: &Path| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        v.sort();
+        v
+    };
+    let (fa, fb) = (files(a.path()), files(b.path()));
+    assert_eq!(fa, fb, "same files");
+    assert!(fa.len() > 1000);
+    for f in &fa {
+        assert!(
+            std::fs::read(a.path().join(f)).unwrap() == std::fs::read(b.path().join(f)).unwrap(),
+            "{} differs between two builds",
+            f.display()
+        );
+    }
+}

@@ -154,8 +154,9 @@ pub(crate) fn assemble(
     let known: Vec<&str> = tree.visibili(tutte).map(|s| s.slug.as_str()).collect();
 
     // Section documents and items, by section slug ("" = the index).
-    let mut intro: HashMap<String, usize> = HashMap::new();
-    let mut items: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut intro: BTreeMap<String, usize> = BTreeMap::new();
+    // Ordered maps: the pages come out in the same order on every build.
+    let mut items: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let unknown = |d: &crate::content::Document, slug: &str| {
         if let Some(s) = tree.sezione(slug) {
             diags.push(
