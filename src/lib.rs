@@ -21,6 +21,7 @@ pub mod model;
 pub mod opendata;
 pub mod portale;
 pub mod render;
+pub mod shard;
 pub mod slug;
 pub mod trasparenza;
 pub mod vocabolari;

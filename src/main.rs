@@ -49,6 +49,9 @@ enum Command {
         /// After building, run `civico check` on the sources and the output; fail on errors
         #[arg(long)]
         check: bool,
+        /// Build only shard I of N (balanced by size), for parallel CI runners
+        #[arg(long, value_name = "I/N")]
+        shard: Option<civico::shard::Shard>,
     },
     /// Check what the law and AGID require of each comune's site (exit 1 on errors)
     Check(CheckArgs),
@@ -179,6 +182,7 @@ fn main() -> ExitCode {
             timings,
             no_compress,
             check: and_check,
+            shard,
         } => {
             let opts = build::BuildOptions {
                 root,
@@ -189,6 +193,7 @@ fn main() -> ExitCode {
                 today: date,
                 progress: true,
                 compress: !no_compress,
+                shard,
             };
             let report = build::run(&opts);
             print_diagnostics(&report.diagnostics);

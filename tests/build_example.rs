@@ -350,3 +350,43 @@ fn two_builds_of_the_same_input_are_byte_identical() {
         );
     }
 }
+
+#[test]
+fn shards_split_the_network_and_merge_without_conflicts() {
+    let out = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    for s in ["1/2", "2/2"] {
+        let part = tempfile::tempdir().unwrap();
+        let (ok, err) = build(
+            &repo().join("content-example"),
+            part.path(),
+            &["--shard", s],
+        );
+        assert!(ok, "{s}: {err}");
+        for e in std::fs::read_dir(part.path()).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!seen.contains(&name), "{name} built by two shards");
+            assert_ne!(name, "eventi", "the portal is left to an unsharded build");
+            std::fs::rename(part.path().join(&name), out.path().join(&name)).unwrap();
+            seen.push(name);
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, COMUNI);
+    // The merged output equals an unsharded build, comune by comune.
+    let full = built();
+    for c in COMUNI {
+        for e in walkdir::WalkDir::new(full.path().join(c))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let rel = e.path().strip_prefix(full.path()).unwrap();
+            assert!(
+                std::fs::read(e.path()).unwrap() == std::fs::read(out.path().join(rel)).unwrap(),
+                "{} differs",
+                rel.display()
+            );
+        }
+    }
+}

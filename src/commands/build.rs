@@ -34,6 +34,8 @@ pub struct BuildOptions {
     pub progress: bool,
     /// Write `.gz`/`.br` siblings of pages and assets (on by default).
     pub compress: bool,
+    /// Build only this shard of the comuni (`--shard I/N`).
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl BuildOptions {
@@ -47,6 +49,7 @@ impl BuildOptions {
             today: None,
             progress: false,
             compress: true,
+            shard: None,
         }
     }
 
@@ -124,7 +127,19 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     let (theme, mut contents) = rayon::join(
         || Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, opts.compress)),
         || {
-            let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
+            let mut only = opts.comuni.clone();
+            if let Some(sh) = opts.shard {
+                let mine = crate::shard::comuni(&root.join(&rete.cartella_comuni), sh);
+                only = if only.is_empty() {
+                    mine
+                } else {
+                    only.into_iter().filter(|s| mine.contains(s)).collect()
+                };
+                if only.is_empty() {
+                    return Vec::new();
+                }
+            }
+            let comuni = config::load_comuni(root, &rete, &only, &diags);
             content::load_all(root, comuni, opts.drafts, &diags)
         },
     );
@@ -170,7 +185,9 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     let mut staged = Vec::new();
     let mut files = 0;
     // The territory events portal, from the upcoming events of every comune built.
-    if let Some(p) = &rete.portale {
+    // The portal needs every comune: a sharded build leaves it to an unsharded job.
+    let sharded = opts.shard.is_some_and(|s| s.total > 1);
+    if let Some(p) = rete.portale.as_ref().filter(|_| !sharded) {
         if sites.iter().any(|(s, _)| s.slug() == p.percorso) {
             diags.push(Diagnostic::error(
                 "E-CONFIG",
