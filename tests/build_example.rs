@@ -390,3 +390,24 @@ fn shards_split_the_network_and_merge_without_conflicts() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn theme_assets_are_stored_once_and_hard_linked() {
+    use std::os::unix::fs::MetadataExt;
+    let out = built();
+    let js = "static/bootstrap-italia/js/bootstrap-italia.bundle.min.js";
+    let inodes: std::collections::BTreeSet<u64> =
+        ["borgo-san-fedele", "castelmarino", "valfiorita", "eventi"]
+            .iter()
+            .map(|c| {
+                std::fs::metadata(out.path().join(c).join(js))
+                    .unwrap()
+                    .ino()
+            })
+            .collect();
+    assert_eq!(inodes.len(), 1, "one file on disk for every site");
+    // Pages are not linked: each comune has its own.
+    let a = std::fs::metadata(out.path().join("valfiorita/index.html")).unwrap();
+    assert_eq!(a.nlink(), 1);
+}

@@ -229,6 +229,13 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         drop(staged);
         return report(diags, phases, contents.len(), 0, 0, false);
     }
+    // Theme assets are identical in every site: keep one copy on disk, hard-linked.
+    if let Some((first, rest)) = staged.split_first() {
+        let paths = renderer.static_paths();
+        for s in rest {
+            s.link_to(first, &paths);
+        }
+    }
     for s in staged {
         if let Err(e) = s.commit() {
             diags.push(Diagnostic::error(

@@ -318,6 +318,21 @@ impl Renderer {
         Ok(n)
     }
 
+    /// Site paths of the theme assets each site carries, with their compressed siblings.
+    pub fn static_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in &self.statics {
+            out.push(f.path.clone());
+            if f.gz.is_some() {
+                out.push(format!("{}.gz", f.path));
+            }
+            if f.br.is_some() {
+                out.push(format!("{}.br", f.path));
+            }
+        }
+        out
+    }
+
     /// Renders the territory events portal into a staging folder `<out>/<percorso>`.
     pub fn render_portale(
         &self,

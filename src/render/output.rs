@@ -60,6 +60,32 @@ impl Staging {
         Ok(self.dir.join(clean))
     }
 
+    /// Replaces this site's copy of each of `paths` with a hard link to the same file of
+    /// `first` (identical theme assets written for every comune): one copy on disk for the whole
+    /// network. Files that cannot be linked (another file system) stay as they are.
+    pub fn link_to(&self, first: &Staging, paths: &[String]) -> usize {
+        let mut linked = 0;
+        for p in paths {
+            let (Ok(src), Ok(dst)) = (first.path_of(p), self.path_of(p)) else {
+                continue;
+            };
+            if !src.is_file() || !dst.is_file() {
+                continue;
+            }
+            let mut tmp = dst.clone().into_os_string();
+            tmp.push(".civico-link");
+            let tmp = PathBuf::from(tmp);
+            if std::fs::hard_link(&src, &tmp).is_ok() {
+                if std::fs::rename(&tmp, &dst).is_ok() {
+                    linked += 1;
+                } else {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+            }
+        }
+        linked
+    }
+
     /// Replaces the target with the staged site.
     pub fn commit(mut self) -> std::io::Result<()> {
         let old = self.target.with_file_name(format!(
