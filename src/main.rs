@@ -94,6 +94,9 @@ struct CheckArgs {
     /// Check as if today were this date (YYYY-MM-DD)
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<chrono::NaiveDate>,
+    /// Combine the JSON reports of sharded runs into one (JSON output)
+    #[arg(long, value_name = "REPORT.json", num_args = 1.., conflicts_with_all = ["html", "source_only", "report", "ipa"])]
+    merge: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -225,6 +228,7 @@ fn main() -> ExitCode {
                         ipa: None,
                         deny_warnings: opts.deny_warnings,
                         date: opts.today,
+                        merge: Vec::new(),
                     };
                     let r = check::run(&check::CheckOptions {
                         root: opts.root.clone(),
@@ -244,6 +248,43 @@ fn main() -> ExitCode {
                     report.elapsed.as_secs_f64()
                 );
                 ExitCode::from(1)
+            }
+        }
+        Command::Check(args) if !args.merge.is_empty() => {
+            let mut reports = Vec::new();
+            for f in &args.merge {
+                match std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
+                    serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
+                }) {
+                    Ok(v) => reports.push(v),
+                    Err(e) => {
+                        eprintln!("error: {}: {e}", f.display());
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            match check::output::merge(&reports) {
+                Ok((merged, errors, warnings)) => {
+                    let text = serde_json::to_string_pretty(&merged).unwrap_or_default();
+                    match &args.output {
+                        Some(f) => {
+                            if let Err(e) = std::fs::write(f, &text) {
+                                eprintln!("error: cannot write {}: {e}", f.display());
+                                return ExitCode::from(2);
+                            }
+                        }
+                        None => println!("{text}"),
+                    }
+                    if errors > 0 || (args.deny_warnings && warnings > 0) {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
             }
         }
         Command::Check(args) => {

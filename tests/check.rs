@@ -516,3 +516,51 @@ fn build_with_check_fails_on_errors() {
     let (ok, err) = build(clean.path(), out.path(), &["--check"]);
     assert!(ok, "{err}");
 }
+
+#[test]
+fn merge_combines_the_reports_of_sharded_runs() {
+    let tmp = example();
+    let dir = tempfile::tempdir().unwrap();
+    for c in ["valfiorita", "castelmarino"] {
+        let o = Command::new(bin())
+            .arg("check")
+            .arg(tmp.path())
+            .args([
+                "--date",
+                "2026-11-23",
+                "--format",
+                "json",
+                "--comune",
+                c,
+                "--output",
+            ])
+            .arg(dir.path().join(format!("{c}.json")))
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+    }
+    let merged = Command::new(bin())
+        .args(["check", "--merge"])
+        .arg(dir.path().join("valfiorita.json"))
+        .arg(dir.path().join("castelmarino.json"))
+        .output()
+        .unwrap();
+    assert_eq!(merged.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
+    let slugs: Vec<&str> = json["comuni"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["castelmarino", "valfiorita"]);
+    // The same comune twice is refused.
+    let twice = Command::new(bin())
+        .args(["check", "--merge"])
+        .arg(dir.path().join("valfiorita.json"))
+        .arg(dir.path().join("valfiorita.json"))
+        .output()
+        .unwrap();
+    assert_eq!(twice.status.code(), Some(2));
+}

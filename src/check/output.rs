@@ -273,3 +273,47 @@ pub fn github(r: &Report) -> String {
     }
     out
 }
+
+/// Combines the JSON reports of sharded runs (`civico check --merge`): comuni side by side
+/// (sorted by slug; a comune present twice is an error), general findings concatenated.
+/// Returns the merged report and its (errors, warnings).
+pub fn merge(reports: &[serde_json::Value]) -> Result<(serde_json::Value, usize, usize), String> {
+    let mut comuni: Vec<serde_json::Value> = Vec::new();
+    let mut generali: Vec<serde_json::Value> = Vec::new();
+    let mut data = serde_json::Value::Null;
+    let mut versione = serde_json::Value::Null;
+    for (n, r) in reports.iter().enumerate() {
+        let (Some(c), Some(g)) = (r["comuni"].as_array(), r["generali"].as_array()) else {
+            return Err(format!(
+                "report {} is not a civico check JSON report",
+                n + 1
+            ));
+        };
+        for x in c {
+            if comuni.iter().any(|y| y["slug"] == x["slug"]) {
+                return Err(format!("comune {} appears in two reports", x["slug"]));
+            }
+            comuni.push(x.clone());
+        }
+        generali.extend(g.iter().cloned());
+        if data.is_null() {
+            data = r["data"].clone();
+            versione = r["versione"].clone();
+        }
+    }
+    comuni.sort_by(|a, b| a["slug"].as_str().cmp(&b["slug"].as_str()));
+    let count = |sev: &str| {
+        comuni
+            .iter()
+            .flat_map(|c| c["findings"].as_array().into_iter().flatten())
+            .chain(generali.iter())
+            .filter(|f| f["severity"] == sev)
+            .count()
+    };
+    let (e, w) = (count("error"), count("warning"));
+    Ok((
+        json!({"versione": versione, "data": data, "comuni": comuni, "generali": generali}),
+        e,
+        w,
+    ))
+}
