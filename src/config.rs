@@ -39,6 +39,12 @@ pub struct Rete {
     /// The territory events portal, written beside the comuni's sites.
     #[serde(default)]
     pub portale: Option<Portale>,
+    /// Publish the theme's CSS, JS, fonts and images once on a shared static host at this URL
+    /// (written to `<out>/_risorse/`) instead of in every comune's site. The host must send
+    /// `Access-Control-Allow-Origin` for the fonts. The icon sprite stays in each site (SVG
+    /// `<use>` only works on the same origin).
+    #[serde(default)]
+    pub risorse_condivise: Option<String>,
 }
 
 /// The network-level events portal.
@@ -206,6 +212,16 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
         )
     })?;
     let rete: Rete = crate::yaml::parse(&text, &shown, 0, &text)?;
+    if let Some(r) = &rete.risorse_condivise {
+        if url::Url::parse(r).map_or(true, |u| u.scheme() != "https") {
+            return Err(Diagnostic::error(
+                "E-VALUE-INVALID",
+                &shown,
+                format!("risorse_condivise `{r}` non è un indirizzo https"),
+            )
+            .hint("scrivi l'indirizzo completo, per esempio https://static.provincia.example.it/civico/"));
+        }
+    }
     if let Some(p) = &rete.portale {
         // The portal is written under the output folder: a plain folder name, nothing else.
         if crate::slug::slugify(&p.percorso) != p.percorso || p.percorso.is_empty() {

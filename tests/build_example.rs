@@ -411,3 +411,39 @@ fn theme_assets_are_stored_once_and_hard_linked() {
     let a = std::fs::metadata(out.path().join("valfiorita/index.html")).unwrap();
     assert_eq!(a.nlink(), 1);
 }
+
+#[test]
+fn theme_assets_can_live_on_a_shared_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(&repo().join("content-example"), tmp.path());
+    let cfg = tmp.path().join("civico.yaml");
+    let mut y = std::fs::read_to_string(&cfg).unwrap();
+    y.push_str("risorse_condivise: \"https://static.valdoro.vd.example/civico/\"\n");
+    std::fs::write(&cfg, y).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(tmp.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    let site = out.path().join("valfiorita");
+    let home = html(&site.join("index.html"));
+    let css: Vec<&str> = select(&home, "link[rel=stylesheet]")
+        .iter()
+        .filter_map(|l| l.value().attr("href"))
+        .collect();
+    assert!(css.contains(&"https://static.valdoro.vd.example/civico/bootstrap-italia/css/bootstrap-italia.min.css"), "{css:?}");
+    assert!(!site
+        .join("static/bootstrap-italia/css/bootstrap-italia.min.css")
+        .exists());
+    // The sprite stays on the site's origin (SVG <use> is same-origin only).
+    assert!(site
+        .join("static/bootstrap-italia/svg/sprites.svg")
+        .is_file());
+    let shared = out.path().join("_risorse");
+    for f in [
+        "bootstrap-italia/css/bootstrap-italia.min.css",
+        "bootstrap-italia/js/bootstrap-italia.bundle.min.js",
+        "js/civico.js",
+        "css/civico.css",
+    ] {
+        assert!(shared.join(f).is_file(), "{f}");
+    }
+}

@@ -229,11 +229,26 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         drop(staged);
         return report(diags, phases, contents.len(), 0, 0, false);
     }
+    if rete.risorse_condivise.is_some() && !diags.has_errors() {
+        match renderer.render_risorse(&out) {
+            Ok((s, n)) => {
+                files += n;
+                staged.push(s);
+            }
+            Err(ds) => diags.extend(ds),
+        }
+    }
     // Theme assets are identical in every site: keep one copy on disk, hard-linked.
-    if let Some((first, rest)) = staged.split_first() {
+    let source = staged
+        .iter()
+        .position(|s| s.dir.join("static/js/civico.js").is_file())
+        .or_else(|| (!staged.is_empty()).then_some(0));
+    if let Some(i) = source {
         let paths = renderer.static_paths();
-        for s in rest {
-            s.link_to(first, &paths);
+        for (j, s) in staged.iter().enumerate() {
+            if j != i {
+                s.link_to(&staged[i], &paths);
+            }
         }
     }
     for s in staged {

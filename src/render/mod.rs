@@ -158,8 +158,10 @@ struct SiteData<'a> {
     stemma: String,
     argomenti: &'a BTreeMap<String, String>,
     anno: i32,
-    /// URL of Bootstrap Italia's icon sprite.
+    /// URL of Bootstrap Italia's icon sprite (always on the site's own origin).
     sprite: String,
+    /// Prefix of the theme assets: `<base>/static`, or the shared host.
+    risorse: String,
     /// `r, g, b` of the primary colour, for `--bs-primary-rgb`.
     primario_rgb: Option<String>,
 }
@@ -318,6 +320,32 @@ impl Renderer {
         Ok(n)
     }
 
+    /// Writes every theme asset once into a staging folder `<out>/_risorse/`, for the shared
+    /// static host of `risorse_condivise`.
+    pub fn render_risorse(&self, out: &Path) -> Result<(Staging, usize), Vec<Diagnostic>> {
+        let io = |e: std::io::Error| {
+            vec![Diagnostic::error(
+                "E-IO",
+                out,
+                format!("scrittura non riuscita: {e}"),
+            )]
+        };
+        let staging = Staging::new(out, "_risorse").map_err(io)?;
+        let mut n = 0;
+        for f in &self.statics {
+            let rel = f.path.trim_start_matches("/static");
+            staging.write(rel, &f.bytes).map_err(io)?;
+            if let Some(gz) = &f.gz {
+                staging.write(&format!("{rel}.gz"), gz).map_err(io)?;
+            }
+            if let Some(br) = &f.br {
+                staging.write(&format!("{rel}.br"), br).map_err(io)?;
+            }
+            n += 1;
+        }
+        Ok((staging, n))
+    }
+
     /// Site paths of the theme assets each site carries, with their compressed siblings.
     pub fn static_paths(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -446,6 +474,10 @@ impl Renderer {
                 "{}/static/bootstrap-italia/svg/sprites.svg",
                 comune.base_path
             ),
+            risorse: rete.risorse_condivise.as_deref().map_or_else(
+                || format!("{}/static", comune.base_path),
+                |r| r.trim_end_matches('/').to_string(),
+            ),
             primario_rgb: comune
                 .config
                 .colore_primario
@@ -534,9 +566,11 @@ impl Renderer {
             Err(d) => errors.push(d),
         }
 
+        let shared = rete.risorse_condivise.is_some();
         let statics: Vec<Result<(), std::io::Error>> = self
             .statics
             .par_iter()
+            .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
             .map(|f| {
                 staging.write(&f.path, &f.bytes)?;
                 if let Some(gz) = &f.gz {
