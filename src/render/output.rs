@@ -86,6 +86,43 @@ impl Staging {
         linked
     }
 
+    /// Gives every staged file whose bytes equal the previous output's the previous mtime, so
+    /// that deploys comparing size and time (rsync, most CI uploaders) skip what did not change.
+    /// Returns how many files kept their time.
+    fn keep_unchanged_mtimes(&self) -> usize {
+        use rayon::prelude::*;
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&self.dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        files
+            .par_iter()
+            .filter(|new| {
+                let Ok(rel) = new.strip_prefix(&self.dir) else {
+                    return false;
+                };
+                let old = self.target.join(rel);
+                let (Ok(om), Ok(nm)) = (std::fs::metadata(&old), std::fs::metadata(new)) else {
+                    return false;
+                };
+                if om.len() != nm.len() {
+                    return false;
+                }
+                let same =
+                    matches!((std::fs::read(&old), std::fs::read(new)), (Ok(a), Ok(b)) if a == b);
+                same && om.modified().is_ok_and(|t| {
+                    std::fs::File::options()
+                        .write(true)
+                        .open(new)
+                        .and_then(|f| f.set_modified(t))
+                        .is_ok()
+                })
+            })
+            .count()
+    }
+
     /// Replaces the target with the staged site.
     pub fn commit(mut self) -> std::io::Result<()> {
         let old = self.target.with_file_name(format!(
@@ -98,6 +135,7 @@ impl Staging {
         ));
         let had_old = self.target.exists();
         if had_old {
+            self.keep_unchanged_mtimes();
             if old.exists() {
                 std::fs::remove_dir_all(&old)?;
             }
@@ -143,6 +181,41 @@ mod tests {
             "vecchio"
         );
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_mtime() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = Staging::new(tmp.path(), "a").unwrap();
+        first.write("/same.html", b"uguale").unwrap();
+        first.write("/changed.html", b"prima").unwrap();
+        first.commit().unwrap();
+        let old_time =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        for f in ["same.html", "changed.html"] {
+            std::fs::File::options()
+                .write(true)
+                .open(tmp.path().join("a").join(f))
+                .unwrap()
+                .set_modified(old_time)
+                .unwrap();
+        }
+        let second = Staging::new(tmp.path(), "a").unwrap();
+        second.write("/same.html", b"uguale").unwrap();
+        second.write("/changed.html", b"dopo!").unwrap();
+        second.commit().unwrap();
+        let mtime = |f: &str| {
+            std::fs::metadata(tmp.path().join("a").join(f))
+                .unwrap()
+                .modified()
+                .unwrap()
+        };
+        assert_eq!(mtime("same.html"), old_time);
+        assert_ne!(mtime("changed.html"), old_time);
+        assert_eq!(
+            std::fs::read(tmp.path().join("a/changed.html")).unwrap(),
+            b"dopo!"
+        );
     }
 
     #[test]
