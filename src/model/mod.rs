@@ -273,8 +273,7 @@ pub fn build<'a>(
     }
     assets.sort();
     assets.dedup();
-    let files: Vec<BTreeMap<String, String>> = rendered.iter().map(|r| r.files.clone()).collect();
-    crate::trasparenza::pagine::link_files(&mut pages, &files);
+    crate::trasparenza::pagine::link_files(&mut pages, &rendered);
 
     let argomenti: BTreeMap<String, String> = docs
         .iter()

@@ -128,6 +128,18 @@ struct StaticFile {
 }
 
 impl StaticFile {
+    /// Writes the file and its compressed siblings at `path` in `staging`.
+    fn write_at(&self, staging: &Staging, path: &str) -> std::io::Result<()> {
+        staging.write(path, &self.bytes)?;
+        if let Some(gz) = &self.gz {
+            staging.write(&format!("{path}.gz"), gz)?;
+        }
+        if let Some(br) = &self.br {
+            staging.write(&format!("{path}.br"), br)?;
+        }
+        Ok(())
+    }
+
     fn new(path: String, bytes: Cow<'static, [u8]>, compress: bool) -> StaticFile {
         let (gz, br) = if compress && compress::worth_compressing(&path) {
             (
@@ -333,14 +345,8 @@ impl Renderer {
         let staging = Staging::new(out, "_risorse").map_err(io)?;
         let mut n = 0;
         for f in &self.statics {
-            let rel = f.path.trim_start_matches("/static");
-            staging.write(rel, &f.bytes).map_err(io)?;
-            if let Some(gz) = &f.gz {
-                staging.write(&format!("{rel}.gz"), gz).map_err(io)?;
-            }
-            if let Some(br) = &f.br {
-                staging.write(&format!("{rel}.br"), br).map_err(io)?;
-            }
+            f.write_at(&staging, f.path.trim_start_matches("/static"))
+                .map_err(io)?;
             n += 1;
         }
         Ok((staging, n))
@@ -412,13 +418,7 @@ impl Renderer {
             })
             .chain(&self.portale)
         {
-            staging.write(&f.path, &f.bytes).map_err(io)?;
-            if let Some(gz) = &f.gz {
-                staging.write(&format!("{}.gz", f.path), gz).map_err(io)?;
-            }
-            if let Some(br) = &f.br {
-                staging.write(&format!("{}.br", f.path), br).map_err(io)?;
-            }
+            f.write_at(&staging, &f.path).map_err(io)?;
             written += 1;
         }
         Ok((staging, written))
@@ -571,16 +571,7 @@ impl Renderer {
             .statics
             .par_iter()
             .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
-            .map(|f| {
-                staging.write(&f.path, &f.bytes)?;
-                if let Some(gz) = &f.gz {
-                    staging.write(&format!("{}.gz", f.path), gz)?;
-                }
-                if let Some(br) = &f.br {
-                    staging.write(&format!("{}.br", f.path), br)?;
-                }
-                Ok(())
-            })
+            .map(|f| f.write_at(&staging, &f.path))
             .collect();
         for r in statics {
             match r {

@@ -602,7 +602,7 @@ fn collegati(
 }
 
 /// Fills the links of attached files once the model has resolved them.
-pub fn link_files(pages: &mut [Page], files: &[BTreeMap<String, String>]) {
+pub fn link_files(pages: &mut [Page], rendered: &[crate::model::Rendered]) {
     for p in pages {
         let Some(t) = p.trasparenza.as_mut() else {
             continue;
@@ -610,7 +610,7 @@ pub fn link_files(pages: &mut [Page], files: &[BTreeMap<String, String>]) {
         for v in &mut t.voci {
             for a in &mut v.allegati {
                 if let Some(f) = &a.file {
-                    if let Some(u) = files.get(v.doc).and_then(|m| m.get(f)) {
+                    if let Some(u) = rendered.get(v.doc).and_then(|r| r.files.get(f)) {
                         a.url = u.clone();
                     }
                 }
