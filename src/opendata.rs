@@ -210,29 +210,34 @@ pub fn datasets(site: &Site<'_>, today: chrono::NaiveDate) -> Vec<Dataset> {
     sets
 }
 
-fn csv_of(d: &Dataset) -> Vec<u8> {
+/// A table as CSV with a header row (also used for the ANAC tables).
+pub fn csv(colonne: &[&str], righe: &[Vec<String>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(&d.colonne);
-    for r in &d.righe {
+    let _ = w.write_record(colonne);
+    for r in righe {
         let _ = w.write_record(r);
     }
     w.into_inner().unwrap_or_default()
 }
 
-fn json_of(d: &Dataset) -> Vec<u8> {
-    let rows: Vec<Value> = d
-        .righe
+/// A table's rows as JSON objects keyed by column name (also used for the ANAC tables).
+pub fn oggetti(colonne: &[&str], righe: &[Vec<String>]) -> Vec<Value> {
+    righe
         .iter()
         .map(|r| {
             Value::Object(
-                d.colonne
+                colonne
                     .iter()
                     .zip(r)
                     .map(|(c, v)| (c.to_string(), Value::String(v.clone())))
                     .collect(),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn json_of(d: &Dataset) -> Vec<u8> {
+    let rows = oggetti(&d.colonne, &d.righe);
     serde_json::to_vec_pretty(&json!({"titolo": d.titolo, "licenza": LICENZA, "dati": rows}))
         .unwrap_or_default()
 }
@@ -325,7 +330,10 @@ pub fn files(site: &Site<'_>, today: chrono::NaiveDate) -> Vec<(String, Vec<u8>)
     let sets = datasets(site, today);
     let mut out = Vec::new();
     for d in &sets {
-        out.push((format!("/opendata/{}.csv", d.nome), csv_of(d)));
+        out.push((
+            format!("/opendata/{}.csv", d.nome),
+            csv(&d.colonne, &d.righe),
+        ));
         out.push((format!("/opendata/{}.json", d.nome), json_of(d)));
     }
     out.push((

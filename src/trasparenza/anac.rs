@@ -88,27 +88,12 @@ pub struct Tabella {
 impl Tabella {
     /// CSV with a header row; values as in the table.
     pub fn csv(&self) -> Vec<u8> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(&self.colonne);
-        for r in &self.righe {
-            let _ = w.write_record(r);
-        }
-        w.into_inner().unwrap_or_default()
+        crate::opendata::csv(&self.colonne, &self.righe)
     }
 
     /// JSON: header, then one object per row keyed by column name.
     pub fn json(&self) -> Vec<u8> {
-        let righe: Vec<serde_json::Map<String, serde_json::Value>> = self
-            .righe
-            .iter()
-            .map(|r| {
-                self.colonne
-                    .iter()
-                    .zip(r)
-                    .map(|(c, v)| (c.to_string(), serde_json::Value::String(v.clone())))
-                    .collect()
-            })
-            .collect();
+        let righe = crate::opendata::oggetti(&self.colonne, &self.righe);
         let doc = serde_json::json!({
             "schema": format!("{} ({})", self.norma, self.delibera),
             "intestazione": self.intestazione,
@@ -465,28 +450,49 @@ fn is_phone(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_digit() || "+ ()".contains(c))
 }
 
-fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
-    let a: Articolazione = match crate::yaml::parse(text, shown, 0, text) {
-        Ok(a) => a,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
-    let mut errors = 0;
-    let mut bad = |p: &Posto<String>, msg: String, hint: &str| {
-        diags.push(
-            Diagnostic::error("E-ANAC-SCHEMA", shown, msg)
+/// Reads a YAML schema file into `T`, reporting a malformed file on `diags`.
+fn parse_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    shown: &Path,
+    diags: &Diagnostics,
+) -> Option<T> {
+    crate::yaml::parse(text, shown, 0, text)
+        .map_err(|d| diags.push(d))
+        .ok()
+}
+
+/// The errors of one YAML schema file, each at its field with the source line.
+struct Errori<'a> {
+    shown: &'a Path,
+    text: &'a str,
+    diags: &'a Diagnostics,
+    n: usize,
+}
+
+impl Errori<'_> {
+    fn at(&mut self, p: &Posto<String>, msg: String, hint: impl Into<String>) {
+        self.diags.push(
+            Diagnostic::error("E-ANAC-SCHEMA", self.shown, msg)
                 .at(p.line, p.col)
                 .hint(hint)
-                .with_source(text),
+                .with_source(self.text),
         );
-        errors += 1;
+        self.n += 1;
+    }
+}
+
+fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
+    let a: Articolazione = parse_yaml(text, shown, diags)?;
+    let mut bad = Errori {
+        shown,
+        text,
+        diags,
+        n: 0,
     };
     let long = |p: &Posto<String>| p.value.chars().count() > 256;
     if let Some(o) = &a.organigramma {
         if !(o.value.starts_with("https://") || o.value.starts_with("http://")) {
-            bad(
+            bad.at(
                 o,
                 format!("organigramma `{}` non è un indirizzo web", o.value),
                 "scrivi l'URL completo dell'organigramma, https://...",
@@ -504,7 +510,7 @@ fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
         for o in organi {
             for p in [&o.denominazione, &o.competenze] {
                 if long(p) {
-                    bad(
+                    bad.at(
                         p,
                         "testo più lungo di 256 caratteri".into(),
                         "lo schema ANAC ammette al massimo 256 caratteri: riassumi",
@@ -528,7 +534,7 @@ fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
                     &["Ufficio dirigenziale", "Ufficio non dirigenziale"],
                 );
                 if tipologia.is_none() {
-                    bad(
+                    bad.at(
                         &u.tipologia,
                         format!("tipologia `{}` non valida", u.tipologia.value),
                         "scrivi `Ufficio dirigenziale` oppure `Ufficio non dirigenziale`",
@@ -541,7 +547,7 @@ fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
                     &u.qualifica,
                 ] {
                     if long(p) {
-                        bad(
+                        bad.at(
                             p,
                             "testo più lungo di 256 caratteri".into(),
                             "lo schema ANAC ammette al massimo 256 caratteri: riassumi",
@@ -550,7 +556,7 @@ fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
                 }
                 if let Some(t) = &u.telefono {
                     if !is_phone(&t.value) {
-                        bad(
+                        bad.at(
                             t,
                             format!("telefono `{}` non valido", t.value),
                             "da 8 a 20 caratteri tra cifre, spazi, +, ( e )",
@@ -559,7 +565,7 @@ fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
                 }
                 for e in [&u.email, &u.pec].into_iter().flatten() {
                     if !is_email(&e.value) {
-                        bad(
+                        bad.at(
                             e,
                             format!("indirizzo email `{}` non valido", e.value),
                             "scrivi un indirizzo come ufficio@comune.esempio.it",
@@ -592,9 +598,9 @@ fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
             Diagnostic::error("E-ANAC-SCHEMA", shown, "nessun organo indicato")
                 .hint("elenca almeno gli organi di indirizzo politico (sindaco, giunta, consiglio) in organi_indirizzo_politico"),
         );
-        errors += 1;
+        bad.n += 1;
     }
-    (errors == 0).then_some((COLONNE_UFFICI.to_vec(), righe))
+    (bad.n == 0).then_some((COLONNE_UFFICI.to_vec(), righe))
 }
 
 // --- art. 31: controlli.yaml ----------------------------------------------------------------
@@ -647,22 +653,12 @@ const DOCUMENTI_REVISORI: [&str; 2] = [
 ];
 
 fn controlli(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
-    let c: Controlli = match crate::yaml::parse(text, shown, 0, text) {
-        Ok(c) => c,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
-    let mut errors = 0;
-    let mut bad = |p: &Posto<String>, msg: String, hint: String| {
-        diags.push(
-            Diagnostic::error("E-ANAC-SCHEMA", shown, msg)
-                .at(p.line, p.col)
-                .hint(hint)
-                .with_source(text),
-        );
-        errors += 1;
+    let c: Controlli = parse_yaml(text, shown, diags)?;
+    let mut bad = Errori {
+        shown,
+        text,
+        diags,
+        n: 0,
     };
     let mut righe = Vec::new();
     let url_ok = |u: &str| u.starts_with("https://") || u.starts_with("http://");
@@ -673,7 +669,7 @@ fn controlli(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
         for a in atti {
             let doc = one_of(&a.documento.value, ammessi);
             if doc.is_none() {
-                bad(
+                bad.at(
                     &a.documento,
                     format!(
                         "documento `{}` non previsto dallo schema",
@@ -683,10 +679,10 @@ fn controlli(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
                 );
             }
             if !url_ok(&a.url.value) {
-                bad(
+                bad.at(
                     &a.url,
                     format!("`{}` non è un indirizzo web", a.url.value),
-                    "scrivi l'URL completo del documento, https://...".into(),
+                    "scrivi l'URL completo del documento, https://...",
                 );
             }
             righe.push(vec![
@@ -704,17 +700,17 @@ fn controlli(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
             &["Organizzazione", "Attività", "Entrambe"],
         );
         if oggetto.is_none() {
-            bad(
+            bad.at(
                 &r.oggetto,
                 format!("oggetto del rilievo `{}` non valido", r.oggetto.value),
-                "scrivi `Organizzazione`, `Attività` o `Entrambe`".into(),
+                "scrivi `Organizzazione`, `Attività` o `Entrambe`",
             );
         }
         if !url_ok(&r.url.value) {
-            bad(
+            bad.at(
                 &r.url,
                 format!("`{}` non è un indirizzo web", r.url.value),
-                "scrivi l'URL completo del rilievo, https://...".into(),
+                "scrivi l'URL completo del rilievo, https://...",
             );
         }
         righe.push(vec![
@@ -725,7 +721,7 @@ fn controlli(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
             r.url.value.clone(),
         ]);
     }
-    (errors == 0).then_some((COLONNE_CONTROLLI.to_vec(), righe))
+    (bad.n == 0).then_some((COLONNE_CONTROLLI.to_vec(), righe))
 }
 
 #[cfg(test)]
