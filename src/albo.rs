@@ -60,12 +60,9 @@ pub fn sha256(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Line and column of `key:` at the start of a line of the front matter, for diagnostics.
+/// Line and column of `key:` in the front matter (1:1 when absent), for diagnostics.
 fn position_of(source: &str, key: &str) -> (usize, usize) {
-    source
-        .lines()
-        .position(|l| l.starts_with(&format!("{key}:")))
-        .map_or((1, 1), |i| (i + 1, 1))
+    (crate::yaml::line_of(source, key).unwrap_or(1), 1)
 }
 
 /// Checks the register, then keeps only what is published on `today`: removes future and

@@ -13,6 +13,15 @@ use serde_saphyr::Error as YamlError;
 
 use crate::diagnostics::{closest, Diagnostic};
 
+/// 1-based line of the top-level `key:` in a YAML text (a front matter, comune.yaml), for
+/// diagnostics about a value that parsed but is wrong.
+pub fn line_of(text: &str, key: &str) -> Option<usize> {
+    let prefix = format!("{key}:");
+    text.lines()
+        .position(|l| l.starts_with(&prefix))
+        .map(|i| i + 1)
+}
+
 /// Parses `text` as `T`. `line_offset` is the number of lines before `text` in its file.
 pub fn parse<T: DeserializeOwned>(
     text: &str,

@@ -80,11 +80,9 @@ pub fn ipa_ok(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Line of `key:` in a YAML text (top level), 0 if absent.
+/// Line of the top-level `key:` in a YAML text, 0 if absent.
 fn line_of(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| l.starts_with(&format!("{key}:")))
-        .map_or(0, |i| i + 1)
+    crate::yaml::line_of(text, key).unwrap_or(0)
 }
 
 /// A path as findings show it: relative to the working directory when the site root is inside
@@ -281,7 +279,7 @@ fn check_site(
                 Stato::Vuota => out.push(finding("AT-EMPTY", Severity::Warning, slug, Some(shown.clone()), 1,
                     format!("la sezione \"{}\" è vuota: pubblica i contenuti ({}) oppure scrivi nessun_contenuto: o non_applicabile: con il motivo", s.title, s.norma))),
                 _ if stale => {
-                    let line = src.lines().position(|l| l.starts_with("aggiornato_al:")).map_or(1, |i| i + 1);
+                    let line = crate::yaml::line_of(src, "aggiornato_al").unwrap_or(1);
                     out.push(finding("AT-STALE", Severity::Warning, slug, Some(shown.clone()), line,
                         format!("la sezione \"{}\" ({}) non è aggiornata: ultimo aggiornamento {}, frequenza {}", s.title, s.norma,
                             t.aggiornato_al.map_or("mai".into(), |d| d.format("%d/%m/%Y").to_string()), s.aggiornamento)));

@@ -132,14 +132,6 @@ fn formato(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Line of `key:` in a front matter, for diagnostics.
-fn line_of(source: &str, key: &str) -> (usize, usize) {
-    source
-        .lines()
-        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-        .map_or((0, 0), |i| (i + 1, 1))
-}
-
 /// Builds every AT page of a comune. Unknown section folders, wrong `sezioni:` values, invalid
 /// ANAC data and items past their retention period are reported on `diags`.
 pub(crate) fn assemble(
@@ -254,7 +246,8 @@ pub(crate) fn assemble(
         if let Some(p) = t.pubblicato_il {
             let end = fine_obbligo(p.0);
             if today >= end {
-                let (line, col) = line_of(&d.source, "pubblicato_il");
+                let (line, col) =
+                    crate::yaml::line_of(&d.source, "pubblicato_il").map_or((0, 0), |l| (l, 1));
                 diags.push(
                     Diagnostic::warning(
                         "W-AT-SCADENZA",
