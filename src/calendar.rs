@@ -58,25 +58,32 @@ fn vevent(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> icalendar::Event {
         ev.add_property("CATEGORIES", e.categoria);
     }
     let fmt_utc = |d: chrono::DateTime<Utc>| d.format("%Y%m%dT%H%M%SZ").to_string();
-    let local = repeats(e) && tz == chrono_tz::Europe::Rome;
+    // A repeating event keeps its local time across DST changes only when written in the
+    // zone's local time (TZID + VTIMEZONE): 08:00 stays 08:00 in winter and in summer. Other
+    // timed events are written in UTC.
+    let tzid = (repeats(e) && tz == chrono_tz::Europe::Rome).then(|| tz.name().to_string());
     match e.inizio.ora {
-        // A repeating event keeps its local time across DST changes only when written in the
-        // zone's local time (TZID + VTIMEZONE): 08:00 stays 08:00 in winter and in summer.
-        Some(t) if local => {
-            let tzid = tz.name().to_string();
-            let at = |d: NaiveDate, h: NaiveTime| CalendarDateTime::WithTimezone {
-                date_time: NaiveDateTime::new(d, h),
-                tzid: tzid.clone(),
+        Some(t) => {
+            let at = |d: NaiveDate, h: NaiveTime| match &tzid {
+                Some(z) => CalendarDateTime::WithTimezone {
+                    date_time: NaiveDateTime::new(d, h),
+                    tzid: z.clone(),
+                },
+                None => CalendarDateTime::Utc(utc(d, h, tz)),
             };
-            let (end_day, end_time) = match e.fine {
-                Some(f) => (f.data, f.ora.unwrap_or(t)),
-                None => {
-                    let end = NaiveDateTime::new(e.inizio.data, t) + chrono::Duration::hours(1);
-                    (end.date(), end.time())
+            let end = match (e.fine, &tzid) {
+                (Some(f), _) => at(f.data, f.ora.unwrap_or(t)),
+                // No end: one hour, as calendar programs assume.
+                (None, Some(z)) => CalendarDateTime::WithTimezone {
+                    date_time: NaiveDateTime::new(e.inizio.data, t) + chrono::Duration::hours(1),
+                    tzid: z.clone(),
+                },
+                (None, None) => {
+                    CalendarDateTime::Utc(utc(e.inizio.data, t, tz) + chrono::Duration::hours(1))
                 }
             };
             ev.starts(DatePerhapsTime::DateTime(at(e.inizio.data, t)));
-            ev.ends(DatePerhapsTime::DateTime(at(end_day, end_time)));
+            ev.ends(DatePerhapsTime::DateTime(end));
             if let Some(r) = e.ricorrenza {
                 let until = utc(
                     r.fino_al.0,
@@ -86,38 +93,21 @@ fn vevent(e: &EventoIcs<'_>, tz: Tz, today: NaiveDate) -> icalendar::Event {
                 ev.add_property("RRULE", rrule(r, &fmt_utc(until)));
             }
             for d in e.altre_date {
-                let mut p = icalendar::Property::new(
-                    "RDATE",
-                    NaiveDateTime::new(d.data, d.ora.unwrap_or(t))
-                        .format("%Y%m%dT%H%M%S")
-                        .to_string(),
-                );
-                p.add_parameter("TZID", &tzid);
+                let h = d.ora.unwrap_or(t);
+                let p = match &tzid {
+                    Some(z) => {
+                        let mut p = icalendar::Property::new(
+                            "RDATE",
+                            NaiveDateTime::new(d.data, h)
+                                .format("%Y%m%dT%H%M%S")
+                                .to_string(),
+                        );
+                        p.add_parameter("TZID", z);
+                        p
+                    }
+                    None => icalendar::Property::new("RDATE", fmt_utc(utc(d.data, h, tz))),
+                };
                 ev.append_multi_property(p);
-            }
-        }
-        Some(t) => {
-            let start = utc(e.inizio.data, t, tz);
-            let end = match e.fine {
-                Some(f) => utc(f.data, f.ora.unwrap_or(t), tz),
-                // No end: one hour, as calendar programs assume.
-                None => start + chrono::Duration::hours(1),
-            };
-            ev.starts(DatePerhapsTime::DateTime(CalendarDateTime::Utc(start)));
-            ev.ends(DatePerhapsTime::DateTime(CalendarDateTime::Utc(end)));
-            if let Some(r) = e.ricorrenza {
-                let until = utc(
-                    r.fino_al.0,
-                    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
-                    tz,
-                );
-                ev.add_property("RRULE", rrule(r, &fmt_utc(until)));
-            }
-            for d in e.altre_date {
-                ev.append_multi_property(icalendar::Property::new(
-                    "RDATE",
-                    fmt_utc(utc(d.data, d.ora.unwrap_or(t), tz)),
-                ));
             }
         }
         None => {
