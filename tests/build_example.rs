@@ -4,9 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{build, html, repo, select, text};
-
-const COMUNI: [&str; 3] = ["borgo-san-fedele", "castelmarino", "valfiorita"];
+use common::{build, example_markdown_files, html, html_files, repo, select, text, COMUNI};
 
 fn built() -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
@@ -18,15 +16,6 @@ fn built() -> tempfile::TempDir {
         "the example must build without warnings:\n{err}"
     );
     out
-}
-
-fn html_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| e.into_path())
-        .collect()
 }
 
 #[test]
@@ -77,21 +66,7 @@ fn example_network_builds_three_sites_with_every_page_type() {
             assert!(site.join(page).is_file(), "{c}: missing {page}");
         }
         // Counts: the number of service pages equals the number of service files.
-        let services = std::fs::read_dir(
-            repo()
-                .join("content-example/comuni")
-                .join(c)
-                .join("servizi"),
-        )
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "md")
-        })
-        .count();
+        let services = example_markdown_files(c, "servizi");
         assert!(services >= 12, "{c}: at least 12 services in the example");
         let servizi = html(&site.join("servizi/index.html"));
         let mut links: Vec<String> = select(&servizi, "a[data-element=service-link]")

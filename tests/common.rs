@@ -3,6 +3,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// The three comuni of content-example.
+pub const COMUNI: [&str; 3] = ["borgo-san-fedele", "castelmarino", "valfiorita"];
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_civico"))
@@ -64,4 +68,45 @@ pub fn text(e: &scraper::ElementRef<'_>) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The example network, built once per test binary with `--date 2026-11-23`.
+pub fn example_site() -> &'static Path {
+    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let out = tempfile::tempdir().unwrap();
+        let (ok, err) = build(&repo().join("content-example"), out.path(), &[]);
+        assert!(ok, "build failed:\n{err}");
+        out
+    })
+    .path()
+}
+
+/// Every `.html` file under `dir`.
+pub fn html_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// Number of Markdown files in `folder` of an example comune (`servizi`, `notizie`, ...).
+pub fn example_markdown_files(comune: &str, folder: &str) -> usize {
+    std::fs::read_dir(
+        repo()
+            .join("content-example/comuni")
+            .join(comune)
+            .join(folder),
+    )
+    .unwrap()
+    .filter(|e| {
+        e.as_ref()
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "md")
+    })
+    .count()
 }

@@ -4,21 +4,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::OnceLock;
 
 use common::*;
-
-fn site() -> &'static Path {
-    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let out = tempfile::tempdir().unwrap();
-        let (ok, err) = build(&repo().join("content-example"), out.path(), &[]);
-        assert!(ok, "build failed:\n{err}");
-        out
-    })
-    .path()
-}
 
 /// A property: name, parameters, value.
 type Prop = (String, Vec<(String, String)>, String);
@@ -63,7 +50,7 @@ fn prop<'a>(ev: &'a [Prop], name: &str) -> Vec<&'a Prop> {
 #[test]
 fn recurring_event_keeps_its_local_time_across_dst() {
     let text = std::fs::read_to_string(
-        site().join("valfiorita/vivere-il-comune/eventi/mercato-settimanale/evento.ics"),
+        example_site().join("valfiorita/vivere-il-comune/eventi/mercato-settimanale/evento.ics"),
     )
     .unwrap();
     let unfolded = icalendar::parser::unfold(&text);
@@ -102,15 +89,17 @@ fn recurring_event_keeps_its_local_time_across_dst() {
 fn single_events_are_in_utc_and_calendars_list_upcoming_events() {
     // Mercatino di Natale: 6 December 10:00 in Rome (winter, UTC+1) = 09:00Z.
     let text = std::fs::read_to_string(
-        site().join("valfiorita/vivere-il-comune/eventi/mercatino-di-natale/evento.ics"),
+        example_site().join("valfiorita/vivere-il-comune/eventi/mercatino-di-natale/evento.ics"),
     )
     .unwrap();
     let evs = vevents(&text);
     assert_eq!(prop(&evs[0], "DTSTART")[0].2, "20261206T090000Z");
     assert_eq!(prop(&evs[0], "DTEND")[0].2, "20261208T180000Z");
     // The comune's calendar has the upcoming events only (the September ecological day is over).
-    let all = std::fs::read_to_string(site().join("valfiorita/vivere-il-comune/eventi/eventi.ics"))
-        .unwrap();
+    let all = std::fs::read_to_string(
+        example_site().join("valfiorita/vivere-il-comune/eventi/eventi.ics"),
+    )
+    .unwrap();
     let summaries: BTreeSet<String> = vevents(&all)
         .iter()
         .map(|e| prop(e, "SUMMARY")[0].2.clone())
@@ -121,16 +110,17 @@ fn single_events_are_in_utc_and_calendars_list_upcoming_events() {
     );
     assert!(!summaries.contains("Giornata ecologica"), "{summaries:?}");
     // One calendar per tipo di evento.
-    let mercatini =
-        std::fs::read_to_string(site().join("valfiorita/vivere-il-comune/eventi/mercatino.ics"))
-            .unwrap();
+    let mercatini = std::fs::read_to_string(
+        example_site().join("valfiorita/vivere-il-comune/eventi/mercatino.ics"),
+    )
+    .unwrap();
     let cats: BTreeSet<String> = vevents(&mercatini)
         .iter()
         .map(|e| prop(e, "CATEGORIES")[0].2.clone())
         .collect();
     assert_eq!(cats.into_iter().collect::<Vec<_>>(), ["Mercatino"]);
     // Every page links the calendar in its head.
-    let home = html(&site().join("valfiorita/index.html"));
+    let home = html(&example_site().join("valfiorita/index.html"));
     assert_eq!(
         select(&home, "link[rel=alternate][type='text/calendar']").len(),
         1
@@ -140,7 +130,7 @@ fn single_events_are_in_utc_and_calendars_list_upcoming_events() {
 #[test]
 fn feeds_are_well_formed_with_the_expected_items() {
     for c in ["borgo-san-fedele", "castelmarino", "valfiorita"] {
-        let dir = site().join(c);
+        let dir = example_site().join(c);
         let rss = rss::Channel::read_from(&std::fs::read(dir.join("novita/feed.xml")).unwrap()[..])
             .expect("RSS");
         let atom = atom_syndication::Feed::read_from(
@@ -211,7 +201,7 @@ fn feeds_are_well_formed_with_the_expected_items() {
 #[test]
 fn sitemap_lists_exactly_the_published_pages_but_the_albo() {
     for c in ["borgo-san-fedele", "castelmarino", "valfiorita"] {
-        let dir = site().join(c);
+        let dir = example_site().join(c);
         let xml = std::fs::read_to_string(dir.join("sitemap.xml")).unwrap();
         let base = format!("https://www.comune.{c}.vd.example");
         let listed: BTreeSet<String> = xml
@@ -256,7 +246,7 @@ fn sitemap_lists_exactly_the_published_pages_but_the_albo() {
 #[test]
 fn open_data_round_trips_and_the_catalogue_describes_it() {
     for c in ["borgo-san-fedele", "castelmarino", "valfiorita"] {
-        let dir = site().join(c).join("opendata");
+        let dir = example_site().join(c).join("opendata");
         for (name, folder) in [
             ("notizie", "notizie"),
             ("eventi", "eventi"),
@@ -270,17 +260,7 @@ fn open_data_round_trips_and_the_catalogue_describes_it() {
                 .records()
                 .map(|r| r.unwrap().iter().map(str::to_string).collect())
                 .collect();
-            let sources =
-                std::fs::read_dir(repo().join("content-example/comuni").join(c).join(folder))
-                    .unwrap()
-                    .filter(|e| {
-                        e.as_ref()
-                            .unwrap()
-                            .path()
-                            .extension()
-                            .is_some_and(|x| x == "md")
-                    })
-                    .count();
+            let sources = example_markdown_files(c, folder);
             assert_eq!(
                 rows.len(),
                 sources,
@@ -310,7 +290,10 @@ fn open_data_round_trips_and_the_catalogue_describes_it() {
                 let url = dist["dcat:accessURL"]["@id"].as_str().unwrap();
                 let path = url.split_once(".example").unwrap().1;
                 assert!(
-                    site().join(c).join(path.trim_start_matches('/')).is_file(),
+                    example_site()
+                        .join(c)
+                        .join(path.trim_start_matches('/'))
+                        .is_file(),
                     "{url}"
                 );
                 assert!(dist["dct:license"]["@id"]

@@ -12,7 +12,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use common::*;
 
@@ -43,20 +42,6 @@ fn has_command(cmd: &str, arg: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
-
-/// The example network, built once for all tests of this file.
-fn site() -> &'static Path {
-    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let out = tempfile::tempdir().unwrap();
-        let (ok, err) = build(&repo().join("content-example"), out.path(), &[]);
-        assert!(ok, "build failed:\n{err}");
-        out
-    })
-    .path()
-}
-
-const COMUNI: [&str; 3] = ["borgo-san-fedele", "castelmarino", "valfiorita"];
 
 /// Site paths of every generated page of a comune (`/`, `/novita/`, `/404.html`, ...).
 fn pages_of(dir: &Path) -> Vec<String> {
@@ -203,7 +188,7 @@ fn every_page_is_valid_html() {
         .arg("-jar")
         .arg(&jar)
         .args(["--skip-non-html", "--errors-only", "--format", "gnu"])
-        .arg(site())
+        .arg(example_site())
         .output()
         .expect("run vnu");
     let report = String::from_utf8_lossy(&out.stderr);
@@ -269,7 +254,7 @@ fn every_page_type_passes_axe_at_desktop_and_mobile_widths() {
                 .iter()
                 .map(|comune| {
                     s.spawn(move || {
-                        let dir = site().join(comune);
+                        let dir = example_site().join(comune);
                         let pages = one_of_each_type(&dir);
                         let mut args = vec!["axe", dir.to_str().unwrap()];
                         args.extend(pages.iter().map(String::as_str));
@@ -297,7 +282,7 @@ fn feedback_search_and_load_more_work_in_the_browser() {
         return;
     }
     for comune in COMUNI {
-        let dir = site().join(comune);
+        let dir = example_site().join(comune);
         let (ok, report) = run_check(&["behaviour", dir.to_str().unwrap()]);
         assert!(ok, "browser behaviour on {comune}:\n{report}");
     }
@@ -308,7 +293,7 @@ fn territory_portal_filters_saves_works_offline_and_passes_axe() {
     if !node_ready() {
         return;
     }
-    let dir = site().join("eventi");
+    let dir = example_site().join("eventi");
     let (ok, report) = run_check(&["portale", dir.to_str().unwrap()]);
     assert!(ok, "portal behaviour:\n{report}");
     let (ok, report) = run_check(&["axe", dir.to_str().unwrap(), "/"]);

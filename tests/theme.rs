@@ -5,39 +5,17 @@
 mod common;
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use common::*;
 
-const COMUNI: [&str; 3] = ["borgo-san-fedele", "castelmarino", "valfiorita"];
-
-fn site() -> &'static Path {
-    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let out = tempfile::tempdir().unwrap();
-        let (ok, err) = build(&repo().join("content-example"), out.path(), &[]);
-        assert!(ok, "build failed:\n{err}");
-        out
-    })
-    .path()
-}
-
 fn page(comune: &str, path: &str) -> scraper::Html {
-    let mut f = site().join(comune).join(path.trim_start_matches('/'));
+    let mut f = example_site()
+        .join(comune)
+        .join(path.trim_start_matches('/'));
     if path.ends_with('/') {
         f = f.join("index.html");
     }
     html(&f)
-}
-
-fn html_files(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| e.into_path())
-        .collect()
 }
 
 fn texts(doc: &scraper::Html, css: &str) -> Vec<String> {
@@ -313,7 +291,7 @@ fn legal_notes_carry_the_cc_by_text_agid_compares() {
 #[test]
 fn json_ld_is_valid_everywhere_and_typed_per_page() {
     for c in COMUNI {
-        for f in html_files(&site().join(c)) {
+        for f in html_files(&example_site().join(c)) {
             let doc = html(&f);
             let crumbs = select(&doc, "[data-element=breadcrumb]").len();
             let mut types = Vec::new();
@@ -392,7 +370,7 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn bootstrap_italia_is_loaded_everywhere_and_shipped_compressed() {
     for c in COMUNI {
-        let dir = site().join(c);
+        let dir = example_site().join(c);
         for f in html_files(&dir) {
             let doc = html(&f);
             assert_eq!(
@@ -477,7 +455,8 @@ fn primary_colour_and_eu_logo_follow_comune_yaml() {
 #[test]
 fn search_index_lists_published_pages_with_their_filters() {
     for c in COMUNI {
-        let json = std::fs::read_to_string(site().join(c).join("ricerca/indice.json")).unwrap();
+        let json =
+            std::fs::read_to_string(example_site().join(c).join("ricerca/indice.json")).unwrap();
         let idx: serde_json::Value = serde_json::from_str(&json).unwrap();
         let tipologie: Vec<&str> = idx["tipologie"]
             .as_array()
@@ -497,7 +476,7 @@ fn search_index_lists_published_pages_with_their_filters() {
         for v in voci {
             let u = v["u"].as_str().unwrap();
             assert!(
-                site()
+                example_site()
                     .join(c)
                     .join(u.trim_start_matches('/'))
                     .join("index.html")
@@ -552,7 +531,7 @@ fn pages_are_mostly_made_of_bootstrap_italia_classes() {
     assert!(bi.len() > 2000, "{} classes", bi.len());
     assert!(bi.contains("it-header-wrapper") && bi.contains("card-title"));
     for c in COMUNI {
-        for f in html_files(&site().join(c)) {
+        for f in html_files(&example_site().join(c)) {
             let doc = html(&f);
             let mut used = std::collections::HashSet::new();
             for e in select(&doc, "[class]") {

@@ -5,22 +5,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use common::*;
-
-const COMUNI: [&str; 3] = ["borgo-san-fedele", "castelmarino", "valfiorita"];
-
-fn site() -> &'static Path {
-    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let out = tempfile::tempdir().unwrap();
-        let (ok, err) = build(&repo().join("content-example"), out.path(), &[]);
-        assert!(ok, "build failed:\n{err}");
-        out
-    })
-    .path()
-}
 
 fn page_at(root: &Path, comune: &str, path: &str) -> scraper::Html {
     html(
@@ -66,7 +52,7 @@ fn every_index_lists_the_official_tree_in_order_with_norms() {
         "22 + 61 minus the 4 that do not apply to comuni"
     );
     for c in COMUNI {
-        let doc = page_at(site(), c, "/amministrazione-trasparente/");
+        let doc = page_at(example_site(), c, "/amministrazione-trasparente/");
         let links: Vec<(String, String)> = select(&doc, "main .at-albero a")
             .iter()
             .map(|a| (a.value().attr("href").unwrap().to_string(), text(a)))
@@ -89,7 +75,7 @@ fn every_index_lists_the_official_tree_in_order_with_norms() {
         }
         assert!(!body.contains("Strutture sanitarie private accreditate"));
         // The home page footer links the section (ANAC's crawler starts there).
-        let home = html(&site().join(c).join("index.html"));
+        let home = html(&example_site().join(c).join("index.html"));
         assert_eq!(
             select(&home, "footer a[href='/amministrazione-trasparente/']")
                 .iter()
@@ -99,7 +85,11 @@ fn every_index_lists_the_official_tree_in_order_with_norms() {
         );
         // Every section has its page, with the official title as h1.
         for (slug, title, _, _) in &tree {
-            let p = page_at(site(), c, &format!("/amministrazione-trasparente/{slug}/"));
+            let p = page_at(
+                example_site(),
+                c,
+                &format!("/amministrazione-trasparente/{slug}/"),
+            );
             assert_eq!(text(&select(&p, "h1")[0]), *title, "{c}/{slug}");
         }
     }
@@ -108,7 +98,13 @@ fn every_index_lists_the_official_tree_in_order_with_norms() {
 #[test]
 fn section_pages_show_declarations_dates_and_content_from_elsewhere() {
     let c = "valfiorita";
-    let at = |p: &str| page_at(site(), c, &format!("/amministrazione-trasparente/{p}/"));
+    let at = |p: &str| {
+        page_at(
+            example_site(),
+            c,
+            &format!("/amministrazione-trasparente/{p}/"),
+        )
+    };
     let main_text = |d: &scraper::Html| text(&select(d, "main")[0]);
 
     // Declared "nothing to publish".
@@ -147,7 +143,10 @@ fn section_pages_show_declarations_dates_and_content_from_elsewhere() {
         .unwrap()
         .to_string();
     assert!(
-        site().join(c).join(pdf.trim_start_matches('/')).is_file(),
+        example_site()
+            .join(c)
+            .join(pdf.trim_start_matches('/'))
+            .is_file(),
         "{pdf}"
     );
     // ... and the avviso tagged Concorsi published in Novità (art. 9).
@@ -220,7 +219,7 @@ fn anac_schemas_render_as_tables_and_round_trip_through_csv_and_json() {
                 5,
             ),
         ] {
-            let dir = site()
+            let dir = example_site()
                 .join(c)
                 .join("amministrazione-trasparente")
                 .join(section);
@@ -477,7 +476,7 @@ fn sha256_hex(b: &[u8]) -> String {
 #[test]
 fn example_albo_on_the_reference_date() {
     for c in COMUNI {
-        let albo = site().join(c).join("albo-pretorio");
+        let albo = example_site().join(c).join("albo-pretorio");
         // 1 expired, 7 future: not written at all.
         assert!(!albo.join("2026-1").exists(), "{c}: expired atto written");
         assert!(!albo.join("2026-7").exists(), "{c}: future atto written");
@@ -512,7 +511,8 @@ fn example_albo_on_the_reference_date() {
         assert!(text(&select(&five, ".alert-danger")[0])
             .contains("Sostituita dall'ordinanza n. 6/2026"));
         // Albo pages stay out of the search index.
-        let idx = std::fs::read_to_string(site().join(c).join("ricerca/indice.json")).unwrap();
+        let idx =
+            std::fs::read_to_string(example_site().join(c).join("ricerca/indice.json")).unwrap();
         assert!(!idx.contains("/albo-pretorio/"));
     }
 }
