@@ -197,6 +197,11 @@ impl Diagnostics {
             .any(|d| !d.is_error())
     }
 
+    /// A copy of what was collected so far.
+    pub fn snapshot(&self) -> Vec<Diagnostic> {
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// All diagnostics, sorted by file and position so the output is stable across runs.
     pub fn into_sorted(self) -> Vec<Diagnostic> {
         let mut v = self.items.into_inner().unwrap_or_else(|e| e.into_inner());

@@ -15,6 +15,8 @@ pub mod commands;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod fingerprint;
+pub mod incremental;
 pub mod distribuzione;
 pub mod markdown;
 pub mod model;

@@ -83,8 +83,14 @@ pub fn get() -> &'static Vocabolari {
 
 fn find<'a>(list: impl IntoIterator<Item = &'a String>, value: &str) -> Option<&'a str> {
     let v = value.trim();
+    let list: Vec<&String> = list.into_iter().collect();
+    // Most values differ at most in ASCII case; accented capitals need the full lowercase.
+    if let Some(t) = list.iter().find(|t| t.eq_ignore_ascii_case(v)) {
+        return Some(t.as_str());
+    }
+    let lv = v.to_lowercase();
     list.into_iter()
-        .find(|t| t.eq_ignore_ascii_case(v) || t.to_lowercase() == v.to_lowercase())
+        .find(|t| t.to_lowercase() == lv)
         .map(String::as_str)
 }
 
@@ -94,7 +100,15 @@ impl Vocabolari {
     }
 
     pub fn categoria(&self, v: &str) -> Option<&Categoria> {
-        let v = v.trim().to_lowercase();
+        let v = v.trim();
+        if let Some(c) = self
+            .categorie_servizio
+            .iter()
+            .find(|c| c.nome.eq_ignore_ascii_case(v))
+        {
+            return Some(c);
+        }
+        let v = v.to_lowercase();
         self.categorie_servizio
             .iter()
             .find(|c| c.nome.to_lowercase() == v)
@@ -109,7 +123,15 @@ impl Vocabolari {
     }
 
     pub fn tipo_documento(&self, v: &str) -> Option<&TipoDocumento> {
-        let v = v.trim().to_lowercase();
+        let v = v.trim();
+        if let Some(t) = self
+            .tipi_documento
+            .iter()
+            .find(|t| t.singolare.eq_ignore_ascii_case(v))
+        {
+            return Some(t);
+        }
+        let v = v.to_lowercase();
         self.tipi_documento
             .iter()
             .find(|t| t.singolare.to_lowercase() == v)

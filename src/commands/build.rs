@@ -266,7 +266,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
 }
 
 /// Checks the coat of arms named in comune.yaml and registers it for copying; returns its URL.
-fn stemma(
+pub(crate) fn stemma(
     root: &Path,
     c: &content::ComuneContent,
     assets: &mut Vec<Asset>,

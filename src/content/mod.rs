@@ -23,7 +23,7 @@ use kinds::{Kind, Meta};
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One Markdown file of a comune, parsed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Document {
     pub kind: Kind,
     /// Path under the comune folder without `.md` (`uffici/anagrafe`); for `_index.md` and
@@ -82,74 +82,111 @@ pub fn load_comune(
     drafts: bool,
     diags: &Diagnostics,
 ) -> ComuneContent {
-    let mut files: Vec<(Kind, PathBuf)> = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(&comune.dir) {
-        let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let name = e.file_name().to_string_lossy().to_string();
-            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            if !is_dir || name.starts_with('.') || name == "media" {
-                continue;
-            }
-            let Some(kind) = Kind::from_folder(&name) else {
-                diags.push(
-                    Diagnostic::warning(
-                        "W-FOLDER-UNKNOWN",
-                        display_path(root, &e.path()),
-                        format!("cartella `{name}` non riconosciuta: il suo contenuto non viene pubblicato"),
-                    )
-                    .hint(format!(
-                        "le cartelle dei contenuti sono: {}",
-                        Kind::ALL.map(Kind::folder).join(", ")
-                    )),
-                );
-                continue;
-            };
-            for entry in WalkDir::new(e.path())
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|x| !x.file_name().to_string_lossy().starts_with('.'))
-            {
-                match entry {
-                    Ok(x)
-                        if x.file_type().is_file()
-                            && x.path().extension().is_some_and(|e| e == "md") =>
-                    {
-                        files.push((kind, x.into_path()));
-                    }
-                    Ok(_) => {}
-                    Err(err) => diags.push(Diagnostic::error(
-                        "E-IO",
-                        display_path(root, err.path().unwrap_or(&e.path())),
-                        format!("lettura della cartella non riuscita: {err}"),
-                    )),
-                }
-            }
-        }
-    }
-
+    let files = list_files(root, &comune.dir, diags);
     let mut docs: Vec<Document> = files
         .par_iter()
-        .filter_map(
-            |(kind, path)| match load_file(root, &comune.dir, *kind, path) {
-                Ok(doc) => {
-                    check_vocabularies(&doc, diags);
-                    if doc.meta.bozza() && !drafts {
-                        None
-                    } else {
-                        Some(doc)
-                    }
-                }
-                Err(d) => {
-                    diags.push(d);
-                    None
-                }
-            },
-        )
+        .filter_map(|(kind, path)| {
+            let (doc, ds) = load_one(root, &comune.dir, *kind, path, drafts);
+            diags.extend(ds);
+            doc
+        })
         .collect();
     docs.sort_by(|a, b| a.key.cmp(&b.key));
     ComuneContent { comune, docs }
+}
+
+/// The Markdown files of a comune folder, with the kind of content their folder holds, in a
+/// stable order. Unknown folders are reported and skipped.
+pub fn list_files(root: &Path, comune_dir: &Path, diags: &Diagnostics) -> Vec<(Kind, PathBuf)> {
+    let mut files: Vec<(Kind, PathBuf)> = Vec::new();
+    let Ok(rd) = std::fs::read_dir(comune_dir) else {
+        return files;
+    };
+    let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().to_string();
+        let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        if !is_dir || name.starts_with('.') || name == "media" {
+            continue;
+        }
+        let Some(kind) = Kind::from_folder(&name) else {
+            diags.push(
+                Diagnostic::warning(
+                    "W-FOLDER-UNKNOWN",
+                    display_path(root, &e.path()),
+                    format!("cartella `{name}` non riconosciuta: il suo contenuto non viene pubblicato"),
+                )
+                .hint(format!(
+                    "le cartelle dei contenuti sono: {}",
+                    Kind::ALL.map(Kind::folder).join(", ")
+                )),
+            );
+            continue;
+        };
+        for entry in WalkDir::new(e.path())
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|x| !x.file_name().to_string_lossy().starts_with('.'))
+        {
+            match entry {
+                Ok(x) if x.file_type().is_file() && is_markdown(x.path()) => {
+                    files.push((kind, x.into_path()));
+                }
+                Ok(_) => {}
+                Err(err) => diags.push(Diagnostic::error(
+                    "E-IO",
+                    display_path(root, err.path().unwrap_or(&e.path())),
+                    format!("lettura della cartella non riuscita: {err}"),
+                )),
+            }
+        }
+    }
+    files
+}
+
+/// Whether a path is a content file (`.md`, not hidden).
+pub fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+        && !path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// The kind of content a file under `comune_dir` holds, from its first folder; `None` for files
+/// outside the content folders (media, comune.yaml, unknown folders).
+pub fn kind_of(comune_dir: &Path, path: &Path) -> Option<Kind> {
+    let rel = path.strip_prefix(comune_dir).ok()?;
+    let mut parts = rel.components();
+    let first = parts.next()?.as_os_str().to_str()?;
+    parts.next()?;
+    if rel
+        .components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    {
+        return None;
+    }
+    Kind::from_folder(first)
+}
+
+/// Loads one file and checks its vocabularies: the document (`None` if it failed, or is a draft
+/// and drafts are not wanted) and what was found wrong.
+pub fn load_one(
+    root: &Path,
+    comune_dir: &Path,
+    kind: Kind,
+    path: &Path,
+    drafts: bool,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    match load_file(root, comune_dir, kind, path) {
+        Ok(doc) => {
+            let diags = Diagnostics::new();
+            check_vocabularies(&doc, &diags);
+            let keep = drafts || !doc.meta.bozza();
+            (keep.then_some(doc), diags.into_sorted())
+        }
+        Err(d) => (None, vec![d]),
+    }
 }
 
 /// Reads and parses one Markdown file.

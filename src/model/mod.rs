@@ -13,6 +13,7 @@ pub mod search;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -65,13 +66,65 @@ pub struct Site<'a> {
     pub doc_urls: Vec<String>,
     /// Every document, by key, for resolving references in templates.
     pub targets: HashMap<String, Target>,
-    pub rendered: Vec<Rendered>,
+    /// Shared with the Markdown cache of `civico serve`.
+    pub rendered: Vec<Arc<Rendered>>,
     pub pages: Vec<Page>,
     pub assets: Vec<Asset>,
     /// Argomenti actually used, canonical name -> slug.
     pub argomenti: BTreeMap<String, String>,
     /// Generated data files (site path, bytes): the ANAC schemas as CSV and JSON.
     pub data_files: Vec<(String, Vec<u8>)>,
+    /// Every page URL, for checking links.
+    pub url_set: HashSet<String>,
+}
+
+/// Everything of a [`Site`] but the content it borrows, kept between incremental builds.
+pub struct Parts {
+    doc_urls: Vec<String>,
+    targets: HashMap<String, Target>,
+    rendered: Vec<Arc<Rendered>>,
+    pages: Vec<Page>,
+    assets: Vec<Asset>,
+    argomenti: BTreeMap<String, String>,
+    data_files: Vec<(String, Vec<u8>)>,
+    url_set: HashSet<String>,
+}
+
+impl<'a> Site<'a> {
+    /// Keeps the model without the documents (lent back to their owner).
+    pub fn into_parts(self) -> Parts {
+        Parts {
+            doc_urls: self.doc_urls,
+            targets: self.targets,
+            rendered: self.rendered,
+            pages: self.pages,
+            assets: self.assets,
+            argomenti: self.argomenti,
+            data_files: self.data_files,
+            url_set: self.url_set,
+        }
+    }
+
+    /// The model again, over the same documents it was built from.
+    pub fn with_parts(content: &'a ComuneContent, p: Parts) -> Site<'a> {
+        Site {
+            content,
+            doc_urls: p.doc_urls,
+            targets: p.targets,
+            rendered: p.rendered,
+            pages: p.pages,
+            assets: p.assets,
+            argomenti: p.argomenti,
+            data_files: p.data_files,
+            url_set: p.url_set,
+        }
+    }
+}
+
+/// A document's rendered Markdown changed but nothing else: what the model had and now has.
+pub struct Rerendered {
+    pub old: Vec<Diagnostic>,
+    pub new: Vec<Diagnostic>,
 }
 
 impl Site<'_> {
@@ -134,6 +187,77 @@ fn doc_url(doc: &Document) -> String {
     }
 }
 
+/// Markdown already rendered in an earlier build of the same comune, reused while neither the
+/// document nor the set of addresses its links are checked against changed (`civico serve`).
+#[derive(Default)]
+pub struct MarkdownCache {
+    /// Fingerprint of every document key and page URL the cached renders were checked against.
+    links: u64,
+    entries: HashMap<String, Rendered3>,
+}
+
+impl MarkdownCache {
+    /// Drops the render of one document (its file changed).
+    pub fn forget(&mut self, key: &str) {
+        self.entries.remove(key);
+    }
+
+    /// Drops everything (a media file changed: links to attachments are checked on disk).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// The fingerprint of the addresses links were last checked against.
+    pub fn links(&self) -> u64 {
+        self.links
+    }
+
+    /// The attachments every cached document links, in order, without repeats.
+    fn assets(&self) -> Vec<Asset> {
+        let mut all: Vec<Asset> = self
+            .entries
+            .values()
+            .flat_map(|e| e.1.iter().cloned())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+/// Renders the Markdown of document `i` again, when only its body changed (its front matter,
+/// hence every list and address of the site, is as it was): updates `site` and `cache`.
+/// The attachments are those of the cache; the caller adds the coat of arms again.
+pub fn rerender(site: &mut Site<'_>, i: usize, cache: &mut MarkdownCache) -> Rerendered {
+    let d = &site.content.docs[i];
+    let base = links::SiteLinks {
+        comune_dir: &site.content.comune.dir,
+        base_path: &site.content.comune.base_path,
+        keys: &site.targets,
+        urls: &site.url_set,
+    };
+    let (r, a, ds) = render_doc(d, &site.doc_urls[i], &base);
+    let r = Arc::new(r);
+    site.rendered[i] = r.clone();
+    let old = cache
+        .entries
+        .insert(d.key.clone(), (r, a, ds.clone()))
+        .map(|e| e.2)
+        .unwrap_or_default();
+    site.assets = cache.assets();
+    Rerendered { old, new: ds }
+}
+
+/// A document's rendered Markdown, the attachments it links and the problems found.
+type Rendered3 = (Arc<Rendered>, Vec<Asset>, Vec<Diagnostic>);
+
+/// An order-independent fingerprint of a set of strings.
+fn set_fingerprint<'s>(items: impl Iterator<Item = &'s str>) -> u64 {
+    items.fold(0u64, |acc, s| {
+        acc.wrapping_add(crate::fingerprint::of(s.as_bytes()))
+    })
+}
+
 /// Builds the site of one comune. Problems go to `diags`; the site is built as far as possible
 /// so that all errors of all comuni are reported in one run.
 pub fn build<'a>(
@@ -141,6 +265,17 @@ pub fn build<'a>(
     per_page: usize,
     today: NaiveDate,
     diags: &Diagnostics,
+) -> Site<'a> {
+    build_with(content, per_page, today, diags, None)
+}
+
+/// [`build`], reusing and refreshing a cache of rendered Markdown.
+pub fn build_with<'a>(
+    content: &'a ComuneContent,
+    per_page: usize,
+    today: NaiveDate,
+    diags: &Diagnostics,
+    mut cache: Option<&mut MarkdownCache>,
 ) -> Site<'a> {
     let docs = &content.docs;
     let doc_urls: Vec<String> = docs.iter().map(doc_url).collect();
@@ -217,17 +352,22 @@ pub fn build<'a>(
     }
 
     // 3. The pages of the site; a free page may not take the address of a generated one.
-    let mut pages = pages::assemble(content, &doc_urls, per_page, today);
-    let at = crate::trasparenza::pagine::assemble(
-        &pages::Ctx {
-            content,
-            urls: &doc_urls,
-            per_page,
-            today,
+    // The pages of the Modello Comuni and those of Amministrazione trasparente, side by side.
+    let (mut pages, at) = rayon::join(
+        || pages::assemble(content, &doc_urls, per_page, today),
+        || {
+            crate::trasparenza::pagine::assemble(
+                &pages::Ctx {
+                    content,
+                    urls: &doc_urls,
+                    per_page,
+                    today,
+                },
+                content,
+                today,
+                diags,
+            )
         },
-        content,
-        today,
-        diags,
     );
     pages.extend(at.pages);
     let data_files = at.files;
@@ -259,11 +399,37 @@ pub fn build<'a>(
         keys: &targets,
         urls: &url_set,
     };
-    let results: Vec<(Rendered, Vec<Asset>, Vec<Diagnostic>)> = docs
+    let links = set_fingerprint(
+        url_set
+            .iter()
+            .map(String::as_str)
+            .chain(targets.keys().map(String::as_str)),
+    );
+    if let Some(c) = cache.as_deref_mut() {
+        if c.links != links {
+            c.entries.clear();
+            c.links = links;
+        }
+    }
+    let cached = cache.as_deref();
+    let results: Vec<Rendered3> = docs
         .par_iter()
         .zip(doc_urls.par_iter())
-        .map(|(d, url)| render_doc(d, url, &resolver_base))
+        .map(|(d, url)| match cached.and_then(|c| c.entries.get(&d.key)) {
+            Some(hit) => hit.clone(),
+            None => {
+                let (r, a, ds) = render_doc(d, url, &resolver_base);
+                (Arc::new(r), a, ds)
+            }
+        })
         .collect();
+    if let Some(c) = cache {
+        c.entries = docs
+            .iter()
+            .zip(&results)
+            .map(|(d, r)| (d.key.clone(), r.clone()))
+            .collect();
+    }
     let mut rendered = Vec::with_capacity(results.len());
     let mut assets = Vec::new();
     for (r, a, ds) in results {
@@ -291,6 +457,7 @@ pub fn build<'a>(
         assets,
         argomenti,
         data_files,
+        url_set,
     }
 }
 

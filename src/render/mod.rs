@@ -20,7 +20,7 @@ use tera::{Context, Tera, Value};
 use crate::config::{Comune, Rete};
 use crate::content::kinds::{Kind, Meta};
 use crate::diagnostics::Diagnostic;
-use crate::model::{search, PageKind, Site, Target};
+use crate::model::{search, Page, PageKind, Site, Target};
 use output::Staging;
 
 mod embedded {
@@ -241,16 +241,20 @@ impl Renderer {
         })
     }
 
-    /// Writes the "Aggiungi al calendario" file of every event (`<event page>evento.ics`), the
+    /// Whether pages and data files get a `.gz` sibling (theme assets keep theirs).
+    pub fn set_page_compression(&mut self, on: bool) {
+        self.compress = on;
+    }
+
+    /// The "Aggiungi al calendario" file of every event (`<event page>evento.ics`), the
     /// calendar of upcoming events (`/vivere-il-comune/eventi/eventi.ics`) and one per tipo di
     /// evento (`/vivere-il-comune/eventi/<tipo>.ics`).
-    fn write_calendars(
-        &self,
+    fn calendars(
         site: &Site<'_>,
         rete: &Rete,
-        staging: &Staging,
         today: chrono::NaiveDate,
-    ) -> Result<usize, Diagnostic> {
+        out: &mut Vec<(String, Vec<u8>)>,
+    ) {
         let comune = &site.content.comune;
         let host = url::Url::parse(&comune.base_url)
             .ok()
@@ -296,15 +300,9 @@ impl Renderer {
             ));
         }
         let tz = rete.tz();
-        let mut n = 0;
         for (i, _, ev) in &events {
             let ics = crate::calendar::evento(ev, tz, today);
-            self.write(
-                staging,
-                &format!("{}evento.ics", site.doc_urls[*i]),
-                ics.as_bytes(),
-            )?;
-            n += 1;
+            out.push((format!("{}evento.ics", site.doc_urls[*i]), ics.into_bytes()));
         }
         let upcoming: Vec<&crate::calendar::EventoIcs<'_>> =
             events.iter().filter(|e| e.1).map(|e| &e.2).collect();
@@ -316,20 +314,16 @@ impl Renderer {
             upcoming.iter().map(|e| (*e).clone()).collect();
         let ics =
             crate::calendar::calendario(&format!("Eventi - {organizzatore}"), &all, tz, today);
-        self.write(
-            staging,
-            "/vivere-il-comune/eventi/eventi.ics",
-            ics.as_bytes(),
-        )?;
-        n += 1;
+        out.push((
+            "/vivere-il-comune/eventi/eventi.ics".into(),
+            ics.into_bytes(),
+        ));
         for (cat, list) in by_cat {
             let ics =
                 crate::calendar::calendario(&format!("{cat} - {organizzatore}"), &list, tz, today);
             let path = format!("/vivere-il-comune/eventi/{}.ics", crate::slug::slugify(cat));
-            self.write(staging, &path, ics.as_bytes())?;
-            n += 1;
+            out.push((path, ics.into_bytes()));
         }
-        Ok(n)
     }
 
     /// Writes every theme asset once into a staging folder `<out>/_risorse/`, for the shared
@@ -442,24 +436,14 @@ impl Renderer {
         Ok(())
     }
 
-    /// Renders one comune's site into a staging folder under `out`. Returns the staging folder
-    /// (to commit when every comune succeeded) or the errors.
-    pub fn render_site(
-        &self,
+    /// The data every page of a comune shares (`site` in templates), converted once, and a
+    /// fingerprint of it (a page whose own data did not change still changes when this does).
+    pub fn site_value(
         site: &Site<'_>,
         rete: &Rete,
         stemma: &str,
-        out: &Path,
         today: chrono::NaiveDate,
-    ) -> Result<(Staging, Stats), Vec<Diagnostic>> {
-        let io = |e: std::io::Error| {
-            vec![Diagnostic::error(
-                "E-IO",
-                out,
-                format!("scrittura non riuscita: {e}"),
-            )]
-        };
-        let staging = Staging::new(out, site.slug()).map_err(io)?;
+    ) -> (Value, u64) {
         let comune = &site.content.comune;
         let data = SiteData {
             slug: &comune.slug,
@@ -485,86 +469,126 @@ impl Renderer {
                 .and_then(|c| crate::config::parse_hex_colour(&c.value))
                 .map(|[r, g, b]| format!("{r}, {g}, {b}")),
         };
-        let site_value = Value::from_serializable(&data);
-        let vocab = crate::vocabolari::get();
+        let mut h = crate::fingerprint::Hasher::default();
+        let _ = serde_json::to_writer(&mut h, &data);
+        (Value::from_serializable(&data), h.finish())
+    }
 
+    /// Renders one page: returns the file it goes to (site path) and its HTML.
+    pub fn render_page(
+        &self,
+        site: &Site<'_>,
+        site_value: &Value,
+        page: &Page,
+        tema: &str,
+    ) -> Result<(String, String), Diagnostic> {
+        let mut ctx = Context::new();
+        ctx.insert_value("site", site_value.clone());
+        ctx.insert("page", page);
+        let template = match page.kind {
+            PageKind::Home => "home.html",
+            PageKind::Landing => "landing.html",
+            PageKind::List => "lista.html",
+            PageKind::Argomenti => "argomenti.html",
+            PageKind::Mappa => "mappa.html",
+            PageKind::Informativa => "informativa.html",
+            PageKind::Ricerca => "ricerca.html",
+            PageKind::NotFound => "404.html",
+            PageKind::Albo => "albo-elenco.html",
+            PageKind::OpenData => "opendata.html",
+            PageKind::Trasparenza(doc) => {
+                if let Some(i) = doc {
+                    ctx.insert("doc", &doc_data(site, i));
+                }
+                "trasparenza-sezione.html"
+            }
+            PageKind::Doc(i) => {
+                ctx.insert("doc", &doc_data(site, i));
+                template_for(site.content.docs[i].kind)
+            }
+        };
+        let html = self.tera.render(template, &ctx).map_err(|e| {
+            Diagnostic::error(
+                "E-TEMPLATE",
+                format!("themes/{tema}/templates/{template}"),
+                format!("errore nel template per {}: {}", page.url, error_chain(&e)),
+            )
+        })?;
+        Ok((page_file(&page.url), html))
+    }
+
+    /// Every generated file of a comune's site that is not a page: calendars, open data,
+    /// feeds and sitemap, the ANAC tables and the search index (site path, bytes).
+    pub fn site_files(
+        site: &Site<'_>,
+        rete: &Rete,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+        let mut files = Vec::new();
+        Self::calendars(site, rete, today, &mut files);
+        files.extend(crate::opendata::files(site, today));
+        files.extend(crate::distribuzione::files(site, rete.tz(), today));
+        files.extend(site.data_files.iter().cloned());
+        let json = serde_json::to_vec(&search::index(site)).map_err(|e| {
+            Diagnostic::error(
+                "E-IO",
+                &site.content.comune.dir,
+                format!("indice di ricerca non scritto: {e}"),
+            )
+        })?;
+        files.push(("/ricerca/indice.json".into(), json));
+        Ok(files)
+    }
+
+    /// The theme assets a comune's site carries (only the icon sprite when they are published
+    /// on a shared host), with their compressed siblings: (site path, bytes).
+    pub fn site_statics(&self, shared: bool) -> Vec<(String, &[u8])> {
+        let mut out = Vec::new();
+        for f in self
+            .statics
+            .iter()
+            .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
+        {
+            out.push((f.path.clone(), &f.bytes[..]));
+            if let Some(gz) = &f.gz {
+                out.push((format!("{}.gz", f.path), &gz[..]));
+            }
+            if let Some(br) = &f.br {
+                out.push((format!("{}.br", f.path), &br[..]));
+            }
+        }
+        out
+    }
+
+    /// Renders one comune's site into a staging folder under `out`. Returns the staging folder
+    /// (to commit when every comune succeeded) or the errors.
+    pub fn render_site(
+        &self,
+        site: &Site<'_>,
+        rete: &Rete,
+        stemma: &str,
+        out: &Path,
+        today: chrono::NaiveDate,
+    ) -> Result<(Staging, Stats), Vec<Diagnostic>> {
+        let io = |e: std::io::Error| {
+            vec![Diagnostic::error(
+                "E-IO",
+                out,
+                format!("scrittura non riuscita: {e}"),
+            )]
+        };
+        let staging = Staging::new(out, site.slug()).map_err(io)?;
+        let (site_value, _) = Self::site_value(site, rete, stemma, today);
         let results: Vec<Result<(), Diagnostic>> = site
             .pages
             .par_iter()
             .map(|page| {
-                let mut ctx = Context::new();
-                ctx.insert_value("site", site_value.clone());
-                ctx.insert("page", page);
-                let doc_data = |i: usize| {
-                    let d = &site.content.docs[i];
-                    let r = &site.rendered[i];
-                    let refs = d
-                        .meta
-                        .refs()
-                        .into_iter()
-                        .filter_map(|x| site.targets.get(&x.key).map(|t| (x.key.as_str(), t)))
-                        .collect();
-                    let argomenti = d
-                        .meta
-                        .argomenti()
-                        .iter()
-                        .filter_map(|a| vocab.argomento(&a.value))
-                        .map(|a| (a, crate::slug::slugify(a)))
-                        .collect();
-                    DocData {
-                        kind: d.kind,
-                        meta: &d.meta,
-                        html: &r.html,
-                        headings: &r.headings,
-                        testi: &r.testi,
-                        files: &r.files,
-                        refs,
-                        argomenti,
-                    }
-                };
-                let template = match page.kind {
-                    PageKind::Home => "home.html",
-                    PageKind::Landing => "landing.html",
-                    PageKind::List => "lista.html",
-                    PageKind::Argomenti => "argomenti.html",
-                    PageKind::Mappa => "mappa.html",
-                    PageKind::Informativa => "informativa.html",
-                    PageKind::Ricerca => "ricerca.html",
-                    PageKind::NotFound => "404.html",
-                    PageKind::Albo => "albo-elenco.html",
-                    PageKind::OpenData => "opendata.html",
-                    PageKind::Trasparenza(doc) => {
-                        if let Some(i) = doc {
-                            ctx.insert("doc", &doc_data(i));
-                        }
-                        "trasparenza-sezione.html"
-                    }
-                    PageKind::Doc(i) => {
-                        ctx.insert("doc", &doc_data(i));
-                        template_for(site.content.docs[i].kind)
-                    }
-                };
-                let html = self.tera.render(template, &ctx).map_err(|e| {
-                    Diagnostic::error(
-                        "E-TEMPLATE",
-                        format!("themes/{}/templates/{template}", rete.tema),
-                        format!("errore nel template per {}: {}", page.url, error_chain(&e)),
-                    )
-                })?;
-                let file = if page.url.ends_with(".html") {
-                    page.url.clone()
-                } else {
-                    format!("{}index.html", page.url)
-                };
+                let (file, html) = self.render_page(site, &site_value, page, &rete.tema)?;
                 self.write(&staging, &file, html.as_bytes())
             })
             .collect();
         let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
         let mut files = 0;
-        match self.write_calendars(site, rete, &staging, today) {
-            Ok(n) => files += n,
-            Err(d) => errors.push(d),
-        }
 
         let shared = rete.risorse_condivise.is_some();
         let statics: Vec<Result<(), std::io::Error>> = self
@@ -583,35 +607,16 @@ impl Renderer {
                 )),
             }
         }
-        for (path, bytes) in crate::opendata::files(site, today) {
-            match self.write(&staging, &path, &bytes) {
-                Ok(()) => files += 1,
-                Err(d) => errors.push(d),
+        match Self::site_files(site, rete, today) {
+            Ok(list) => {
+                for (path, bytes) in list {
+                    match self.write(&staging, &path, &bytes) {
+                        Ok(()) => files += 1,
+                        Err(d) => errors.push(d),
+                    }
+                }
             }
-        }
-        for (path, bytes) in crate::distribuzione::files(site, rete.tz(), today) {
-            match self.write(&staging, &path, &bytes) {
-                Ok(()) => files += 1,
-                Err(d) => errors.push(d),
-            }
-        }
-        for (path, bytes) in &site.data_files {
-            match self.write(&staging, path, bytes) {
-                Ok(()) => files += 1,
-                Err(d) => errors.push(d),
-            }
-        }
-        let index = search::index(site);
-        match serde_json::to_vec(&index) {
-            Ok(json) => match self.write(&staging, "/ricerca/indice.json", &json) {
-                Ok(()) => files += 1,
-                Err(d) => errors.push(d),
-            },
-            Err(e) => errors.push(Diagnostic::error(
-                "E-IO",
-                &staging.dir,
-                format!("indice di ricerca non scritto: {e}"),
-            )),
+            Err(d) => errors.push(d),
         }
         let copies: Vec<Result<(), Diagnostic>> = site
             .assets
@@ -639,6 +644,45 @@ impl Renderer {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// The file a page is written to: `<url>index.html`, or the URL itself when it names a file.
+pub fn page_file(url: &str) -> String {
+    if url.ends_with(".html") {
+        url.to_string()
+    } else {
+        format!("{url}index.html")
+    }
+}
+
+/// What a document page gets besides the page itself.
+fn doc_data<'a>(site: &'a Site<'_>, i: usize) -> DocData<'a> {
+    let d = &site.content.docs[i];
+    let r = &site.rendered[i];
+    let vocab = crate::vocabolari::get();
+    let refs = d
+        .meta
+        .refs()
+        .into_iter()
+        .filter_map(|x| site.targets.get(&x.key).map(|t| (x.key.as_str(), t)))
+        .collect();
+    let argomenti = d
+        .meta
+        .argomenti()
+        .iter()
+        .filter_map(|a| vocab.argomento(&a.value))
+        .map(|a| (a, crate::slug::slugify(a)))
+        .collect();
+    DocData {
+        kind: d.kind,
+        meta: &d.meta,
+        html: &r.html,
+        headings: &r.headings,
+        testi: &r.testi,
+        files: &r.files,
+        refs,
+        argomenti,
     }
 }
 

@@ -595,7 +595,7 @@ fn collegati(
 }
 
 /// Fills the links of attached files once the model has resolved them.
-pub fn link_files(pages: &mut [Page], rendered: &[crate::model::Rendered]) {
+pub fn link_files(pages: &mut [Page], rendered: &[std::sync::Arc<crate::model::Rendered>]) {
     for p in pages {
         let Some(t) = p.trasparenza.as_mut() else {
             continue;
