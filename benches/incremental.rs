@@ -12,7 +12,10 @@ use std::time::Duration;
 use civico::incremental::{Options, Session};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some(corpus) = args.first().map(PathBuf::from) else {
         eprintln!("usage: cargo bench --bench incremental -- CORPUS [ROUNDS]");
         return;
@@ -48,9 +51,8 @@ fn main() {
     // A body edit (the text of the page) and a front-matter edit (the title, which every
     // list showing the item repeats).
     let body = |i: usize| format!("{original}\n\nModifica numero {i}.\n");
-    let title = |i: usize| {
-        original.replacen("\ntitolo: \"", &format!("\ntitolo: \"Modifica {i}: "), 1)
-    };
+    let title =
+        |i: usize| original.replacen("\ntitolo: \"", &format!("\ntitolo: \"Modifica {i}: "), 1);
     for (what, edit) in [
         ("body", &body as &dyn Fn(usize) -> String),
         ("title", &title),
@@ -70,7 +72,10 @@ fn main() {
         }
         times.sort();
         if let Some(m) = times.get(times.len() / 2) {
-            println!("median {what} edit to reload event: {:.1} ms over {rounds} edits", ms(*m));
+            println!(
+                "median {what} edit to reload event: {:.1} ms over {rounds} edits",
+                ms(*m)
+            );
         }
     }
     std::fs::write(&file, original).expect("restored");

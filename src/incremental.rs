@@ -72,6 +72,9 @@ struct Loaded {
     head: u64,
 }
 
+/// A file read again: what is remembered of it, and its document.
+type Read = (Loaded, Option<Document>);
+
 /// A comune kept in memory.
 struct ComuneState {
     dir: ComuneDir,
@@ -186,7 +189,9 @@ impl Session {
             self.render_all(None)
         } else if plan.theme_static {
             let mut o = self.reload_theme();
-            o.css_only = changed.iter().all(|p| p.extension().is_some_and(|e| e == "css"));
+            o.css_only = changed
+                .iter()
+                .all(|p| p.extension().is_some_and(|e| e == "css"));
             o
         } else {
             let mut touched: HashSet<String> = HashSet::new();
@@ -261,7 +266,10 @@ impl Session {
                     // The folder itself went away or came back.
                     plan.everything = true;
                 } else if content::is_markdown(p) && content::kind_of(&c.dir.dir, p).is_some() {
-                    plan.docs.entry(slug.to_string()).or_default().push(p.clone());
+                    plan.docs
+                        .entry(slug.to_string())
+                        .or_default()
+                        .push(p.clone());
                 } else if p.is_dir() || (!p.exists() && p.extension().is_none()) {
                     // A folder of content was created, renamed or removed: list it again.
                     plan.configs.insert(slug.to_string());
@@ -295,8 +303,7 @@ impl Session {
             }
         };
         if self.opts.today.is_none() {
-            self.today =
-                crate::commands::build::today_in(rete.tz(), chrono::Utc::now());
+            self.today = crate::commands::build::today_in(rete.tz(), chrono::Utc::now());
         }
         let renderer = match Theme::load(&root, &rete.tema).and_then(|t| Renderer::new(t, true)) {
             Ok(mut r) => {
@@ -311,10 +318,7 @@ impl Session {
         let diags = Diagnostics::new();
         let dirs = config::load_comuni(&root, &rete, &self.opts.comuni, &diags);
         self.global.extend(diags.into_sorted());
-        let states: Vec<ComuneState> = dirs
-            .into_par_iter()
-            .map(|d| self.load_comune(d))
-            .collect();
+        let states: Vec<ComuneState> = dirs.into_par_iter().map(|d| self.load_comune(d)).collect();
         for s in states {
             self.comuni.insert(s.dir.slug.clone(), s);
         }
@@ -358,7 +362,7 @@ impl Session {
         state
     }
 
-    fn load_file(&self, comune_dir: &Path, kind: Kind, path: &Path) -> (Loaded, Option<Document>) {
+    fn load_file(&self, comune_dir: &Path, kind: Kind, path: &Path) -> Read {
         let (doc, diags) =
             content::load_one(&self.opts.root, comune_dir, kind, path, self.opts.drafts);
         let print = doc
@@ -391,10 +395,7 @@ impl Session {
         let dirs = config::load_comuni(&self.opts.root, rete, &[slug.to_string()], &diags);
         let problems = diags.into_sorted();
         // Problems of this comune's comune.yaml replace the old ones.
-        let yaml = self
-            .comuni
-            .get(slug)
-            .map(|c| c.dir.dir.join("comune.yaml"));
+        let yaml = self.comuni.get(slug).map(|c| c.dir.dir.join("comune.yaml"));
         let shown = yaml
             .as_ref()
             .map(|y| crate::diagnostics::display_path(&self.opts.root, y));
@@ -420,7 +421,7 @@ impl Session {
             return;
         };
         let dir = c.dir.dir.clone();
-        let fresh: Vec<(PathBuf, Option<(Loaded, Option<Document>)>)> = paths
+        let fresh: Vec<(PathBuf, Option<Read>)> = paths
             .par_iter()
             .map(|p| {
                 let l = (p.is_file())
@@ -646,7 +647,11 @@ impl ComuneState {
                 self.render(&work, rete, renderer, root, outdir, today, diags, blocked)
             }
         };
-        self.docs = work.docs.into_iter().filter(|d| d.kind != Kind::Albo).collect();
+        self.docs = work
+            .docs
+            .into_iter()
+            .filter(|d| d.kind != Kind::Albo)
+            .collect();
         counts
     }
 
@@ -715,8 +720,7 @@ impl ComuneState {
             || Renderer::site_files(&site, rete, today),
         );
         let (jobs, results) = pages;
-        let mut now: HashMap<String, u64> =
-            jobs.iter().map(|(f, p, _)| (f.clone(), *p)).collect();
+        let mut now: HashMap<String, u64> = jobs.iter().map(|(f, p, _)| (f.clone(), *p)).collect();
         for r in results {
             match r {
                 Ok(()) => {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use civico::check;
-use civico::commands::{build, new};
+use civico::commands::{build, new, serve};
 use civico::diagnostics::Diagnostic;
 
 /// Static site generator for the websites of Italian comuni (Modello Comuni, AGID).
@@ -52,6 +52,36 @@ enum Command {
         /// Build only shard I of N (balanced by size), for parallel CI runners
         #[arg(long, value_name = "I/N")]
         shard: Option<civico::shard::Shard>,
+    },
+    /// Preview the sites locally, rebuilding and reloading the browser on every change
+    Serve {
+        /// Site root: the folder holding civico.yaml and comuni/
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Serve only this comune (repeatable)
+        #[arg(long = "comune", value_name = "SLUG")]
+        comuni: Vec<String>,
+        /// Port to listen on (0 = any free port)
+        #[arg(long, short, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; other machines can reach the preview only if you change it
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Poll for changes instead of file-system events (Docker mounts, WSL2, network drives)
+        #[arg(long)]
+        poll: bool,
+        /// Open the preview in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Write the preview here instead of a temporary folder
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Leave out pages marked `bozza: true` (shown by default in the preview)
+        #[arg(long)]
+        no_drafts: bool,
+        /// Build as if today were this date (YYYY-MM-DD, Europe/Rome)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
     },
     /// Check what the law and AGID require of each comune's site (exit 1 on errors)
     Check(CheckArgs),
@@ -309,6 +339,36 @@ fn main() -> ExitCode {
                 }),
             };
             finish_check(&report, &args)
+        }
+        Command::Serve {
+            root,
+            comuni,
+            port,
+            bind,
+            poll,
+            open,
+            out,
+            no_drafts,
+            date,
+        } => {
+            let opts = serve::ServeOptions {
+                root,
+                comuni,
+                bind,
+                port,
+                poll,
+                open,
+                out,
+                drafts: !no_drafts,
+                today: date,
+            };
+            match serve::run(opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::New {
             what: NewWhat::Comune { slug, root },

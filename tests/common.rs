@@ -110,3 +110,46 @@ pub fn example_markdown_files(comune: &str, folder: &str) -> usize {
     })
     .count()
 }
+
+// --- External tools (node, chromium, java) for the browser and validator tests ----------
+
+pub fn browser_dir() -> PathBuf {
+    repo().join("tests/browser")
+}
+
+/// Whether a missing tool must fail the test.
+pub fn required() -> bool {
+    std::env::var("CIVICO_QUALITY").is_ok_and(|v| v == "require")
+}
+
+/// Returns false (and explains) when `what` is unavailable; panics instead if tools are required.
+pub fn available(ok: bool, what: &str) -> bool {
+    if !ok {
+        assert!(
+            !required(),
+            "{what} is required (CIVICO_QUALITY=require) but not installed"
+        );
+        eprintln!("SKIPPED: {what} not installed; see README, \"Quality checks\"");
+    }
+    ok
+}
+
+pub fn has_command(cmd: &str, arg: &str) -> bool {
+    Command::new(cmd)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Site paths of every generated page of a comune (`/`, `/novita/`, `/404.html`, ...).
+pub fn node_ready() -> bool {
+    let modules = browser_dir().join("node_modules");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    available(
+        modules.join("axe-core").is_dir()
+            && modules.join("playwright-core").is_dir()
+            && Path::new(&chromium).exists()
+            && has_command("node", "--version"),
+        "node with tests/browser/node_modules (axe-core, playwright-core) and Debian's chromium",
+    )
+}

@@ -10,40 +10,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::*;
 
-fn browser_dir() -> PathBuf {
-    repo().join("tests/browser")
-}
-
-/// Whether a missing tool must fail the test.
-fn required() -> bool {
-    std::env::var("CIVICO_QUALITY").is_ok_and(|v| v == "require")
-}
-
-/// Returns false (and explains) when `what` is unavailable; panics instead if tools are required.
-fn available(ok: bool, what: &str) -> bool {
-    if !ok {
-        assert!(
-            !required(),
-            "{what} is required (CIVICO_QUALITY=require) but not installed"
-        );
-        eprintln!("SKIPPED: {what} not installed; see README, \"Quality checks\"");
-    }
-    ok
-}
-
-fn has_command(cmd: &str, arg: &str) -> bool {
-    Command::new(cmd)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Site paths of every generated page of a comune (`/`, `/novita/`, `/404.html`, ...).
 fn pages_of(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = walkdir::WalkDir::new(dir)
         .into_iter()
@@ -211,18 +182,6 @@ fn every_page_is_valid_html() {
         .output()
         .expect("run vnu");
     assert!(!out.status.success(), "vnu accepts an invalid page");
-}
-
-fn node_ready() -> bool {
-    let modules = browser_dir().join("node_modules");
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    available(
-        modules.join("axe-core").is_dir()
-            && modules.join("playwright-core").is_dir()
-            && Path::new(&chromium).exists()
-            && has_command("node", "--version"),
-        "node with tests/browser/node_modules (axe-core, playwright-core) and Debian's chromium",
-    )
 }
 
 fn run_check(args: &[&str]) -> (bool, String) {

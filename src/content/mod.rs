@@ -115,7 +115,9 @@ pub fn list_files(root: &Path, comune_dir: &Path, diags: &Diagnostics) -> Vec<(K
                 Diagnostic::warning(
                     "W-FOLDER-UNKNOWN",
                     display_path(root, &e.path()),
-                    format!("cartella `{name}` non riconosciuta: il suo contenuto non viene pubblicato"),
+                    format!(
+                        "cartella `{name}` non riconosciuta: il suo contenuto non viene pubblicato"
+                    ),
                 )
                 .hint(format!(
                     "le cartelle dei contenuti sono: {}",

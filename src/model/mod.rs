@@ -415,13 +415,15 @@ pub fn build_with<'a>(
     let results: Vec<Rendered3> = docs
         .par_iter()
         .zip(doc_urls.par_iter())
-        .map(|(d, url)| match cached.and_then(|c| c.entries.get(&d.key)) {
-            Some(hit) => hit.clone(),
-            None => {
-                let (r, a, ds) = render_doc(d, url, &resolver_base);
-                (Arc::new(r), a, ds)
-            }
-        })
+        .map(
+            |(d, url)| match cached.and_then(|c| c.entries.get(&d.key)) {
+                Some(hit) => hit.clone(),
+                None => {
+                    let (r, a, ds) = render_doc(d, url, &resolver_base);
+                    (Arc::new(r), a, ds)
+                }
+            },
+        )
         .collect();
     if let Some(c) = cache {
         c.entries = docs
