@@ -61,6 +61,8 @@ fn main() {
         for i in 0..rounds {
             std::fs::write(&file, edit(i)).expect("writable");
             let o = session.update(std::slice::from_ref(&file));
+            // The server announces the reload here, then frees the old model.
+            session.collect_garbage();
             assert_eq!(o.errors(), 0, "{:?}", o.diagnostics.first());
             println!(
                 "{what} edit {i}: {:.1} ms, {} pages rendered, {} files written",

@@ -94,6 +94,9 @@ struct ComuneState {
     model: Option<Kept>,
     /// Documents whose body changed since the last build.
     bodies: HashSet<String>,
+    /// Models no longer needed, freed after the reload was announced (freeing thousands of
+    /// pages takes tens of milliseconds the editor should not wait for).
+    garbage: Vec<Kept>,
 }
 
 /// What the last full build of a comune left for body-only rebuilds.
@@ -164,6 +167,13 @@ impl Session {
             .values()
             .map(|c| (c.dir.slug.clone(), c.dir.config.nome.clone()))
             .collect()
+    }
+
+    /// Frees what the last update left behind; call it once the reload was announced.
+    pub fn collect_garbage(&mut self) {
+        for c in self.comuni.values_mut() {
+            c.garbage.clear();
+        }
     }
 
     /// Paths whose changes the preview ignores: its own output, version control, editors' files.
@@ -353,6 +363,7 @@ impl Session {
             listing: listing.into_sorted(),
             model: None,
             bodies: HashSet::new(),
+            garbage: Vec::new(),
         };
         for (p, l, d) in loaded {
             state.files.insert(p, l);
@@ -449,7 +460,7 @@ impl Session {
                 (true, Some((n, _))) => {
                     c.bodies.extend(n.key.clone());
                 }
-                _ => c.model = None,
+                _ => c.garbage.extend(c.model.take()),
             }
             if let Some(old) = old.and_then(|o| o.key.as_ref()) {
                 c.markdown.forget(old);

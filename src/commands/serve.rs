@@ -366,11 +366,13 @@ fn rebuild_loop(
         }
         let o = session.update(&paths);
         if o.written == 0 && o.removed == 0 && o.errors() == 0 && !had_errors(shared) {
+            session.collect_garbage();
             continue;
         }
         *shared.comuni.write().unwrap_or_else(|e| e.into_inner()) = session.comuni();
         report(&o, root, false);
         publish(shared, &o, true);
+        session.collect_garbage();
     }
 }
 

@@ -55,7 +55,25 @@ pub struct Pager {
     pub totale: usize,
     pub precedente: Option<String>,
     pub successiva: Option<String>,
+    /// The page links shown: the first, the last and two on each side of the current one;
+    /// a gap is a crumb with an empty URL (shown as an ellipsis).
     pub pagine: Vec<Crumb>,
+}
+
+/// Page numbers shown by the pager of page `n` of `total`, `None` for a gap.
+pub(crate) fn page_window(n: usize, total: usize) -> Vec<Option<usize>> {
+    let mut out = Vec::new();
+    let mut last = 0;
+    for k in 1..=total {
+        if k == 1 || k == total || k.abs_diff(n) <= 2 {
+            if k > last + 1 {
+                out.push(None);
+            }
+            out.push(Some(k));
+            last = k;
+        }
+    }
+    out
 }
 
 /// What a page is, which decides its template.
@@ -259,8 +277,12 @@ impl Ctx<'_> {
                     totale: total,
                     precedente: (n > 1).then(|| page_url(n - 1)),
                     successiva: (n < total).then(|| page_url(n + 1)),
-                    pagine: (1..=total)
-                        .map(|k| crumb(&k.to_string(), &page_url(k)))
+                    pagine: page_window(n, total)
+                        .into_iter()
+                        .map(|k| match k {
+                            Some(k) => crumb(&k.to_string(), &page_url(k)),
+                            None => crumb("…", ""),
+                        })
                         .collect(),
                 });
             }
@@ -958,4 +980,56 @@ pub fn assemble(
         home(),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_window;
+
+    #[test]
+    fn the_pager_shows_ends_and_neighbours_with_gaps() {
+        assert_eq!(page_window(1, 1), vec![Some(1)]);
+        assert_eq!(
+            page_window(1, 5),
+            vec![Some(1), Some(2), Some(3), None, Some(5)]
+        );
+        assert_eq!(
+            page_window(10, 800),
+            vec![
+                Some(1),
+                None,
+                Some(8),
+                Some(9),
+                Some(10),
+                Some(11),
+                Some(12),
+                None,
+                Some(800)
+            ]
+        );
+        // Every page is shown when none is more than two away from the current one or an end.
+        assert_eq!(
+            page_window(4, 7),
+            vec![
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(5),
+                Some(6),
+                Some(7)
+            ]
+        );
+        // At most 7 links and 2 gaps, whatever the number of pages.
+        for total in [1, 2, 9, 100, 5000] {
+            for n in [1, 2, total / 2 + 1, total]
+                .into_iter()
+                .filter(|&n| n <= total)
+            {
+                let w = page_window(n, total);
+                assert!(w.len() <= 9, "{n}/{total}: {w:?}");
+                assert!(w.contains(&Some(n)) && w.contains(&Some(1)) && w.contains(&Some(total)));
+            }
+        }
+    }
 }
