@@ -327,6 +327,14 @@ servizi_online:
   richiesta_assistenza: "mailto:urp@{dom}"
 colore_primario: {q(c['colore'])}
 finanziato_pnrr: true
+# Notifications through the IO app (`civico io send`): names of the secrets holding each
+# service's key, never the keys.
+app_io:
+  notifica_dal: 2026-11-01
+  notizie: IO_{slug.upper().replace('-', '_')}_NOTIZIE
+  eventi: IO_{slug.upper().replace('-', '_')}_EVENTI
+  bandi: IO_{slug.upper().replace('-', '_')}_BANDI
+  albo: IO_{slug.upper().replace('-', '_')}_ALBO
 """)
     w(f"{d}/media/stemma.svg", stemma(c["colore"], nome[0]))
     os.makedirs(f"{d}/media", exist_ok=True)
@@ -642,6 +650,17 @@ Bando, criteri di valutazione e tracce delle prove del concorso per un posto a t
 """)
     with open(f"{at}/bandi-di-concorso/bando.pdf", "wb") as f:
         f.write(PDF)
+    w(f"{at}/bandi-di-concorso/mobilita-agente-polizia-locale-2026.md", f"""---
+titolo: "Avviso di mobilità per un agente di polizia locale"
+pubblicato_il: 2026-11-10
+scadenza: 2026-12-10
+descrizione_breve: "Mobilità volontaria esterna per un posto di agente di polizia locale a tempo pieno."
+allegati:
+  - titolo: "Avviso di mobilità"
+    file: "bando.pdf"
+---
+Possono partecipare i dipendenti a tempo indeterminato di altre pubbliche amministrazioni con profilo di agente di polizia locale.
+""")
     w(f"{at}/bilanci/bilancio-preventivo-e-consuntivo/rendiconto-2025.md", f"""---
 titolo: "Rendiconto della gestione 2025"
 pubblicato_il: 2026-05-10

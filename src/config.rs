@@ -135,6 +135,46 @@ pub struct ServiziOnline {
     pub valutazioni: Option<String>,
 }
 
+/// The comune's services on the IO app, one per kind of publication. Each value names the
+/// secret that holds the service's API key (an environment variable, or an entry of the secrets
+/// file given to `civico io send`): the key itself never goes into the repository.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppIo {
+    /// Publications dated before this day are never notified (the day the service started).
+    #[serde(default)]
+    pub notifica_dal: Option<crate::content::fields::Data>,
+    #[serde(default)]
+    pub notizie: Option<Posto<String>>,
+    #[serde(default)]
+    pub eventi: Option<Posto<String>>,
+    #[serde(default)]
+    pub bandi: Option<Posto<String>>,
+    #[serde(default)]
+    pub albo: Option<Posto<String>>,
+}
+
+impl AppIo {
+    /// The secret named for a channel (`notizie`, `eventi`, `bandi`, `albo`).
+    pub fn segreto(&self, canale: &str) -> Option<&Posto<String>> {
+        match canale {
+            "notizie" => self.notizie.as_ref(),
+            "eventi" => self.eventi.as_ref(),
+            "bandi" => self.bandi.as_ref(),
+            "albo" => self.albo.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `s` can name a secret: an environment variable name in capitals (`IO_NOTIZIE`).
+pub fn nome_segreto_valido(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.len() <= 64
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// One comune: `comuni/<slug>/comune.yaml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +223,9 @@ pub struct Comune {
     /// kinds of ente, e.g. an ASL or a Regione running the same tool).
     #[serde(default)]
     pub trasparenza_tutte_le_sezioni: bool,
+    /// Notifications of new publications through the IO app (`civico io send`).
+    #[serde(default)]
+    pub app_io: Option<AppIo>,
 }
 
 /// A comune found in the network, with its folder and parsed configuration.
@@ -355,6 +398,23 @@ pub fn load_comuni(
             if let Some(c) = &config.colore_primario {
                 if let Some(d) = check_colour(&c.value, &shown) {
                     diags.push(d.at(c.line, c.col).with_source(&text));
+                }
+            }
+            for canale in ["notizie", "eventi", "bandi", "albo"] {
+                let Some(v) = config.app_io.as_ref().and_then(|a| a.segreto(canale)) else {
+                    continue;
+                };
+                if !nome_segreto_valido(&v.value) {
+                    diags.push(
+                        Diagnostic::error(
+                            "E-IO-SEGRETO",
+                            &shown,
+                            // The value is not repeated: it may be the key itself.
+                            format!("app_io.{canale} deve contenere il nome di un segreto (lettere maiuscole, cifre e _)"),
+                        )
+                        .at(v.line, v.col)
+                        .hint("scrivi il nome della variabile d'ambiente che contiene la chiave del servizio IO (per esempio IO_NOTIZIE), mai la chiave: il repository è pubblico"),
+                    );
                 }
             }
             Some(ComuneDir {

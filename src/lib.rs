@@ -9,6 +9,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod albo;
+pub mod appio;
+pub mod cache;
 pub mod calendar;
 pub mod check;
 pub mod commands;

@@ -52,6 +52,9 @@ enum Command {
         /// Build only shard I of N (balanced by size), for parallel CI runners
         #[arg(long, value_name = "I/N")]
         shard: Option<civico::shard::Shard>,
+        /// Rebuild every comune, even those unchanged since the last build (ignore .civico-cache/)
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Preview the sites locally, rebuilding and reloading the browser on every change
     Serve {
@@ -83,6 +86,11 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<chrono::NaiveDate>,
     },
+    /// Notify citizens of new publications through the IO app
+    Io {
+        #[command(subcommand)]
+        what: IoCommand,
+    },
     /// Check what the law and AGID require of each comune's site (exit 1 on errors)
     Check(CheckArgs),
     /// Create new content
@@ -90,6 +98,46 @@ enum Command {
         #[command(subcommand)]
         what: NewWhat,
     },
+}
+
+#[derive(Subcommand)]
+enum IoCommand {
+    /// Send IO messages for what each comune newly published (run after `civico build`)
+    Send(IoSendArgs),
+}
+
+#[derive(clap::Args)]
+struct IoSendArgs {
+    /// Site root (civico.yaml and comuni/; each comune's `app_io` names its IO services)
+    #[arg(default_value = ".")]
+    root: PathBuf,
+    /// The built sites [default: ROOT/public]
+    #[arg(long, value_name = "DIR")]
+    site: Option<PathBuf>,
+    /// Only this comune (repeatable)
+    #[arg(long = "comune", value_name = "SLUG")]
+    comuni: Vec<String>,
+    /// CSV of recipients (codice_fiscale[,comune][,canali]); keep it outside the repository
+    #[arg(long, value_name = "FILE")]
+    recipients: PathBuf,
+    /// SQLite database of what was sent (created if missing); keep it outside the repository
+    #[arg(long, value_name = "FILE")]
+    state: PathBuf,
+    /// File of NAME=key lines for the services' keys [default: the environment]
+    #[arg(long, value_name = "FILE")]
+    secrets: Option<PathBuf>,
+    /// Show what would be sent, without contacting IO
+    #[arg(long)]
+    dry_run: bool,
+    /// IO services API base URL
+    #[arg(long, value_name = "URL", default_value = civico::appio::client::API_IO)]
+    api_url: String,
+    /// Retries of a request answered 429 or 5xx before the run stops
+    #[arg(long, default_value_t = 6)]
+    max_retries: u32,
+    /// Pause before the first retry, doubled at each further one (milliseconds)
+    #[arg(long, default_value_t = 1000)]
+    backoff_ms: u64,
 }
 
 #[derive(clap::Args)]
@@ -216,6 +264,7 @@ fn main() -> ExitCode {
             no_compress,
             check: and_check,
             shard,
+            no_cache,
         } => {
             let opts = build::BuildOptions {
                 root,
@@ -227,6 +276,7 @@ fn main() -> ExitCode {
                 progress: true,
                 compress: !no_compress,
                 shard,
+                cache: !no_cache,
             };
             let report = build::run(&opts);
             print_diagnostics(&report.diagnostics);
@@ -238,13 +288,21 @@ fn main() -> ExitCode {
             let (e, w) = (report.errors(), report.warnings());
             if report.written {
                 eprintln!(
-                    "built {} comuni, {} pages ({} files) into {} with {} warnings in {:.2} s",
+                    "built {} comuni, {} pages ({} files) into {} with {} warnings in {:.2} s{}",
                     report.comuni,
                     report.pages,
                     report.files,
                     opts.out_dir().display(),
                     w,
-                    report.elapsed.as_secs_f64()
+                    report.elapsed.as_secs_f64(),
+                    if report.skipped > 0 {
+                        format!(
+                            "; {} unchanged comuni left as they were (--no-cache rebuilds them)",
+                            report.skipped
+                        )
+                    } else {
+                        String::new()
+                    }
                 );
                 if and_check {
                     let args = CheckArgs {
@@ -368,6 +426,57 @@ fn main() -> ExitCode {
                     eprintln!("error: {e}");
                     ExitCode::from(2)
                 }
+            }
+        }
+        Command::Io {
+            what: IoCommand::Send(a),
+        } => {
+            let opts = civico::appio::invio::Opzioni {
+                root: a.root,
+                sito: a.site,
+                comuni: a.comuni,
+                destinatari: a.recipients,
+                stato: a.state,
+                segreti: a.secrets,
+                prova: a.dry_run,
+                api: a.api_url,
+                tentativi: a.max_retries,
+                attesa: std::time::Duration::from_millis(a.backoff_ms),
+            };
+            let r = civico::appio::invio::run(&opts);
+            print_diagnostics(&r.problemi);
+            for line in &r.anteprima {
+                println!("would send: {line}");
+            }
+            println!("comune\tchannel\tpublications\tsent\talready sent\tnot subscribed\trefused\tuncertain\tleft");
+            for x in &r.righe {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    x.comune,
+                    x.canale,
+                    x.pubblicazioni,
+                    x.inviati,
+                    x.gia_inviati,
+                    x.non_iscritti,
+                    x.rifiutati,
+                    x.incerti,
+                    x.da_inviare
+                );
+            }
+            if let Some(why) = &r.interrotto {
+                let left: usize = r.righe.iter().map(|x| x.da_inviare).sum();
+                eprintln!("stopped: {why}; {left} message(s) left for the next run");
+            }
+            let uncertain: usize = r.righe.iter().map(|x| x.incerti).sum();
+            if uncertain > 0 {
+                eprintln!(
+                    "{uncertain} message(s) were being sent when an earlier run stopped: they are not sent again (check them in IO's back office)"
+                );
+            }
+            if opts.prova || r.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
             }
         }
         Command::New {

@@ -36,6 +36,9 @@ pub struct BuildOptions {
     pub compress: bool,
     /// Build only this shard of the comuni (`--shard I/N`).
     pub shard: Option<crate::shard::Shard>,
+    /// Skip the comuni whose inputs did not change since the last build into the same folder
+    /// (`<root>/.civico-cache/`); on by default.
+    pub cache: bool,
 }
 
 impl BuildOptions {
@@ -50,6 +53,7 @@ impl BuildOptions {
             progress: false,
             compress: true,
             shard: None,
+            cache: true,
         }
     }
 
@@ -63,6 +67,8 @@ impl BuildOptions {
 pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
     pub comuni: usize,
+    /// Comuni left as they were: unchanged since the last build (see `cache`).
+    pub skipped: usize,
     pub pages: usize,
     pub files: usize,
     /// Duration of each phase, in order.
@@ -103,9 +109,11 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     };
     let diags = Diagnostics::new();
     let root = opts.root.as_path();
+    let skipped = std::sync::atomic::AtomicUsize::new(0);
     let report = |diags: Diagnostics, phases, comuni, pages, files, written| BuildReport {
         diagnostics: diags.into_sorted(),
         comuni,
+        skipped: skipped.load(std::sync::atomic::Ordering::Relaxed),
         pages,
         files,
         phases,
@@ -123,25 +131,57 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     let today = opts
         .today
         .unwrap_or_else(|| today_in(rete.tz(), chrono::Utc::now()));
+    let out = opts.out_dir();
+    let mut cache = opts.cache.then(|| crate::cache::Cache::open(root, &out));
+    let common =
+        crate::cache::Cache::common(root, &rete.tema, &(today, opts.drafts, opts.compress));
+    // The comuni to build: those of the shard, less those unchanged since the last build.
+    let mut only = opts.comuni.clone();
+    let mut none_in_shard = false;
+    if let Some(sh) = opts.shard {
+        let mine = crate::shard::comuni(&root.join(&rete.cartella_comuni), sh);
+        only = if only.is_empty() {
+            mine
+        } else {
+            only.into_iter().filter(|s| mine.contains(s)).collect()
+        };
+        none_in_shard = only.is_empty();
+    }
+    let comuni = if none_in_shard {
+        Vec::new()
+    } else {
+        config::load_comuni(root, &rete, &only, &diags)
+    };
+    let mut paired: Vec<(config::ComuneDir, u64)> = comuni
+        .into_par_iter()
+        .map(|c| {
+            let p = crate::cache::Cache::inputs(common, &c.dir);
+            (c, p)
+        })
+        .collect();
+    if let Some(cache) = &cache {
+        let fresh =
+            |(c, p): &(config::ComuneDir, u64)| cache.fresh(&c.slug, *p, &out.join(&c.slug));
+        let unchanged = paired.iter().filter(|x| fresh(x)).count();
+        // The portal reads every comune: skip only if nothing changed at all.
+        let portal = rete.portale.is_some() && !opts.shard.is_some_and(|s| s.total > 1);
+        if !portal || unchanged == paired.len() {
+            skipped.store(unchanged, std::sync::atomic::Ordering::Relaxed);
+            paired.retain(|x| !fresh(x));
+        }
+    }
+    // Inputs of each comune built, to remember once written.
+    let inputs: Vec<(String, u64)> = paired.iter().map(|(c, p)| (c.slug.clone(), *p)).collect();
+    let comuni: Vec<config::ComuneDir> = paired.into_iter().map(|(c, _)| c).collect();
+    if comuni.is_empty() && skipped.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        mark("load", &mut phases);
+        let ok = !diags.has_errors();
+        return report(diags, phases, 0, 0, 0, ok);
+    }
     // The theme (templates, and compressing its assets) is prepared while the content loads.
     let (theme, mut contents) = rayon::join(
         || Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, opts.compress)),
-        || {
-            let mut only = opts.comuni.clone();
-            if let Some(sh) = opts.shard {
-                let mine = crate::shard::comuni(&root.join(&rete.cartella_comuni), sh);
-                only = if only.is_empty() {
-                    mine
-                } else {
-                    only.into_iter().filter(|s| mine.contains(s)).collect()
-                };
-                if only.is_empty() {
-                    return Vec::new();
-                }
-            }
-            let comuni = config::load_comuni(root, &rete, &only, &diags);
-            content::load_all(root, comuni, opts.drafts, &diags)
-        },
+        || content::load_all(root, comuni, opts.drafts, &diags),
     );
     // Only the atti of the albo in their publication window reach the model.
     contents
@@ -171,7 +211,6 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         return report(diags, phases, contents.len(), 0, 0, false);
     }
 
-    let out = opts.out_dir();
     let bar = progress_bar(opts.progress, sites.len());
     let rendered: Vec<_> = sites
         .par_iter_mut()
@@ -187,7 +226,12 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     // The territory events portal, from the upcoming events of every comune built.
     // The portal needs every comune: a sharded build leaves it to an unsharded job.
     let sharded = opts.shard.is_some_and(|s| s.total > 1);
-    if let Some(p) = rete.portale.as_ref().filter(|_| !sharded) {
+    // (Comuni are only skipped with a portal when none changed: then the portal has not either.)
+    if let Some(p) = rete
+        .portale
+        .as_ref()
+        .filter(|_| !sharded && skipped.load(std::sync::atomic::Ordering::Relaxed) == 0)
+    {
         if sites.iter().any(|(s, _)| s.slug() == p.percorso) {
             diags.push(Diagnostic::error(
                 "E-CONFIG",
@@ -262,6 +306,12 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     }
     mark("write", &mut phases);
     let ok = !diags.has_errors();
+    if let (Some(cache), true) = (cache.as_mut(), ok) {
+        for (slug, p) in &inputs {
+            cache.record(slug, *p, &out.join(slug));
+        }
+        cache.save();
+    }
     report(diags, phases, contents.len(), pages, files, ok)
 }
 

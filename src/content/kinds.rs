@@ -490,6 +490,9 @@ pub struct Trasparenza {
     pub pubblicato_il: Option<Data>,
     #[serde(default)]
     pub aggiornato_al: Option<Data>,
+    /// For bandi: the closing date for offers or applications.
+    #[serde(default)]
+    pub scadenza: Option<Data>,
     #[serde(default)]
     pub sezioni: Vec<Voce>,
     #[serde(default)]

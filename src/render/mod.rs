@@ -537,6 +537,15 @@ impl Renderer {
             )
         })?;
         files.push(("/ricerca/indice.json".into(), json));
+        let outbox = serde_json::to_vec_pretty(&crate::appio::outbox::outbox(site, today))
+            .map_err(|e| {
+                Diagnostic::error(
+                    "E-IO",
+                    &site.content.comune.dir,
+                    format!("elenco delle pubblicazioni per IO non scritto: {e}"),
+                )
+            })?;
+        files.push(("/io/outbox.json".into(), outbox));
         Ok(files)
     }
 
