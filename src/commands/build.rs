@@ -164,7 +164,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
             |(c, p): &(config::ComuneDir, u64)| cache.fresh(&c.slug, *p, &out.join(&c.slug));
         let unchanged = paired.iter().filter(|x| fresh(x)).count();
         // The portal reads every comune: skip only if nothing changed at all.
-        let portal = rete.portale.is_some() && !opts.shard.is_some_and(|s| s.total > 1);
+        let portal = rete.portale.is_some() && opts.shard.is_none_or(|s| s.total <= 1);
         if !portal || unchanged == paired.len() {
             skipped.store(unchanged, std::sync::atomic::Ordering::Relaxed);
             paired.retain(|x| !fresh(x));
