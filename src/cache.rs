@@ -15,13 +15,45 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostics::Diagnostic;
 use crate::fingerprint::Hasher;
 
 /// What the cache remembers of one comune.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Voce {
     inputs: u64,
     output: u64,
+    /// The warnings of its build, reported again when it is skipped.
+    #[serde(default)]
+    avvisi: Vec<Avviso>,
+}
+
+/// A warning as stored (a [`Diagnostic`] without its static code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Avviso {
+    code: String,
+    file: PathBuf,
+    line: usize,
+    col: usize,
+    message: String,
+    hint: Option<String>,
+    source_line: Option<String>,
+}
+
+/// Codes come back as `&'static str`: each distinct code is allocated once per process.
+fn static_code(code: &str) -> &'static str {
+    use std::sync::{Mutex, OnceLock};
+    static CODES: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+    let mut codes = CODES
+        .get_or_init(|| Mutex::new(Vec::new()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = codes.iter().find(|c| **c == code) {
+        return c;
+    }
+    let c: &'static str = Box::leak(code.to_string().into_boxed_str());
+    codes.push(c);
+    c
 }
 
 /// The cache of builds into one output folder.
@@ -116,13 +148,43 @@ impl Cache {
             .is_some_and(|v| v.inputs == inputs && v.output != 0 && v.output == Self::output(site))
     }
 
-    /// Remembers that `site` was just built from `inputs`.
-    pub fn record(&mut self, slug: &str, inputs: u64, site: &Path) {
+    /// The warnings the last build of a comune reported.
+    pub fn warnings(&self, slug: &str) -> Vec<Diagnostic> {
+        self.voci.get(slug).map_or_else(Vec::new, |v| {
+            v.avvisi
+                .iter()
+                .map(|a| {
+                    let mut d =
+                        Diagnostic::warning(static_code(&a.code), &a.file, a.message.clone())
+                            .at(a.line, a.col);
+                    d.hint = a.hint.clone();
+                    d.source_line = a.source_line.clone();
+                    d
+                })
+                .collect()
+        })
+    }
+
+    /// Remembers that `site` was just built from `inputs`, with these warnings.
+    pub fn record(&mut self, slug: &str, inputs: u64, site: &Path, warnings: &[&Diagnostic]) {
+        let avvisi = warnings
+            .iter()
+            .map(|d| Avviso {
+                code: d.code.to_string(),
+                file: d.file.clone(),
+                line: d.line,
+                col: d.col,
+                message: d.message.clone(),
+                hint: d.hint.clone(),
+                source_line: d.source_line.clone(),
+            })
+            .collect();
         self.voci.insert(
             slug.to_string(),
             Voce {
                 inputs,
                 output: Self::output(site),
+                avvisi,
             },
         );
     }
@@ -169,10 +231,12 @@ mod tests {
         let inputs = Cache::inputs(common, &comune);
         let mut c = Cache::open(&root, &out);
         assert!(!c.fresh("a", inputs, &site));
-        c.record("a", inputs, &site);
+        let w = Diagnostic::warning("W-ALT-MISSING", "comuni/a/notizie/x.md", "manca alt").at(3, 4);
+        c.record("a", inputs, &site, &[&w]);
         c.save();
         let c = Cache::open(&root, &out);
         assert!(c.fresh("a", inputs, &site), "remembered across runs");
+        assert_eq!(c.warnings("a"), vec![w], "warnings are reported again");
 
         // Another date or option is another build.
         let other = Cache::common(&root, "agid", &("2026-11-24", true));

@@ -541,15 +541,14 @@ impl Session {
             .filter(|(slug, _)| only.is_none_or(|o| o.contains(*slug)))
             .map(|(slug, c)| {
                 let diags = Diagnostics::new();
-                let counts = c.rebuild(
+                let env = Env {
                     rete,
                     renderer,
-                    &root,
-                    &outdir,
+                    root: &root,
+                    outdir: &outdir,
                     today,
-                    &diags,
-                    has_base_errors,
-                );
+                };
+                let counts = c.rebuild(&env, &diags, has_base_errors);
                 (slug.clone(), diags.into_sorted(), counts)
             })
             .collect();
@@ -601,6 +600,16 @@ impl Session {
     }
 }
 
+/// What every comune's build shares.
+#[derive(Clone, Copy)]
+struct Env<'a> {
+    rete: &'a Rete,
+    renderer: &'a Renderer,
+    root: &'a Path,
+    outdir: &'a Path,
+    today: NaiveDate,
+}
+
 #[derive(Default)]
 struct Counts {
     rendered: usize,
@@ -623,17 +632,8 @@ impl ComuneState {
     }
 
     /// Models the comune and writes the pages and files whose inputs changed.
-    #[allow(clippy::too_many_arguments)]
-    fn rebuild(
-        &mut self,
-        rete: &Rete,
-        renderer: &Renderer,
-        root: &Path,
-        outdir: &Path,
-        today: NaiveDate,
-        diags: &Diagnostics,
-        blocked: bool,
-    ) -> Counts {
+    fn rebuild(&mut self, env: &Env<'_>, diags: &Diagnostics, blocked: bool) -> Counts {
+        let today = env.today;
         // The documents are lent to the model for this build; the albo's atti are copies, as
         // those out of their window leave the model but not the preview's memory.
         let mut docs = std::mem::take(&mut self.docs);
@@ -649,13 +649,13 @@ impl ComuneState {
                     // As in the build the model was kept from (its problems are kept too).
                     crate::albo::apply(&mut work, today, &Diagnostics::new());
                 }
-                self.render_bodies(&work, kept, rete, renderer, root, outdir, today, diags)
+                self.render_bodies(&work, kept, env, diags)
             }
             _ => {
                 if !self.albo.is_empty() {
                     crate::albo::apply(&mut work, today, diags);
                 }
-                self.render(&work, rete, renderer, root, outdir, today, diags, blocked)
+                self.render(&work, env, diags, blocked)
             }
         };
         self.docs = work
@@ -667,24 +667,22 @@ impl ComuneState {
     }
 
     /// Models the documents lent by `rebuild` and writes what changed.
-    #[allow(clippy::too_many_arguments)]
     fn render(
         &mut self,
         content: &ComuneContent,
-        rete: &Rete,
-        renderer: &Renderer,
-        root: &Path,
-        outdir: &Path,
-        today: NaiveDate,
+        env: &Env<'_>,
         diags: &Diagnostics,
         blocked: bool,
     ) -> Counts {
+        let Env {
+            rete,
+            renderer,
+            root,
+            outdir,
+            today,
+        } = *env;
         let mut counts = Counts::default();
-        let prints: HashMap<&str, u64> = self
-            .files
-            .values()
-            .filter_map(|l| l.key.as_deref().map(|k| (k, l.print)))
-            .collect();
+        let prints = source_prints(&self.files);
         let mut site = model::build_with(
             content,
             rete.elementi_per_pagina,
@@ -822,18 +820,20 @@ impl ComuneState {
 
     /// Only bodies changed since the last build: render their Markdown and their pages again,
     /// on the kept model (no list, address or data file can have changed).
-    #[allow(clippy::too_many_arguments)]
     fn render_bodies(
         &mut self,
         content: &ComuneContent,
         mut kept: Kept,
-        rete: &Rete,
-        renderer: &Renderer,
-        root: &Path,
-        outdir: &Path,
-        today: NaiveDate,
+        env: &Env<'_>,
         diags: &Diagnostics,
     ) -> Counts {
+        let Env {
+            rete,
+            renderer,
+            root,
+            outdir,
+            today,
+        } = *env;
         let mut counts = Counts::default();
         let mut site = model::Site::with_parts(content, kept.parts);
         let mut changed = HashSet::new();
@@ -857,11 +857,7 @@ impl ComuneState {
             let (site_value, _) = Renderer::site_value(&site, rete, &kept.stemma, today);
             let dest = outdir.join(&self.dir.slug);
             let links = self.markdown.links();
-            let prints: HashMap<&str, u64> = self
-                .files
-                .values()
-                .filter_map(|l| l.key.as_deref().map(|k| (k, l.print)))
-                .collect();
+            let prints = source_prints(&self.files);
             let results: Vec<Result<(String, u64), Diagnostic>> = site
                 .pages
                 .par_iter()
@@ -894,6 +890,14 @@ impl ComuneState {
         });
         counts
     }
+}
+
+/// Fingerprint of each document's source, by key.
+fn source_prints(files: &BTreeMap<PathBuf, Loaded>) -> HashMap<&str, u64> {
+    files
+        .values()
+        .filter_map(|l| l.key.as_deref().map(|k| (k, l.print)))
+        .collect()
 }
 
 /// The fingerprint of what a page is made from: the comune's shared data, the page's own data

@@ -81,17 +81,19 @@ pub fn get() -> &'static Vocabolari {
     })
 }
 
-fn find<'a>(list: impl IntoIterator<Item = &'a String>, value: &str) -> Option<&'a str> {
+/// The entry of `list` whose name (`key`) is `value` regardless of case.
+fn find_by<'a, T>(list: &'a [T], value: &str, key: impl Fn(&T) -> &String) -> Option<&'a T> {
     let v = value.trim();
-    let list: Vec<&String> = list.into_iter().collect();
     // Most values differ at most in ASCII case; accented capitals need the full lowercase.
-    if let Some(t) = list.iter().find(|t| t.eq_ignore_ascii_case(v)) {
-        return Some(t.as_str());
+    if let Some(t) = list.iter().find(|t| key(t).eq_ignore_ascii_case(v)) {
+        return Some(t);
     }
     let lv = v.to_lowercase();
-    list.into_iter()
-        .find(|t| t.to_lowercase() == lv)
-        .map(String::as_str)
+    list.iter().find(|t| key(t).to_lowercase() == lv)
+}
+
+fn find<'a>(list: &'a [String], value: &str) -> Option<&'a str> {
+    find_by(list, value, |s| s).map(String::as_str)
 }
 
 impl Vocabolari {
@@ -100,18 +102,7 @@ impl Vocabolari {
     }
 
     pub fn categoria(&self, v: &str) -> Option<&Categoria> {
-        let v = v.trim();
-        if let Some(c) = self
-            .categorie_servizio
-            .iter()
-            .find(|c| c.nome.eq_ignore_ascii_case(v))
-        {
-            return Some(c);
-        }
-        let v = v.to_lowercase();
-        self.categorie_servizio
-            .iter()
-            .find(|c| c.nome.to_lowercase() == v)
+        find_by(&self.categorie_servizio, v, |c| &c.nome)
     }
 
     pub fn tipo_evento(&self, v: &str) -> Option<&str> {
@@ -123,18 +114,7 @@ impl Vocabolari {
     }
 
     pub fn tipo_documento(&self, v: &str) -> Option<&TipoDocumento> {
-        let v = v.trim();
-        if let Some(t) = self
-            .tipi_documento
-            .iter()
-            .find(|t| t.singolare.eq_ignore_ascii_case(v))
-        {
-            return Some(t);
-        }
-        let v = v.to_lowercase();
-        self.tipi_documento
-            .iter()
-            .find(|t| t.singolare.to_lowercase() == v)
+        find_by(&self.tipi_documento, v, |t| &t.singolare)
     }
 
     pub fn licenza(&self, v: &str) -> Option<&str> {

@@ -247,12 +247,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                 let impronta = d.impronta();
                 let mut pending = Vec::new();
                 for p in &pubblicazioni {
-                    let k = Chiave {
-                        comune: &c.slug,
-                        canale: canale.nome(),
-                        destinatario: &impronta,
-                        pubblicazione: &p.id,
-                    };
+                    let k = Chiave::di(&c.slug, canale, &impronta, &p.id);
                     match stato.esito(&k) {
                         Ok(Some(Esito::Inviato(_))) => riga.gia_inviati += 1,
                         Ok(Some(Esito::Rifiutato(_))) => riga.rifiutati += 1,
@@ -287,12 +282,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                         riga.da_inviare += pending.len() - i;
                         break;
                     }
-                    let k = Chiave {
-                        comune: &c.slug,
-                        canale: canale.nome(),
-                        destinatario: &impronta,
-                        pubblicazione: &p.id,
-                    };
+                    let k = Chiave::di(&c.slug, canale, &impronta, &p.id);
                     match stato.inizia(&k) {
                         Ok(true) => {}
                         Ok(false) => {
@@ -347,12 +337,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                         .filter(|d| d.vuole(&c.slug, canale))
                         .filter(|d| {
                             let imp = d.impronta();
-                            let k = Chiave {
-                                comune: &c.slug,
-                                canale: canale.nome(),
-                                destinatario: &imp,
-                                pubblicazione: &p.id,
-                            };
+                            let k = Chiave::di(&c.slug, canale, &imp, &p.id);
                             matches!(stato.esito(&k), Ok(None))
                         })
                         .count();

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone};
 use serde::Serialize;
 
 use super::outbox::Pubblicazione;
+use crate::render::filters::data_lunga;
 
 pub const OGGETTO_MIN: usize = 10;
 pub const OGGETTO_MAX: usize = 120;
@@ -59,29 +60,6 @@ pub fn scadenza_utc(day: NaiveDate) -> String {
         .with_timezone(&chrono::Utc)
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
-}
-
-fn data_lunga(d: NaiveDate) -> String {
-    const MESI: [&str; 12] = [
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
-    ];
-    let m = MESI[chrono::Datelike::month0(&d) as usize];
-    format!(
-        "{} {m} {}",
-        chrono::Datelike::day(&d),
-        chrono::Datelike::year(&d)
-    )
 }
 
 /// The message telling a citizen about `p`, published by `ente` ("Comune di ...").
@@ -186,7 +164,11 @@ mod tests {
             "Comune di X",
         );
         assert_eq!(m.due_date.as_deref(), Some("2026-12-05T22:59:59.000Z"));
-        assert!(m.markdown.contains("Scadenza: 5 dicembre 2026"));
+        assert!(
+            m.markdown.contains("Scadenza: sabato 5 dicembre 2026"),
+            "{}",
+            m.markdown
+        );
     }
 
     #[test]

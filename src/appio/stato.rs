@@ -18,6 +18,22 @@ pub struct Chiave<'a> {
     pub pubblicazione: &'a str,
 }
 
+impl<'a> Chiave<'a> {
+    pub fn di(
+        comune: &'a str,
+        canale: super::outbox::Canale,
+        destinatario: &'a str,
+        pubblicazione: &'a str,
+    ) -> Chiave<'a> {
+        Chiave {
+            comune,
+            canale: canale.nome(),
+            destinatario,
+            pubblicazione,
+        }
+    }
+}
+
 /// Where a message stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Esito {

@@ -167,15 +167,24 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         let portal = rete.portale.is_some() && opts.shard.is_none_or(|s| s.total <= 1);
         if !portal || unchanged == paired.len() {
             skipped.store(unchanged, std::sync::atomic::Ordering::Relaxed);
+            // Their warnings are reported again, as if they had been built.
+            for (c, _) in paired.iter().filter(|x| fresh(x)) {
+                diags.extend(cache.warnings(&c.slug));
+            }
             paired.retain(|x| !fresh(x));
         }
     }
-    // Inputs of each comune built, to remember once written.
-    let inputs: Vec<(String, u64)> = paired.iter().map(|(c, p)| (c.slug.clone(), *p)).collect();
+    // Inputs of each comune built (with its folder as diagnostics show it), to remember once
+    // written.
+    let inputs: Vec<(String, u64, PathBuf)> = paired
+        .iter()
+        .map(|(c, p)| (c.slug.clone(), *p, display_path(root, &c.dir)))
+        .collect();
     let comuni: Vec<config::ComuneDir> = paired.into_iter().map(|(c, _)| c).collect();
     if comuni.is_empty() && skipped.load(std::sync::atomic::Ordering::Relaxed) > 0 {
         mark("load", &mut phases);
-        let ok = !diags.has_errors();
+        let blocked = diags.has_errors() || (opts.deny_warnings && diags.has_warnings());
+        let ok = !blocked;
         return report(diags, phases, 0, 0, 0, ok);
     }
     // The theme (templates, and compressing its assets) is prepared while the content loads.
@@ -307,8 +316,13 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     mark("write", &mut phases);
     let ok = !diags.has_errors();
     if let (Some(cache), true) = (cache.as_mut(), ok) {
-        for (slug, p) in &inputs {
-            cache.record(slug, *p, &out.join(slug));
+        let all = diags.snapshot();
+        for (slug, p, shown) in &inputs {
+            let warnings: Vec<&Diagnostic> = all
+                .iter()
+                .filter(|d| !d.is_error() && d.file.starts_with(shown))
+                .collect();
+            cache.record(slug, *p, &out.join(slug), &warnings);
         }
         cache.save();
     }
