@@ -13,7 +13,7 @@ use crate::content::fields::Posto;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 
 /// The network: `civico.yaml` at the site root.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rete {
     /// Who runs the sites, e.g. "Centro Servizi Territoriali della Provincia di ...".
@@ -48,7 +48,7 @@ pub struct Rete {
 }
 
 /// The network-level events portal.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Portale {
     /// Folder under the output folder, e.g. `eventi` for `public/eventi/`.
@@ -91,7 +91,7 @@ fn default_per_pagina() -> usize {
     10
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Indirizzo {
     pub via: String,
@@ -100,14 +100,14 @@ pub struct Indirizzo {
     pub provincia: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     pub nome: String,
     pub url: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Analytics {
     /// Web Analytics Italia site id.
@@ -121,7 +121,7 @@ fn default_wai() -> String {
 }
 
 /// Where the comune's online services live (booking, reports, help), until civico's own.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiziOnline {
     #[serde(default)]
@@ -138,7 +138,7 @@ pub struct ServiziOnline {
 /// The comune's services on the IO app, one per kind of publication. Each value names the
 /// secret that holds the service's API key (an environment variable, or an entry of the secrets
 /// file given to `civico io send`): the key itself never goes into the repository.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppIo {
     /// Publications dated before this day are never notified (the day the service started).
@@ -176,7 +176,7 @@ pub fn nome_segreto_valido(s: &str) -> bool {
 }
 
 /// One comune: `comuni/<slug>/comune.yaml`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Comune {
     pub nome: String,

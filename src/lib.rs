@@ -25,6 +25,7 @@ pub mod model;
 pub mod opendata;
 pub mod portale;
 pub mod render;
+pub mod schema;
 pub mod shard;
 pub mod slug;
 pub mod trasparenza;

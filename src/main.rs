@@ -91,6 +91,12 @@ enum Command {
         #[command(subcommand)]
         what: IoCommand,
     },
+    /// Write the JSON Schemas of the front matter of every content kind, comune.yaml and civico.yaml
+    Schema {
+        /// Folder to write the schemas into
+        #[arg(long, short, default_value = "schemas")]
+        out: PathBuf,
+    },
     /// Check what the law and AGID require of each comune's site (exit 1 on errors)
     Check(CheckArgs),
     /// Create new content
@@ -478,6 +484,31 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Command::Schema { out } => {
+            if let Err(e) = std::fs::create_dir_all(&out) {
+                eprintln!("error: cannot create {}: {e}", out.display());
+                return ExitCode::from(2);
+            }
+            for (name, schema) in civico::schema::all() {
+                let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+                if let Err(e) = std::fs::write(out.join(&name), text + "\n") {
+                    eprintln!("error: cannot write {}: {e}", out.join(&name).display());
+                    return ExitCode::from(2);
+                }
+            }
+            let dir = out.to_string_lossy().replace('\\', "/");
+            let settings = civico::schema::vscode_settings(dir.trim_end_matches('/'), "comuni");
+            eprintln!(
+                "wrote {} schemas into {}; for VS Code's YAML extension put this in .vscode/settings.json:",
+                civico::schema::all().len(),
+                out.display()
+            );
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&settings).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
         }
         Command::New {
             what: NewWhat::Comune { slug, root },

@@ -186,7 +186,7 @@ pub fn normalise_key(s: &str) -> String {
 }
 
 /// An image with its alternative text (required by accessibility rules; missing alt warns).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Immagine {
     /// Path of the file, relative to the Markdown file or to the comune folder (`media/...`).
@@ -198,7 +198,7 @@ pub struct Immagine {
 }
 
 /// A downloadable attachment (PDF, ODS, CSV ...), or a link to one elsewhere.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Allegato {
     pub titolo: String,
@@ -209,7 +209,7 @@ pub struct Allegato {
 }
 
 /// Contacts of an office, a place, a person or an event.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contatti {
     #[serde(default)]
@@ -225,7 +225,7 @@ pub struct Contatti {
 }
 
 /// Latitude and longitude in decimal degrees.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Geo {
     pub lat: f64,
@@ -236,7 +236,7 @@ pub struct Geo {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, schemars::JsonSchema)]
     struct T {
         d: Data,
         o: DataOra,
@@ -265,5 +265,69 @@ mod tests {
         assert_eq!(normalise_key("@/uffici/anagrafe.md"), "uffici/anagrafe");
         assert_eq!(normalise_key("/uffici/anagrafe/"), "uffici/anagrafe");
         assert_eq!(normalise_key("notizie/festa/index.md"), "notizie/festa");
+    }
+}
+
+// JSON Schema of the field types written by hand (their YAML form is a plain scalar), for
+// `civico schema`.
+
+impl schemars::JsonSchema for Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Data".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "Data nel formato AAAA-MM-GG, per esempio 2026-03-15"
+        })
+    }
+}
+
+impl schemars::JsonSchema for DataOra {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DataOra".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$",
+            "description": "Data (AAAA-MM-GG) con l'ora facoltativa: 2026-05-03 21:00"
+        })
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Posto<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl schemars::JsonSchema for Rif {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Riferimento".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "description": "Percorso di un altro contenuto del comune, senza .md: uffici/anagrafe"
+        })
     }
 }

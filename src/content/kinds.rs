@@ -77,7 +77,7 @@ impl Kind {
 }
 
 /// The three tipi di notizia of the Modello.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TipoNotizia {
     Notizia,
@@ -103,7 +103,7 @@ impl TipoNotizia {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Notizia {
     pub titolo: String,
@@ -134,7 +134,7 @@ pub struct Notizia {
     pub slug: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Costo {
     pub titolo: String,
@@ -144,7 +144,7 @@ pub struct Costo {
     pub descrizione: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Evento {
     pub titolo: String,
@@ -191,7 +191,7 @@ pub struct Evento {
 }
 
 /// How an event repeats.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ricorrenza {
     pub frequenza: Frequenza,
@@ -206,7 +206,7 @@ fn uno() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Frequenza {
     Settimanale,
@@ -259,7 +259,7 @@ impl Evento {
 }
 
 /// A scheda servizio: the sections the Modello prescribes, in its order.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Servizio {
     pub titolo: String,
@@ -313,7 +313,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Luogo {
     pub titolo: String,
@@ -345,7 +345,7 @@ pub struct Luogo {
 }
 
 /// An unità organizzativa: organo di governo, area, ufficio or ente.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ufficio {
     pub titolo: String,
@@ -375,7 +375,7 @@ pub struct Ufficio {
 }
 
 /// The role a persona pubblica holds (the Modello's Incarico), written inside the persona.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Incarico {
     pub titolo: String,
@@ -388,7 +388,7 @@ pub struct Incarico {
     pub data_fine: Option<Data>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TipoIncarico {
     Politico,
@@ -396,7 +396,7 @@ pub enum TipoIncarico {
     Altro,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Persona {
     pub nome: String,
@@ -420,7 +420,7 @@ pub struct Persona {
     pub slug: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Documento {
     pub titolo: String,
@@ -453,7 +453,7 @@ pub struct Documento {
 }
 
 /// A question and its answer on the FAQ page.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Domanda {
     pub domanda: String,
@@ -461,7 +461,7 @@ pub struct Domanda {
 }
 
 /// A free page: privacy, note legali, FAQ, ...
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pagina {
     pub titolo: String,
@@ -479,7 +479,7 @@ pub struct Pagina {
 
 /// An item or a section (`_index.md`) of Amministrazione trasparente. Its full treatment
 /// (official tree, ANAC schemas, retention) belongs to the transparency stage.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trasparenza {
     #[serde(default)]
@@ -507,7 +507,7 @@ pub struct Trasparenza {
     pub slug: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Periodo {
     pub dal: Data,
@@ -515,7 +515,7 @@ pub struct Periodo {
     pub al: Option<Data>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Annullamento {
     pub data: Data,
@@ -523,7 +523,7 @@ pub struct Annullamento {
 }
 
 /// An atto of the albo pretorio online.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttoAlbo {
     pub numero: u32,
