@@ -232,42 +232,6 @@ pub struct Geo {
     pub lon: f64,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, Deserialize, schemars::JsonSchema)]
-    struct T {
-        d: Data,
-        o: DataOra,
-    }
-
-    #[test]
-    fn dates_and_times_parse() {
-        let t: T = serde_saphyr::from_str("d: 2026-03-01\no: 2026-03-29 02:30\n").unwrap();
-        assert_eq!(t.d.0, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
-        assert_eq!(t.o.ora, NaiveTime::from_hms_opt(2, 30, 0));
-        let t: T = serde_saphyr::from_str("d: \"2026-03-01\"\no: 2026-03-29T21:00\n").unwrap();
-        assert_eq!(t.o.data.to_string(), "2026-03-29");
-    }
-
-    #[test]
-    fn impossible_date_has_italian_message() {
-        let e = serde_saphyr::from_str::<T>("d: 2026-02-30\no: 2026-01-01\n").unwrap_err();
-        assert!(
-            e.to_string().contains("data non valida `2026-02-30`"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn keys_normalise() {
-        assert_eq!(normalise_key("@/uffici/anagrafe.md"), "uffici/anagrafe");
-        assert_eq!(normalise_key("/uffici/anagrafe/"), "uffici/anagrafe");
-        assert_eq!(normalise_key("notizie/festa/index.md"), "notizie/festa");
-    }
-}
-
 // JSON Schema of the field types written by hand (their YAML form is a plain scalar), for
 // `civico schema`.
 
@@ -329,5 +293,41 @@ impl schemars::JsonSchema for Rif {
             "minLength": 1,
             "description": "Percorso di un altro contenuto del comune, senza .md: uffici/anagrafe"
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, schemars::JsonSchema)]
+    struct T {
+        d: Data,
+        o: DataOra,
+    }
+
+    #[test]
+    fn dates_and_times_parse() {
+        let t: T = serde_saphyr::from_str("d: 2026-03-01\no: 2026-03-29 02:30\n").unwrap();
+        assert_eq!(t.d.0, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+        assert_eq!(t.o.ora, NaiveTime::from_hms_opt(2, 30, 0));
+        let t: T = serde_saphyr::from_str("d: \"2026-03-01\"\no: 2026-03-29T21:00\n").unwrap();
+        assert_eq!(t.o.data.to_string(), "2026-03-29");
+    }
+
+    #[test]
+    fn impossible_date_has_italian_message() {
+        let e = serde_saphyr::from_str::<T>("d: 2026-02-30\no: 2026-01-01\n").unwrap_err();
+        assert!(
+            e.to_string().contains("data non valida `2026-02-30`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn keys_normalise() {
+        assert_eq!(normalise_key("@/uffici/anagrafe.md"), "uffici/anagrafe");
+        assert_eq!(normalise_key("/uffici/anagrafe/"), "uffici/anagrafe");
+        assert_eq!(normalise_key("notizie/festa/index.md"), "notizie/festa");
     }
 }
