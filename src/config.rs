@@ -45,6 +45,36 @@ pub struct Rete {
     /// `<use>` only works on the same origin).
     #[serde(default)]
     pub risorse_condivise: Option<String>,
+    /// The git-based web editor (Decap CMS, also Sveltia CMS) written at `/admin/` of every
+    /// comune's site.
+    #[serde(default)]
+    pub redazione: Option<Redazione>,
+}
+
+/// Where the web editor commits: the git host of the repository of the sites.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redazione {
+    /// `github`, `gitlab`, `gitea` (also Forgejo), or `test-repo` to try it without a server.
+    pub backend: String,
+    /// `owner/name` of the repository (not needed for `test-repo`).
+    #[serde(default)]
+    pub repository: Option<String>,
+    #[serde(default = "default_ramo")]
+    pub ramo: String,
+    /// API of a self-hosted GitLab or Gitea, e.g. `https://git.provincia.example.it/api/v1`.
+    #[serde(default)]
+    pub api: Option<String>,
+    /// OAuth provider for GitHub (a Netlify-compatible proxy), or the GitLab/Gitea app id.
+    #[serde(default)]
+    pub autenticazione: Option<String>,
+    /// Publish editors' changes through pull/merge requests to review (Decap's editorial workflow).
+    #[serde(default)]
+    pub revisione: bool,
+}
+
+fn default_ramo() -> String {
+    "main".into()
 }
 
 /// The network-level events portal.

@@ -319,11 +319,12 @@ pub fn sitemap_files(
     out
 }
 
-/// `robots.txt`: everything but the albo (Garante 243/2014: no indexing of legal publicity).
+/// `robots.txt`: everything but the albo (Garante 243/2014: no indexing of legal publicity)
+/// and the web editor.
 pub fn robots(site: &Site<'_>) -> Vec<u8> {
     let c = &site.content.comune;
     format!(
-        "User-agent: *\nDisallow: {}/albo-pretorio/\n\nSitemap: {}/sitemap.xml\n",
+        "User-agent: *\nDisallow: {0}/albo-pretorio/\nDisallow: {0}/admin/\n\nSitemap: {1}/sitemap.xml\n",
         c.base_path, c.base_url
     )
     .into_bytes()

@@ -577,8 +577,7 @@ impl Session {
         let Some((rete, renderer)) = self.setup.as_ref() else {
             return;
         };
-        let shared = rete.risorse_condivise.is_some();
-        for (path, bytes) in renderer.site_statics(shared) {
+        for (path, bytes) in renderer.site_statics(rete) {
             let print = fingerprint::of(bytes);
             if self.statics.get(&path) == Some(&print) {
                 continue;

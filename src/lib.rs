@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod model;
 pub mod opendata;
 pub mod portale;
+pub mod redazione;
 pub mod render;
 pub mod schema;
 pub mod shard;

@@ -354,9 +354,11 @@ pub fn read_site(dir: &Path, base: &str) -> SiteFacts {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "html"))
         .filter(|e| {
+            // Hidden files and the web editor (`admin/`, not a page of the site) are skipped.
             let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
             !rel.components()
                 .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+                && !rel.starts_with("admin")
         })
         .map(|e| e.into_path())
         .collect();

@@ -222,7 +222,7 @@ fn router(shared: Arc<Shared>, out: &Path) -> Router {
         )
         .route("/", get(index))
         .fallback_service(files)
-        .layer(axum::middleware::map_response(inject))
+        .layer(axum::middleware::from_fn(inject))
         .with_state(shared)
 }
 
@@ -248,11 +248,8 @@ async fn index(State(s): State<Arc<Shared>>) -> Response<Body> {
     Html(html).into_response()
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(s)
 }
 
 /// The Server-Sent Events stream: the current state first, then every rebuild.
@@ -267,8 +264,11 @@ async fn events(
     Sse::new(tokio_stream::once(Ok(first)).chain(rest)).keep_alive(KeepAlive::default())
 }
 
-/// Adds the live-reload script to HTML responses (as served, not on disk); nothing is cached.
-async fn inject(resp: Response<Body>) -> Response<Body> {
+/// Adds the live-reload script to HTML responses (as served, not on disk), except in the web
+/// editor (`/admin/`), which must not reload while someone writes; nothing is cached.
+async fn inject(req: axum::extract::Request, next: axum::middleware::Next) -> Response<Body> {
+    let editor = req.uri().path().contains("/admin/");
+    let resp = next.run(req).await;
     let (mut parts, body) = resp.into_parts();
     parts
         .headers
@@ -279,7 +279,7 @@ async fn inject(resp: Response<Body>) -> Response<Body> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let encoded = parts.headers.contains_key(header::CONTENT_ENCODING);
-    if !html || encoded || parts.status != StatusCode::OK {
+    if !html || encoded || editor || parts.status != StatusCode::OK {
         return Response::from_parts(parts, body);
     }
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {

@@ -324,6 +324,22 @@ pub fn build_with<'a>(
             )
         })
         .collect();
+    // A reference may also name a document by its file name alone (`anagrafe` for
+    // `uffici/anagrafe`), as the web editor's relation fields write it, when no other document
+    // has that name.
+    let mut targets = targets;
+    let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+    for d in docs {
+        if let Some((_, name)) = d.key.rsplit_once('/') {
+            by_name.entry(name).or_default().push(&d.key);
+        }
+    }
+    let aliases: Vec<(String, Target)> = by_name
+        .into_iter()
+        .filter(|(name, keys)| keys.len() == 1 && !targets.contains_key(*name))
+        .filter_map(|(name, keys)| targets.get(keys[0]).map(|t| (name.to_string(), t.clone())))
+        .collect();
+    targets.extend(aliases);
     for d in docs {
         for r in d.meta.refs() {
             if !targets.contains_key(&r.key) {

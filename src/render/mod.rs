@@ -33,6 +33,8 @@ pub struct Theme {
     statics: Vec<(String, Cow<'static, [u8]>)>,
     /// Assets of the territory events portal (`portale/` in the theme).
     portale: Vec<(String, Cow<'static, [u8]>)>,
+    /// The web editor (Decap CMS, `admin/` in the theme).
+    admin: Vec<(String, Cow<'static, [u8]>)>,
 }
 
 impl Theme {
@@ -43,6 +45,7 @@ impl Theme {
             let mut templates = Vec::new();
             let mut statics = Vec::new();
             let mut portale = Vec::new();
+            let mut admin = Vec::new();
             for e in walkdir::WalkDir::new(&dir)
                 .sort_by_file_name()
                 .into_iter()
@@ -73,12 +76,19 @@ impl Theme {
                     statics.push((s.to_string(), Cow::Owned(bytes)));
                 } else if let Some(s) = rel.strip_prefix("portale/") {
                     portale.push((s.to_string(), Cow::Owned(bytes)));
+                } else if let Some(s) = rel.strip_prefix("admin/") {
+                    admin.push((s.to_string(), Cow::Owned(bytes)));
                 }
+            }
+            // A site theme without its own editor uses the bundled one.
+            if admin.is_empty() {
+                admin = embedded_prefix("admin/");
             }
             return Ok(Theme {
                 templates,
                 statics,
                 portale,
+                admin,
             });
         }
         if name != "agid" {
@@ -103,8 +113,20 @@ impl Theme {
             templates,
             statics,
             portale,
+            admin: embedded_prefix("admin/"),
         })
     }
+}
+
+/// The embedded theme's files under `prefix`, relative to it.
+fn embedded_prefix(prefix: &str) -> Vec<(String, Cow<'static, [u8]>)> {
+    embedded::FILES
+        .iter()
+        .filter_map(|(rel, bytes)| {
+            rel.strip_prefix(prefix)
+                .map(|s| (s.to_string(), Cow::Borrowed(*bytes)))
+        })
+        .collect()
 }
 
 /// The loaded templates, shared by every comune and page.
@@ -116,6 +138,8 @@ pub struct Renderer {
     compress: bool,
     /// The portal's own assets (`/static/...` of the portal).
     portale: Vec<StaticFile>,
+    /// The web editor's files (`/admin/...`), written when civico.yaml has `redazione`.
+    admin: Vec<StaticFile>,
 }
 
 /// One theme asset, compressed once per build and written into every comune's site.
@@ -233,11 +257,18 @@ impl Renderer {
             .into_par_iter()
             .map(|(rel, bytes)| StaticFile::new(format!("/static/{rel}"), bytes, compress))
             .collect();
+        // Decap CMS is large and read only by editors: not precompressed.
+        let admin = theme
+            .admin
+            .into_iter()
+            .map(|(rel, bytes)| StaticFile::new(format!("/admin/{rel}"), bytes, false))
+            .collect();
         Ok(Renderer {
             tera,
             statics,
             compress,
             portale,
+            admin,
         })
     }
 
@@ -349,7 +380,7 @@ impl Renderer {
     /// Site paths of the theme assets each site carries, with their compressed siblings.
     pub fn static_paths(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for f in &self.statics {
+        for f in self.statics.iter().chain(&self.admin) {
             out.push(f.path.clone());
             if f.gz.is_some() {
                 out.push(format!("{}.gz", f.path));
@@ -546,17 +577,31 @@ impl Renderer {
                 )
             })?;
         files.push(("/io/outbox.json".into(), outbox));
+        if let Some(r) = &rete.redazione {
+            let comune = &site.content.comune;
+            files.push((
+                "/admin/index.html".into(),
+                crate::redazione::index_html(comune).into_bytes(),
+            ));
+            files.push((
+                "/admin/config.yml".into(),
+                crate::redazione::config_yml(rete, r, comune).into_bytes(),
+            ));
+        }
         Ok(files)
     }
 
     /// The theme assets a comune's site carries (only the icon sprite when they are published
     /// on a shared host), with their compressed siblings: (site path, bytes).
-    pub fn site_statics(&self, shared: bool) -> Vec<(String, &[u8])> {
+    pub fn site_statics(&self, rete: &Rete) -> Vec<(String, &[u8])> {
+        let shared = rete.risorse_condivise.is_some();
         let mut out = Vec::new();
+        let admin = self.admin.iter().filter(|_| rete.redazione.is_some());
         for f in self
             .statics
             .iter()
             .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
+            .chain(admin)
         {
             out.push((f.path.clone(), &f.bytes[..]));
             if let Some(gz) = &f.gz {
@@ -600,10 +645,12 @@ impl Renderer {
         let mut files = 0;
 
         let shared = rete.risorse_condivise.is_some();
+        let admin = self.admin.par_iter().filter(|_| rete.redazione.is_some());
         let statics: Vec<Result<(), std::io::Error>> = self
             .statics
             .par_iter()
             .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
+            .chain(admin)
             .map(|f| f.write_at(&staging, &f.path))
             .collect();
         for r in statics {

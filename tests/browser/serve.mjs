@@ -9,7 +9,8 @@ export const TYPES = {
   ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
   ".svg": "image/svg+xml", ".json": "application/json", ".woff2": "font/woff2", ".woff": "font/woff",
   ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-  ".pdf": "application/pdf", ".ics": "text/calendar",
+  ".pdf": "application/pdf", ".ics": "text/calendar", ".yml": "text/yaml; charset=utf-8",
+  ".wasm": "application/wasm",
 };
 
 export function serve(root) {
