@@ -324,12 +324,19 @@ pub fn build_with<'a>(
             )
         })
         .collect();
-    // A reference may also name a document by its file name alone (`anagrafe` for
-    // `uffici/anagrafe`), as the web editor's relation fields write it, when no other document
-    // has that name.
+    // A reference may also name an ufficio, luogo, persona, servizio or documento by its file
+    // name alone (`anagrafe` for `uffici/anagrafe`), as the web editor's relation fields write
+    // it, when no other of them has that name.
     let mut targets = targets;
     let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
-    for d in docs {
+    // Only the kinds relation fields point at (not the thousands of news and AT items).
+    let referable = |k: Kind| {
+        matches!(
+            k,
+            Kind::Ufficio | Kind::Luogo | Kind::Persona | Kind::Servizio | Kind::Documento
+        )
+    };
+    for d in docs.iter().filter(|d| referable(d.kind)) {
         if let Some((_, name)) = d.key.rsplit_once('/') {
             by_name.entry(name).or_default().push(&d.key);
         }
