@@ -9,13 +9,10 @@ set -euo pipefail
 VERSION="${1:-2.18.3}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DEST="$ROOT/themes/agid/static/bootstrap-italia"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-
-cd "$WORK"
-npm pack --silent "bootstrap-italia@$VERSION" >/dev/null
-tar xzf "bootstrap-italia-$VERSION.tgz"
-SRC="$WORK/package"
+# shellcheck source=scripts/npm-unpack.sh
+. "$ROOT/scripts/npm-unpack.sh"
+npm_unpack bootstrap-italia "$VERSION"
+SRC="$PKG"
 
 rm -rf "$DEST"
 mkdir -p "$DEST/css" "$DEST/js" "$DEST/svg" "$DEST/fonts"

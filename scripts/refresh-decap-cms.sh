@@ -9,13 +9,10 @@ set -euo pipefail
 VERSION="${1:-3.16.3}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DEST="$ROOT/themes/agid/admin"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-
-cd "$WORK"
-npm pack --silent "decap-cms@$VERSION" >/dev/null
-tar xzf "decap-cms-$VERSION.tgz"
-SRC="$WORK/package/dist"
+# shellcheck source=scripts/npm-unpack.sh
+. "$ROOT/scripts/npm-unpack.sh"
+npm_unpack decap-cms "$VERSION"
+SRC="$PKG/dist"
 
 rm -rf "$DEST"
 mkdir -p "$DEST"
@@ -23,6 +20,6 @@ for f in "$SRC"/*decap-cms.js "$SRC"/*.wasm "$SRC"/decap-cms.js.LICENSE.txt; do
   cp "$f" "$DEST/"
 done
 sed -i 's#//\# sourceMappingURL=.*$##' "$DEST"/*.js
-cp "$WORK/package/LICENSE" "$DEST/LICENSE-decap-cms.txt" 2>/dev/null || true
+cp "$PKG/LICENSE" "$DEST/LICENSE-decap-cms.txt" 2>/dev/null || true
 echo "$VERSION" > "$DEST/VERSION"
 echo "Decap CMS $VERSION copied into $DEST ($(du -sh "$DEST" | cut -f1))"

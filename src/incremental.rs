@@ -609,6 +609,12 @@ struct Env<'a> {
     today: NaiveDate,
 }
 
+impl<'a> Env<'a> {
+    fn parts(&self) -> (&'a Rete, &'a Renderer, &'a Path, &'a Path, NaiveDate) {
+        (self.rete, self.renderer, self.root, self.outdir, self.today)
+    }
+}
+
 #[derive(Default)]
 struct Counts {
     rendered: usize,
@@ -673,13 +679,7 @@ impl ComuneState {
         diags: &Diagnostics,
         blocked: bool,
     ) -> Counts {
-        let Env {
-            rete,
-            renderer,
-            root,
-            outdir,
-            today,
-        } = *env;
+        let (rete, renderer, root, outdir, today) = env.parts();
         let mut counts = Counts::default();
         let prints = source_prints(&self.files);
         let mut site = model::build_with(
@@ -826,13 +826,7 @@ impl ComuneState {
         env: &Env<'_>,
         diags: &Diagnostics,
     ) -> Counts {
-        let Env {
-            rete,
-            renderer,
-            root,
-            outdir,
-            today,
-        } = *env;
+        let (rete, renderer, root, outdir, today) = env.parts();
         let mut counts = Counts::default();
         let mut site = model::Site::with_parts(content, kept.parts);
         let mut changed = HashSet::new();

@@ -134,41 +134,28 @@ fn kind(k: Kind) {
     matches_schema(coll, &civico::schema::kind_schema(k));
 }
 
-#[test]
-fn notizie() {
-    kind(Kind::Notizia);
+/// One test per kind of content.
+macro_rules! per_kind {
+    ($($name:ident => $kind:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                kind($kind);
+            }
+        )*
+    };
 }
-#[test]
-fn eventi() {
-    kind(Kind::Evento);
-}
-#[test]
-fn servizi() {
-    kind(Kind::Servizio);
-}
-#[test]
-fn luoghi() {
-    kind(Kind::Luogo);
-}
-#[test]
-fn uffici() {
-    kind(Kind::Ufficio);
-}
-#[test]
-fn persone() {
-    kind(Kind::Persona);
-}
-#[test]
-fn documenti() {
-    kind(Kind::Documento);
-}
-#[test]
-fn pagine() {
-    kind(Kind::Pagina);
-}
-#[test]
-fn albo() {
-    kind(Kind::Albo);
+
+per_kind! {
+    notizie => Kind::Notizia,
+    eventi => Kind::Evento,
+    servizi => Kind::Servizio,
+    luoghi => Kind::Luogo,
+    uffici => Kind::Ufficio,
+    persone => Kind::Persona,
+    documenti => Kind::Documento,
+    pagine => Kind::Pagina,
+    albo => Kind::Albo,
 }
 
 #[test]
