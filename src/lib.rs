@@ -29,6 +29,8 @@ pub mod render;
 pub mod schema;
 pub mod shard;
 pub mod slug;
+#[cfg(feature = "sportello")]
+pub mod sportello;
 pub mod trasparenza;
 pub mod vocabolari;
 pub mod yaml;
