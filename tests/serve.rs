@@ -352,7 +352,9 @@ fn a_burst_of_saves_makes_few_rebuilds() {
         );
     }
     assert!(reloads >= 1, "the saves were seen");
-    assert!(reloads <= 10, "100 saves gave {reloads} rebuilds");
+    eprintln!("100 saves: {reloads} rebuild(s)");
+    // Few, not 100 (a loaded CI machine may split the burst into a few more batches).
+    assert!(reloads <= 15, "100 saves gave {reloads} rebuilds");
     let (_, page) = s.get(NEWS_URL);
     assert!(page.contains("Salvataggio 99."), "the last save wins");
 }
