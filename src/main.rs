@@ -91,6 +91,22 @@ enum Command {
         #[command(subcommand)]
         what: IoCommand,
     },
+    /// Run the booking service the comuni's sites call (appointments at municipal offices)
+    #[cfg(feature = "sportello")]
+    Sportello {
+        /// Site root: each comune with a sportello.yaml in its folder is served
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// SQLite database of the bookings (created if missing); keep it outside the repository
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Port to listen on (0 = any free port)
+        #[arg(long, short, default_value_t = 8787)]
+        port: u16,
+        /// Address to listen on (put a TLS reverse proxy in front of it)
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+    },
     /// Write the JSON Schemas of the front matter of every content kind, comune.yaml and civico.yaml
     Schema {
         /// Folder to write the schemas into
@@ -485,6 +501,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        #[cfg(feature = "sportello")]
+        Command::Sportello {
+            root,
+            db,
+            port,
+            bind,
+        } => match civico::sportello::servizio::run(&root, &db, bind, port) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Schema { out } => {
             if let Err(e) = std::fs::create_dir_all(&out) {
                 eprintln!("error: cannot create {}: {e}", out.display());
