@@ -31,6 +31,7 @@ pub mod shard;
 pub mod slug;
 #[cfg(feature = "sportello")]
 pub mod sportello;
+pub mod sqlite;
 pub mod trasparenza;
 pub mod vocabolari;
 pub mod yaml;

@@ -153,3 +153,28 @@ pub fn node_ready() -> bool {
         "node with tests/browser/node_modules (axe-core, playwright-core) and Debian's chromium",
     )
 }
+
+/// Starts a server command whose first line on standard output contains its `http://` address;
+/// keeps reading what it prints (as a terminal would). Returns the child and the address
+/// without a trailing slash.
+pub fn spawn_server(mut cmd: Command) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .expect("the server prints its address");
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (child, url)
+}

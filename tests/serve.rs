@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -34,27 +34,12 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("sito");
         copy_dir(&repo().join("content-example"), &root);
-        let mut child = Command::new(bin())
-            .arg("serve")
+        let mut cmd = Command::new(bin());
+        cmd.arg("serve")
             .arg(&root)
             .args(["--port", "0", "--date", "2026-11-23"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("civico serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut reader = BufReader::new(stdout);
-        let mut first = String::new();
-        reader.read_line(&mut first).unwrap();
-        // Keep reading what the server prints, as a terminal would.
-        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-        let origin = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {first:?}"))
-            .trim_end_matches('/')
-            .to_string();
+            .args(extra);
+        let (child, origin) = common::spawn_server(cmd);
         assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
         Server {
             child,

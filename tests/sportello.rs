@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use common::{bin, copy_dir, repo};
 use serde_json::{json, Value};
@@ -62,26 +61,13 @@ fn start() -> Servizio {
         .unwrap()
         .origin()
         .ascii_serialization();
-    let mut child = Command::new(bin())
-        .arg("sportello")
+    let mut cmd = Command::new(bin());
+    cmd.arg("sportello")
         .arg(&root)
         .arg("--db")
         .arg(dir.path().join("prenotazioni.sqlite"))
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("{line}"))
-        .trim_end_matches('/')
-        .to_string();
+        .args(["--port", "0"]);
+    let (child, url) = common::spawn_server(cmd);
     Servizio {
         child,
         url,

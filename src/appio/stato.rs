@@ -69,13 +69,9 @@ fn adesso() -> String {
 impl Stato {
     /// Opens (or creates) the database.
     pub fn apri(path: &Path) -> rusqlite::Result<Stato> {
-        let db = Connection::open(path)?;
-        // WAL with full sync: a write that returned is on disk even if the process is killed.
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.pragma_update(None, "synchronous", "FULL")?;
-        db.busy_timeout(std::time::Duration::from_secs(10))?;
-        db.execute_batch(SCHEMA)?;
-        Ok(Stato { db })
+        Ok(Stato {
+            db: crate::sqlite::apri(path, SCHEMA)?,
+        })
     }
 
     pub fn esito(&self, k: &Chiave<'_>) -> rusqlite::Result<Option<Esito>> {

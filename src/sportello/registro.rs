@@ -69,12 +69,9 @@ fn casuale(n: usize) -> String {
 
 impl Registro {
     pub fn apri(path: &Path) -> rusqlite::Result<Registro> {
-        let db = Connection::open(path)?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.pragma_update(None, "synchronous", "FULL")?;
-        db.busy_timeout(std::time::Duration::from_secs(10))?;
-        db.execute_batch(SCHEMA)?;
-        Ok(Registro { db })
+        Ok(Registro {
+            db: crate::sqlite::apri(path, SCHEMA)?,
+        })
     }
 
     /// Books a seat of the slot starting at `inizio` (already checked against the agenda).
