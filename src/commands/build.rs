@@ -109,11 +109,12 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     };
     let diags = Diagnostics::new();
     let root = opts.root.as_path();
-    let skipped = std::sync::atomic::AtomicUsize::new(0);
+    // Comuni unchanged since the last build (set once the cache was read).
+    let skipped = std::cell::Cell::new(0);
     let report = |diags: Diagnostics, phases, comuni, pages, files, written| BuildReport {
         diagnostics: diags.into_sorted(),
         comuni,
-        skipped: skipped.load(std::sync::atomic::Ordering::Relaxed),
+        skipped: skipped.get(),
         pages,
         files,
         phases,
@@ -166,7 +167,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         // The portal reads every comune: skip only if nothing changed at all.
         let portal = rete.portale.is_some() && opts.shard.is_none_or(|s| s.total <= 1);
         if !portal || unchanged == paired.len() {
-            skipped.store(unchanged, std::sync::atomic::Ordering::Relaxed);
+            skipped.set(unchanged);
             // Their warnings are reported again, as if they had been built.
             for (c, _) in paired.iter().filter(|x| fresh(x)) {
                 diags.extend(cache.warnings(&c.slug));
@@ -181,7 +182,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         .map(|(c, p)| (c.slug.clone(), *p, display_path(root, &c.dir)))
         .collect();
     let comuni: Vec<config::ComuneDir> = paired.into_iter().map(|(c, _)| c).collect();
-    if comuni.is_empty() && skipped.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+    if comuni.is_empty() && skipped.get() > 0 {
         mark("load", &mut phases);
         let blocked = diags.has_errors() || (opts.deny_warnings && diags.has_warnings());
         let ok = !blocked;
@@ -239,7 +240,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     if let Some(p) = rete
         .portale
         .as_ref()
-        .filter(|_| !sharded && skipped.load(std::sync::atomic::Ordering::Relaxed) == 0)
+        .filter(|_| !sharded && skipped.get() == 0)
     {
         if sites.iter().any(|(s, _)| s.slug() == p.percorso) {
             diags.push(Diagnostic::error(

@@ -159,7 +159,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         tx,
         comuni: RwLock::new(session.comuni()),
     });
-    report(&first, &root, true);
+    report(&first, true);
     publish(&shared, &first, false);
 
     // Watcher -> builder thread -> SSE.
@@ -167,10 +167,9 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     let _watcher = watch(&root, opts.poll, events_tx)?;
     {
         let shared = shared.clone();
-        let root = root.clone();
         std::thread::Builder::new()
             .name("civico-rebuild".into())
-            .spawn(move || rebuild_loop(session, events_rx, &shared, &root))
+            .spawn(move || rebuild_loop(session, events_rx, &shared))
             .map_err(|e| format!("cannot start the rebuild thread: {e}"))?;
     }
 
@@ -342,12 +341,7 @@ fn watch(
 
 /// Applies batches of changes as they come; batches that arrived meanwhile are merged, so a
 /// burst of saves costs one or two rebuilds.
-fn rebuild_loop(
-    mut session: Session,
-    rx: mpsc::Receiver<Vec<PathBuf>>,
-    shared: &Shared,
-    root: &Path,
-) {
+fn rebuild_loop(mut session: Session, rx: mpsc::Receiver<Vec<PathBuf>>, shared: &Shared) {
     while let Ok(mut paths) = rx.recv() {
         // Saves in a burst (an editor writing a file in steps, a `git checkout`) come as
         // several batches: wait until they settle, but not for ever.
@@ -370,7 +364,7 @@ fn rebuild_loop(
             continue;
         }
         *shared.comuni.write().unwrap_or_else(|e| e.into_inner()) = session.comuni();
-        report(&o, root, false);
+        report(&o, false);
         publish(shared, &o, true);
         session.collect_garbage();
     }
@@ -426,7 +420,7 @@ fn errore(d: &Diagnostic) -> Errore {
 }
 
 /// Prints a rebuild on the terminal: errors in full, warnings counted.
-fn report(o: &Outcome, _root: &Path, first: bool) {
+fn report(o: &Outcome, first: bool) {
     for d in o.diagnostics.iter().filter(|d| d.is_error()) {
         eprintln!("{}", d.render());
     }

@@ -469,7 +469,16 @@ struct Errori<'a> {
     n: usize,
 }
 
-impl Errori<'_> {
+impl<'a> Errori<'a> {
+    fn new(shown: &'a Path, text: &'a str, diags: &'a Diagnostics) -> Errori<'a> {
+        Errori {
+            shown,
+            text,
+            diags,
+            n: 0,
+        }
+    }
+
     fn at(&mut self, p: &Posto<String>, msg: String, hint: impl Into<String>) {
         self.diags.push(
             Diagnostic::error("E-ANAC-SCHEMA", self.shown, msg)
@@ -483,12 +492,7 @@ impl Errori<'_> {
 
 fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
     let a: Articolazione = parse_yaml(text, shown, diags)?;
-    let mut bad = Errori {
-        shown,
-        text,
-        diags,
-        n: 0,
-    };
+    let mut bad = Errori::new(shown, text, diags);
     let long = |p: &Posto<String>| p.value.chars().count() > 256;
     if let Some(o) = &a.organigramma {
         if !(o.value.starts_with("https://") || o.value.starts_with("http://")) {
@@ -654,12 +658,7 @@ const DOCUMENTI_REVISORI: [&str; 2] = [
 
 fn controlli(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
     let c: Controlli = parse_yaml(text, shown, diags)?;
-    let mut bad = Errori {
-        shown,
-        text,
-        diags,
-        n: 0,
-    };
+    let mut bad = Errori::new(shown, text, diags);
     let mut righe = Vec::new();
     let url_ok = |u: &str| u.starts_with("https://") || u.starts_with("http://");
     for (organismo, atti, ammessi) in [
