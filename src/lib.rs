@@ -29,7 +29,6 @@ pub mod render;
 pub mod schema;
 pub mod shard;
 pub mod slug;
-#[cfg(feature = "sportello")]
 pub mod sportello;
 pub mod sqlite;
 pub mod trasparenza;

@@ -93,20 +93,7 @@ enum Command {
     },
     /// Run the booking service the comuni's sites call (appointments at municipal offices)
     #[cfg(feature = "sportello")]
-    Sportello {
-        /// Site root: each comune with a sportello.yaml in its folder is served
-        #[arg(default_value = ".")]
-        root: PathBuf,
-        /// SQLite database of the bookings (created if missing); keep it outside the repository
-        #[arg(long, value_name = "FILE")]
-        db: PathBuf,
-        /// Port to listen on (0 = any free port)
-        #[arg(long, short, default_value_t = 8787)]
-        port: u16,
-        /// Address to listen on (put a TLS reverse proxy in front of it)
-        #[arg(long, default_value = "127.0.0.1")]
-        bind: std::net::IpAddr,
-    },
+    Sportello(Box<SportelloArgs>),
     /// Write the JSON Schemas of the front matter of every content kind, comune.yaml and civico.yaml
     Schema {
         /// Folder to write the schemas into
@@ -120,6 +107,133 @@ enum Command {
         #[command(subcommand)]
         what: NewWhat,
     },
+}
+
+/// `civico sportello`.
+#[cfg(feature = "sportello")]
+#[derive(clap::Args)]
+struct SportelloArgs {
+    /// Site root: each comune with a sportello.yaml in its folder is served
+    #[arg(value_name = "ROOT")]
+    root_pos: Option<PathBuf>,
+    /// Site root (same as the positional argument)
+    #[arg(long, conflicts_with = "root_pos")]
+    root: Option<PathBuf>,
+    /// The bookings database: a SQLite file (created if missing; keep it outside the
+    /// repository) or a postgres:// URL
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "CIVICO_SPORTELLO_DB",
+        required_unless_present = "hash_password"
+    )]
+    db: Option<String>,
+    /// Port to listen on (0 = any free port)
+    #[arg(long, short, default_value_t = 8787)]
+    port: u16,
+    /// Address to listen on (put a TLS reverse proxy in front of it)
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// SMTP server for the messages to citizens: smtps://user:pass@host:465 (implicit TLS),
+    /// smtp://user:pass@host:587?tls=required (STARTTLS); without it messages wait in the queue
+    #[arg(
+        long,
+        env = "CIVICO_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    smtp: Option<String>,
+    /// Default sender of the messages (a comune's `mittente` in sportello.yaml replaces it)
+    #[arg(
+        long,
+        env = "CIVICO_MITTENTE",
+        default_value = "Sportello <noreply@localhost>"
+    )]
+    from: String,
+    /// Secret that signs the anti-robot challenges (random at each start when not given; give
+    /// the same one to every process sharing a database)
+    #[arg(long, env = "CIVICO_SPORTELLO_SEGRETO", hide_env_values = true)]
+    secret: Option<String>,
+    /// PBKDF2 iterations per attempt of the anti-robot challenge
+    #[arg(long, default_value_t = 5000)]
+    pow_cost: u32,
+    /// Hex prefix the challenge's key must start with (each digit = 16 times more work)
+    #[arg(long, default_value = "00")]
+    pow_prefix: String,
+    /// Requests per minute from one client address (challenges, holds, bookings, logins)
+    #[arg(long, default_value_t = 30)]
+    limit_ip: u32,
+    /// Requests per minute for one comune
+    #[arg(long, default_value_t = 600)]
+    limit_comune: u32,
+    /// Trust X-Forwarded-For for the client address (only behind a proxy that sets it)
+    #[arg(long)]
+    trust_proxy: bool,
+    /// Another origin allowed to call the API (e.g. the preview of `civico serve`)
+    #[arg(long, value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+    /// Operators of the back-office: a YAML file outside the repository
+    #[arg(long, env = "CIVICO_OPERATORI", value_name = "FILE")]
+    operators: Option<PathBuf>,
+    /// Seconds between two runs of the jobs (expired holds, reminders, retention)
+    #[arg(long, default_value_t = 600)]
+    jobs_every: u64,
+    /// Run the jobs and deliver the mail queue once, then exit (for cron)
+    #[arg(long)]
+    once: bool,
+    /// Read a password on standard input and print its argon2 hash for the operators file
+    #[arg(long)]
+    hash_password: bool,
+}
+
+#[cfg(feature = "sportello")]
+fn sportello(a: SportelloArgs) -> ExitCode {
+    use civico::sportello::{db::Dove, limiti::Soglie, operatori, servizio};
+    if a.hash_password {
+        let mut pw = String::new();
+        if std::io::stdin().read_line(&mut pw).is_err()
+            || pw.trim_end_matches(['\n', '\r']).len() < 12
+        {
+            eprintln!("error: write a password of at least 12 characters on standard input");
+            return ExitCode::from(2);
+        }
+        return match operatori::hash_password(pw.trim_end_matches(['\n', '\r'])) {
+            Ok(h) => {
+                println!("{h}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let o = servizio::Opzioni {
+        root: a.root.or(a.root_pos).unwrap_or_else(|| PathBuf::from(".")),
+        db: Dove::da(a.db.as_deref().unwrap_or_default()),
+        bind: a.bind,
+        port: a.port,
+        smtp: a.smtp,
+        mittente: a.from,
+        segreto: a.secret,
+        costo_sfida: a.pow_cost,
+        prefisso_sfida: a.pow_prefix,
+        soglie: Soglie {
+            per_ip: a.limit_ip,
+            per_comune: a.limit_comune,
+        },
+        trust_proxy: a.trust_proxy,
+        origini_extra: a.allow_origin,
+        operatori: a.operators,
+        ogni_secondi: a.jobs_every,
+    };
+    match servizio::run(o, a.once) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -502,18 +616,7 @@ fn main() -> ExitCode {
             }
         }
         #[cfg(feature = "sportello")]
-        Command::Sportello {
-            root,
-            db,
-            port,
-            bind,
-        } => match civico::sportello::servizio::run(&root, &db, bind, port) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Sportello(a) => sportello(*a),
         Command::Schema { out } => {
             if let Err(e) = std::fs::create_dir_all(&out) {
                 eprintln!("error: cannot create {}: {e}", out.display());

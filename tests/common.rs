@@ -178,3 +178,281 @@ pub fn spawn_server(mut cmd: Command) -> (std::process::Child, String) {
         .to_string();
     (child, url)
 }
+
+// --- A throwaway PostgreSQL server on loopback (Debian's postgresql package) -------------
+
+/// The folder with initdb and pg_ctl: on PATH, or Debian's /usr/lib/postgresql/N/bin.
+fn pg_bin() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p).find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+    });
+    on_path.or_else(|| {
+        let mut v: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin"))
+            .filter(|d| d.join("initdb").is_file())
+            .collect();
+        v.sort();
+        v.pop()
+    })
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A PostgreSQL server started for one test in its own folder, on a free loopback port,
+/// stopped (`pg_ctl stop -m fast`) when dropped. As root, the server runs as the `postgres`
+/// user (initdb refuses root).
+pub struct Postgres {
+    pub url: String,
+    bin: PathBuf,
+    data: PathBuf,
+    _dir: tempfile::TempDir,
+    root: bool,
+}
+
+impl Postgres {
+    /// Starts one, or returns None (with a message) when PostgreSQL is not installed; with
+    /// CIVICO_PG=require a missing PostgreSQL fails the test.
+    pub fn start() -> Option<Postgres> {
+        let Some(bin) = pg_bin() else {
+            assert!(
+                std::env::var("CIVICO_PG").map_or(true, |v| v != "require"),
+                "PostgreSQL is required (CIVICO_PG=require) but initdb was not found"
+            );
+            eprintln!("SKIPPED: PostgreSQL (initdb, pg_ctl) not installed");
+            return None;
+        };
+        let root = is_root();
+        let dir = tempfile::Builder::new()
+            .prefix("civico-pg")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let data = dir.path().join("data");
+        let sock = dir.path().to_path_buf();
+        if root {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "chown to postgres");
+        }
+        let run = |args: &[&std::ffi::OsStr]| -> std::process::Output {
+            let mut c = if root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]);
+                c
+            } else {
+                Command::new(args[0])
+            };
+            let rest = if root { args } else { &args[1..] };
+            c.args(rest);
+            c.output().expect("run a PostgreSQL tool")
+        };
+        let initdb = bin.join("initdb");
+        let o = run(&[
+            initdb.as_os_str(),
+            "-D".as_ref(),
+            data.as_os_str(),
+            "-A".as_ref(),
+            "trust".as_ref(),
+            "-U".as_ref(),
+            "civico".as_ref(),
+            "--no-sync".as_ref(),
+        ]);
+        assert!(
+            o.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        // A free port: bind, note it, release (the race with other tests is unlikely and
+        // would fail loudly at start).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let opts = format!(
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c max_connections=200",
+            sock.display()
+        );
+        let pg_ctl = bin.join("pg_ctl");
+        let log = dir.path().join("log");
+        let o = run(&[
+            pg_ctl.as_os_str(),
+            "-D".as_ref(),
+            data.as_os_str(),
+            "-o".as_ref(),
+            opts.as_ref(),
+            "-l".as_ref(),
+            log.as_os_str(),
+            "-w".as_ref(),
+            "start".as_ref(),
+        ]);
+        assert!(
+            o.status.success(),
+            "pg_ctl start: {} {}",
+            String::from_utf8_lossy(&o.stderr),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        Some(Postgres {
+            url: format!("postgres://civico@127.0.0.1:{port}/postgres"),
+            bin,
+            data,
+            _dir: dir,
+            root,
+        })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let mut c = if self.root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
+            c
+        } else {
+            Command::new(&pg_ctl)
+        };
+        let _ = c
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "stop"])
+            .output();
+    }
+}
+
+// --- An SMTP sink on loopback ---------------------------------------------------------------
+
+/// A message the sink received.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+/// A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT)
+/// on an ephemeral loopback port, keeping what it receives in memory. No TLS: the service
+/// is given an `smtp://127.0.0.1:PORT` URL, which lettre sends in clear.
+pub struct SmtpSink {
+    pub port: u16,
+    pub mails: std::sync::Arc<std::sync::Mutex<Vec<Mail>>>,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        use std::io::{BufRead, BufReader, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let mails = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let m2 = mails.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { continue };
+                let mails = m2.clone();
+                std::thread::spawn(move || {
+                    let mut w = conn.try_clone().unwrap();
+                    let mut r = BufReader::new(conn);
+                    let _ = w.write_all(b"220 sink ESMTP\r\n");
+                    let (mut from, mut to) = (String::new(), Vec::new());
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let up = line.to_ascii_uppercase();
+                        let reply: &[u8] = if up.starts_with("EHLO") {
+                            b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+                        } else if up.starts_with("HELO") || up.starts_with("NOOP") {
+                            b"250 ok\r\n"
+                        } else if up.starts_with("MAIL FROM:") {
+                            from = line[10..].trim().to_string();
+                            to.clear();
+                            b"250 ok\r\n"
+                        } else if up.starts_with("RCPT TO:") {
+                            to.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                            b"250 ok\r\n"
+                        } else if up.starts_with("RSET") {
+                            from.clear();
+                            to.clear();
+                            b"250 ok\r\n"
+                        } else if up.starts_with("DATA") {
+                            let _ = w.write_all(b"354 go on\r\n");
+                            let mut data = String::new();
+                            loop {
+                                line.clear();
+                                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" || line == ".\n" {
+                                    break;
+                                }
+                                let l = line.strip_prefix('.').unwrap_or(&line);
+                                data.push_str(l);
+                            }
+                            mails.lock().unwrap().push(Mail {
+                                from: from.clone(),
+                                to: to.clone(),
+                                data,
+                            });
+                            b"250 queued\r\n"
+                        } else if up.starts_with("QUIT") {
+                            let _ = w.write_all(b"221 bye\r\n");
+                            return;
+                        } else {
+                            b"502 not implemented\r\n"
+                        };
+                        let _ = w.write_all(reply);
+                    }
+                });
+            }
+        });
+        SmtpSink { port, mails }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits up to `secs` for at least `n` messages; returns them all.
+    pub fn wait(&self, n: usize, secs: u64) -> Vec<Mail> {
+        let t = std::time::Instant::now();
+        loop {
+            let v = self.mails.lock().unwrap().clone();
+            if v.len() >= n || t.elapsed().as_secs() >= secs {
+                return v;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// The text of a MIME message's parts decoded enough to search: quoted-printable soft breaks
+/// joined and `=XX` escapes decoded.
+pub fn mail_text(data: &str) -> String {
+    let joined = data.replace("=\r\n", "").replace("=\n", "");
+    let mut out = Vec::new();
+    let b = joined.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -21,6 +21,35 @@ pub struct Sportello {
     /// Active bookings one email address may hold per office.
     #[serde(default = "default_limite")]
     pub limite_per_persona: u32,
+    /// Minutes a slot is held while the citizen completes the steps.
+    #[serde(default = "default_trattenuta")]
+    pub trattenuta_minuti: i64,
+    /// Online cancel or move is possible until this many hours before the appointment.
+    #[serde(default = "default_preavviso")]
+    pub preavviso_annullamento_ore: i64,
+    /// The reminder goes out this many hours before the appointment.
+    #[serde(default = "default_promemoria")]
+    pub promemoria_ore: i64,
+    /// Bookings are deleted this many days after the appointment (the comune's piano di
+    /// conservazione decides).
+    #[serde(default = "default_conservazione")]
+    pub conservazione_giorni: i64,
+    /// The sender of the messages to citizens (`Comune di Valfiorita <noreply@...>`).
+    #[serde(default)]
+    pub mittente: Option<String>,
+}
+
+fn default_trattenuta() -> i64 {
+    10
+}
+fn default_preavviso() -> i64 {
+    24
+}
+fn default_promemoria() -> i64 {
+    24
+}
+fn default_conservazione() -> i64 {
+    365
 }
 
 fn default_anticipo() -> i64 {
@@ -55,6 +84,13 @@ pub struct Ufficio {
     pub chiusure: Vec<NaiveDate>,
     #[serde(default)]
     pub motivi: Vec<Motivo>,
+    /// Where the appointment takes place (shown and sent in the confirmation).
+    #[serde(default)]
+    pub indirizzo: Option<String>,
+    /// The services (`servizi/carta-identita`) this office handles: coming from one of them,
+    /// only these offices are offered and the service is the pre-selected reason.
+    #[serde(default)]
+    pub servizi: Vec<String>,
 }
 
 fn default_capienza() -> u32 {
@@ -126,7 +162,46 @@ impl<'de> Deserialize<'de> for Intervallo {
     }
 }
 
-/// Parses a `sportello.yaml`.
+/// Parses a `sportello.yaml` and checks what serde cannot.
 pub fn parse(text: &str) -> Result<Sportello, String> {
-    serde_saphyr::from_str(text).map_err(|e| e.to_string())
+    let s: Sportello = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    if !s.informativa.starts_with("https://") {
+        return Err(
+            "informativa: scrivi l'indirizzo https:// dell'informativa privacy del comune (senza, le prenotazioni restano chiuse)"
+                .into(),
+        );
+    }
+    let mut visti = std::collections::HashSet::new();
+    for u in &s.sportelli {
+        if u.id.is_empty()
+            || !u
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(format!(
+                "sportello `{}`: l'id usa solo lettere minuscole, cifre e trattini",
+                u.id
+            ));
+        }
+        if !visti.insert(&u.id) {
+            return Err(format!(
+                "sportello `{}` ripetuto: ogni id deve essere unico",
+                u.id
+            ));
+        }
+        if u.capienza == 0 || u.durata < 5 {
+            return Err(format!(
+                "sportello `{}`: capienza almeno 1 e durata almeno 5 minuti",
+                u.id
+            ));
+        }
+    }
+    if s.trattenuta_minuti < 1 || s.orizzonte_giorni < 1 || s.conservazione_giorni < 1 {
+        return Err(
+            "trattenuta_minuti, orizzonte_giorni e conservazione_giorni devono essere almeno 1"
+                .into(),
+        );
+    }
+    Ok(s)
 }

@@ -1,15 +1,32 @@
 //! `civico sportello`, the companion service of the static sites for what they cannot do alone
-//! (appointments first). Its parts so far:
+//! (appointments first). Its parts:
 //!
-//! - `config`: a comune's `sportello.yaml` (offices, appointment types, weekly opening hours,
-//!   closed days, notice, horizon, capacity, per-person limit), content like everything else;
+//! - `config`: a comune's `sportello.yaml` (offices, reasons, weekly opening hours, closed
+//!   days, notice, horizon, capacity, holds, per-person limit, retention), content like
+//!   everything else; also read by the site build for the booking page;
 //! - `agenda`: the slots an office offers, computed in Europe/Rome (DST-safe), never in the
 //!   past, inside the minimum notice, beyond the horizon, on holidays or closed days;
-//! - `registro`: bookings in SQLite with the capacity of a slot enforced by one guarded
-//!   statement inside an immediate transaction (no overbooking under concurrency);
-//! - `servizio`: the JSON API the booking pages call, CORS-limited per comune.
+//! - `db`: SQLite or PostgreSQL behind one small interface, with versioned migrations;
+//! - `registro`: holds, bookings, cancellations, moves, reminders, the mail queue, retention,
+//!   with the capacity of a slot enforced by one guarded statement;
+//! - `sfida`: the ALTCHA proof-of-work challenge; `limiti`: rate limits;
+//! - `posta`: the messages to citizens and their delivery over SMTP;
+//! - `servizio`: the JSON API the booking pages call, CORS-limited per comune, and the jobs;
+//! - `operatori`: the operators' back-office.
 
 pub mod agenda;
 pub mod config;
+#[cfg(feature = "sportello")]
+pub mod db;
+#[cfg(feature = "sportello")]
+pub mod limiti;
+#[cfg(feature = "sportello")]
+pub mod operatori;
+#[cfg(feature = "sportello")]
+pub mod posta;
+#[cfg(feature = "sportello")]
 pub mod registro;
+#[cfg(feature = "sportello")]
 pub mod servizio;
+#[cfg(feature = "sportello")]
+pub mod sfida;

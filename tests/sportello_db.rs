@@ -1,0 +1,546 @@
+//! The booking register on both databases: every scenario runs on SQLite and on a throwaway
+//! PostgreSQL server started on loopback for the test (skipped with a message where PostgreSQL
+//! is not installed; CI sets CIVICO_PG=require). Concurrency, holds, cancel and move by token,
+//! reminders once, tenant isolation, idempotent retries, retention.
+#![cfg(feature = "sportello")]
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use civico::sportello::db::{Dove, Pool};
+use civico::sportello::registro::{
+    self, Composto, Dati, Email, Prenotato, Fallito, Origine, Posto, Prenotazione, Rifiuto, MIGRAZIONI,
+};
+
+/// A database for one test: a SQLite file or a fresh PostgreSQL server.
+struct Db {
+    pool: Pool,
+    _keep: Box<dyn std::any::Any>,
+}
+
+fn sqlite() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::apri(Dove::Sqlite(dir.path().join("s.sqlite")), MIGRAZIONI).unwrap();
+    Db {
+        pool,
+        _keep: Box::new(dir),
+    }
+}
+
+fn postgres() -> Option<Db> {
+    let pg = common::Postgres::start()?;
+    let pool = Pool::apri(Dove::da(&pg.url), MIGRAZIONI).unwrap();
+    Some(Db {
+        pool,
+        _keep: Box::new(pg),
+    })
+}
+
+/// One test per backend for each scenario.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(super::sqlite());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(db) = super::postgres() {
+                    super::$name(db);
+                }
+            }
+        }
+    };
+}
+
+fn ora() -> DateTime<Utc> {
+    "2026-11-23T08:00:00Z".parse().unwrap()
+}
+fn t() -> DateTime<Utc> {
+    "2026-12-07T08:00:00Z".parse().unwrap()
+}
+fn posto(comune: &str, inizio: DateTime<Utc>, capienza: u32) -> Posto {
+    Posto {
+        comune: comune.into(),
+        sportello: "anagrafe".into(),
+        inizio,
+        fine: inizio + Duration::minutes(30),
+        capienza,
+    }
+}
+fn dati(email: &str) -> Dati {
+    Dati {
+        nome: "Maria".into(),
+        cognome: "Bianchi".into(),
+        email: email.into(),
+        motivo: Some("Carta d'identità".into()),
+        dettagli: "Rinnovo".into(),
+    }
+}
+fn mail(p: &Prenotazione, oggetto: &str) -> Email {
+    Email {
+        destinatario: p.email.clone(),
+        oggetto: format!("{oggetto} {}", p.codice),
+        testo: "testo".into(),
+        ics: None,
+    }
+}
+fn componi(p: &Prenotazione) -> Composto {
+    Composto {
+        risposta: format!("{{\"codice\":\"{}\",\"token\":\"{}\"}}", p.codice, p.token),
+        email: Some(mail(p, "Conferma")),
+    }
+}
+fn fine(_: &str, i: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(i + Duration::minutes(30))
+}
+
+fn book(
+    pool: &Pool,
+    po: &Posto,
+    email: &str,
+    chiave: Option<&str>,
+    quando: DateTime<Utc>,
+) -> Result<Prenotato, Fallito> {
+    let mut c = pool.prendi().unwrap();
+    registro::prenota(
+        &mut c,
+        &po.comune,
+        Origine::Diretta(po),
+        &dati(email),
+        2,
+        chiave,
+        quando,
+        fine,
+        componi,
+    )
+}
+
+fn nuova(e: Result<Prenotato, Fallito>) -> Prenotazione {
+    match e {
+        Ok(Prenotato::Nuova(p, _)) => *p,
+        other => panic!("expected a new booking, got {other:?}"),
+    }
+}
+
+fn queued(pool: &Pool) -> Vec<(String, Email)> {
+    let mut c = pool.prendi().unwrap();
+    registro::da_inviare(&mut c, ora() + Duration::days(400), 1000)
+        .unwrap()
+        .into_iter()
+        .map(|(_, comune, e)| (comune, e))
+        .collect()
+}
+
+fn fifty_clients_on_a_slot_of_three(db: Db) {
+    let po = posto("valfiorita", t(), 3);
+    // Half take a hold and then book, half book directly: all at once.
+    let results: Vec<Result<Prenotato, Fallito>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..50)
+            .map(|i| {
+                let (pool, po) = (&db.pool, &po);
+                s.spawn(move || {
+                    if i % 2 == 0 {
+                        book(pool, po, &format!("p{i}@example.it"), None, ora())
+                    } else {
+                        let mut c = pool.prendi().unwrap();
+                        match registro::trattieni(&mut c, po, 10, ora()) {
+                            Ok((h, _)) => registro::prenota(
+                                &mut c,
+                                "valfiorita",
+                                Origine::Trattenuta(&h),
+                                &dati(&format!("p{i}@example.it")),
+                                2,
+                                None,
+                                ora(),
+                                fine,
+                                componi,
+                            ),
+                            Err(e) => Err(e),
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok: Vec<_> = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(Prenotato::Nuova(p, _)) => Some(p.codice.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ok.len(), 3, "exactly the capacity: {results:?}");
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(Fallito::Rifiuto(Rifiuto::Pieno))))
+        .count();
+    assert_eq!(refused, 47, "the rest are clean refusals: {results:?}");
+    let codes: std::collections::HashSet<_> = ok.iter().collect();
+    assert_eq!(codes.len(), 3);
+    let mut c = db.pool.prendi().unwrap();
+    let occ = registro::occupati(&mut c, "valfiorita", "anagrafe", t(), t(), ora()).unwrap();
+    assert_eq!(occ[&t()], (3, 3));
+    let list = registro::elenco(&mut c, "valfiorita", None, t(), t() + Duration::hours(1)).unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(
+        queued(&db.pool).len(),
+        3,
+        "one confirmation each, queued with the booking"
+    );
+}
+both!(fifty_clients_on_a_slot_of_three);
+
+fn holds_expire(db: Db) {
+    let po = posto("valfiorita", t(), 1);
+    let mut c = db.pool.prendi().unwrap();
+    let (h, scade) = registro::trattieni(&mut c, &po, 10, ora()).unwrap();
+    assert_eq!(scade, ora() + Duration::minutes(10));
+    assert!(matches!(
+        registro::trattieni(&mut c, &po, 10, ora() + Duration::minutes(9)),
+        Err(Fallito::Rifiuto(Rifiuto::Pieno))
+    ));
+    // The availability query no longer counts it once expired, before anyone touches it.
+    let dopo = ora() + Duration::minutes(10);
+    let occ = registro::occupati(&mut c, "valfiorita", "anagrafe", t(), t(), dopo).unwrap();
+    assert_eq!(occ[&t()].0, 0);
+    // The jobs give the seat back; the late citizen is told, someone else books.
+    registro::pulizia(&mut c, dopo).unwrap();
+    let r = registro::prenota(
+        &mut c,
+        "valfiorita",
+        Origine::Trattenuta(&h),
+        &dati("a@example.it"),
+        2,
+        None,
+        dopo,
+        fine,
+        componi,
+    );
+    assert!(
+        matches!(r, Err(Fallito::Rifiuto(Rifiuto::TrattenutaScaduta))),
+        "{r:?}"
+    );
+    drop(c);
+    nuova(book(&db.pool, &po, "b@example.it", None, dopo));
+    // A hold used in time becomes the booking, without taking a second seat.
+    let po2 = posto("valfiorita", t() + Duration::hours(1), 1);
+    let mut c = db.pool.prendi().unwrap();
+    let (h2, _) = registro::trattieni(&mut c, &po2, 10, ora()).unwrap();
+    let r = registro::prenota(
+        &mut c,
+        "valfiorita",
+        Origine::Trattenuta(&h2),
+        &dati("c@example.it"),
+        2,
+        None,
+        ora() + Duration::minutes(5),
+        fine,
+        componi,
+    );
+    let p = nuova(r);
+    assert_eq!(p.inizio, po2.inizio);
+    let occ = registro::occupati(
+        &mut c,
+        "valfiorita",
+        "anagrafe",
+        po2.inizio,
+        po2.inizio,
+        ora(),
+    )
+    .unwrap();
+    assert_eq!(occ[&po2.inizio], (1, 1));
+}
+both!(holds_expire);
+
+fn cancel_and_move_by_token(db: Db) {
+    let po = posto("valfiorita", t(), 1);
+    let p = nuova(book(&db.pool, &po, "Mario@Example.it", None, ora()));
+    assert_eq!(p.email, "mario@example.it");
+    assert_eq!(p.token.len(), 32);
+    let c = db.pool.prendi().unwrap();
+    // Move to a full slot: refused, nothing changes.
+    let altro = posto("valfiorita", t() + Duration::hours(1), 1);
+    drop(c);
+    nuova(book(&db.pool, &altro, "altra@example.it", None, ora()));
+    let mut c = db.pool.prendi().unwrap();
+    assert!(matches!(
+        registro::sposta(&mut c, &p.token, &altro, ora(), 24, |p, _| Some(mail(
+            p, "Spostato"
+        ))),
+        Err(Fallito::Rifiuto(Rifiuto::Pieno))
+    ));
+    // Move to a free one: the old seat is free again, the new one taken.
+    let libero = posto("valfiorita", t() + Duration::hours(2), 1);
+    let m = registro::sposta(&mut c, &p.token, &libero, ora(), 24, |p, _| {
+        Some(mail(p, "Spostato"))
+    })
+    .unwrap();
+    assert_eq!(m.inizio, libero.inizio);
+    let occ = registro::occupati(
+        &mut c,
+        "valfiorita",
+        "anagrafe",
+        t(),
+        t() + Duration::hours(3),
+        ora(),
+    )
+    .unwrap();
+    assert_eq!(occ[&t()].0, 0);
+    assert_eq!(occ[&libero.inizio].0, 1);
+    // Too late to cancel online (cut-off 24 h; the appointment is 14 days away: 400 h is too much).
+    assert!(matches!(
+        registro::annulla(&mut c, "valfiorita", &p.token, ora(), 400, |_| None),
+        Err(Fallito::Rifiuto(Rifiuto::Tardi))
+    ));
+    let a = registro::annulla(&mut c, "valfiorita", &p.token, ora(), 24, |p| {
+        Some(mail(p, "Annullato"))
+    })
+    .unwrap();
+    assert_eq!(a.stato, "annullata");
+    assert!(matches!(
+        registro::annulla(&mut c, "valfiorita", &p.token, ora(), 24, |_| None),
+        Err(Fallito::Rifiuto(Rifiuto::Inesistente))
+    ));
+    // The record stays, as cancelled; its seat is free.
+    assert_eq!(
+        registro::trova(&mut c, "valfiorita", &p.token)
+            .unwrap()
+            .unwrap()
+            .stato,
+        "annullata"
+    );
+    let occ = registro::occupati(
+        &mut c,
+        "valfiorita",
+        "anagrafe",
+        libero.inizio,
+        libero.inizio,
+        ora(),
+    )
+    .unwrap();
+    assert_eq!(occ[&libero.inizio].0, 0);
+    let oggetti: Vec<_> = queued(&db.pool)
+        .into_iter()
+        .map(|(_, e)| e.oggetto)
+        .collect();
+    assert!(
+        oggetti.iter().any(|o| o.starts_with("Spostato")),
+        "{oggetti:?}"
+    );
+    assert!(
+        oggetti.iter().any(|o| o.starts_with("Annullato")),
+        "{oggetti:?}"
+    );
+}
+both!(cancel_and_move_by_token);
+
+fn reminders_once(db: Db) {
+    for (i, h) in [2, 20, 30].iter().enumerate() {
+        let po = posto("valfiorita", ora() + Duration::hours(*h), 5);
+        nuova(book(
+            &db.pool,
+            &po,
+            &format!("r{i}@example.it"),
+            None,
+            ora(),
+        ));
+    }
+    let before = queued(&db.pool).len();
+    // Two runs at once, then a third: each reminder is queued exactly once.
+    let n: usize = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut c = db.pool.prendi().unwrap();
+                    registro::promemoria(&mut c, "valfiorita", ora(), Duration::hours(24), |p| {
+                        mail(p, "Promemoria")
+                    })
+                    .unwrap()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(
+        n, 2,
+        "the appointments in 2 h and 20 h, not the one in 30 h"
+    );
+    let mut c = db.pool.prendi().unwrap();
+    assert_eq!(
+        registro::promemoria(&mut c, "valfiorita", ora(), Duration::hours(24), |p| mail(
+            p,
+            "Promemoria"
+        ))
+        .unwrap(),
+        0
+    );
+    let promemoria = queued(&db.pool)
+        .into_iter()
+        .filter(|(_, e)| e.oggetto.starts_with("Promemoria"))
+        .count();
+    assert_eq!(promemoria, 2);
+    assert_eq!(queued(&db.pool).len(), before + 2);
+}
+both!(reminders_once);
+
+fn tenants_are_isolated(db: Db) {
+    let a = nuova(book(
+        &db.pool,
+        &posto("valfiorita", t(), 1),
+        "x@example.it",
+        None,
+        ora(),
+    ));
+    // Same office id and time in another comune: another slot.
+    let b = nuova(book(
+        &db.pool,
+        &posto("castelmarino", t(), 1),
+        "x@example.it",
+        None,
+        ora(),
+    ));
+    let mut c = db.pool.prendi().unwrap();
+    // Castelmarino cannot read, cancel or move Valfiorita's booking with its token.
+    assert!(registro::trova(&mut c, "castelmarino", &a.token)
+        .unwrap()
+        .is_none());
+    assert!(registro::annulla(&mut c, "castelmarino", &a.token, ora(), 24, |_| None).is_err());
+    assert!(registro::sposta(
+        &mut c,
+        &a.token,
+        &posto("castelmarino", t() + Duration::hours(1), 1),
+        ora(),
+        24,
+        |_, _| None
+    )
+    .is_err());
+    // Nor through the operators' functions by code.
+    assert!(
+        registro::annulla_operatore(&mut c, "castelmarino", &a.codice, ora(), |_| None).is_err()
+    );
+    assert!(!registro::segna(&mut c, "castelmarino", &a.codice, "svolta", ora()).unwrap());
+    let list =
+        registro::elenco(&mut c, "castelmarino", None, t(), t() + Duration::hours(1)).unwrap();
+    assert_eq!(
+        list.iter().map(|p| &p.codice).collect::<Vec<_>>(),
+        vec![&b.codice]
+    );
+    // Retention of one comune leaves the other alone.
+    assert_eq!(
+        registro::purga(&mut c, "castelmarino", t() + Duration::days(1)).unwrap(),
+        1
+    );
+    assert!(registro::trova(&mut c, "valfiorita", &a.token)
+        .unwrap()
+        .is_some());
+    assert!(registro::trova(&mut c, "castelmarino", &b.token)
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        registro::elenco(&mut c, "valfiorita", None, t(), t() + Duration::hours(1))
+            .unwrap()
+            .len(),
+        1
+    );
+}
+both!(tenants_are_isolated);
+
+fn idempotent_retries(db: Db) {
+    let po = posto("valfiorita", t(), 5);
+    // The same key sent 10 times at once: one booking, every answer the same.
+    let answers: Vec<String> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..10)
+            .map(|_| s.spawn(|| book(&db.pool, &po, "k@example.it", Some("chiave-0001"), ora())))
+            .collect();
+        hs.into_iter()
+            .map(|h| match h.join().unwrap() {
+                Ok(Prenotato::Nuova(_, r)) | Ok(Prenotato::Ripetuta(r)) => r,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    });
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == &answers[0] && a.contains("codice")),
+        "{answers:?}"
+    );
+    let mut c = db.pool.prendi().unwrap();
+    assert_eq!(
+        registro::elenco(&mut c, "valfiorita", None, t(), t() + Duration::hours(1))
+            .unwrap()
+            .len(),
+        1
+    );
+    // The same key in another comune is another request.
+    drop(c);
+    nuova(book(
+        &db.pool,
+        &posto("castelmarino", t(), 5),
+        "k@example.it",
+        Some("chiave-0001"),
+        ora(),
+    ));
+    // A refused request leaves no trace of its key: the retry is judged again.
+    let pieno = posto("valfiorita", t() + Duration::hours(1), 1);
+    nuova(book(&db.pool, &pieno, "a@example.it", None, ora()));
+    assert!(matches!(
+        book(&db.pool, &pieno, "b@example.it", Some("chiave-0002"), ora()),
+        Err(Fallito::Rifiuto(Rifiuto::Pieno))
+    ));
+    assert!(matches!(
+        book(&db.pool, &pieno, "b@example.it", Some("chiave-0002"), ora()),
+        Err(Fallito::Rifiuto(Rifiuto::Pieno))
+    ));
+    // Past the per-person limit (2 upcoming at this office): refused.
+    nuova(book(
+        &db.pool,
+        &posto("valfiorita", t() + Duration::hours(2), 5),
+        "k@example.it",
+        None,
+        ora(),
+    ));
+    assert!(matches!(
+        book(
+            &db.pool,
+            &posto("valfiorita", t() + Duration::hours(3), 5),
+            "K@example.it",
+            None,
+            ora()
+        ),
+        Err(Fallito::Rifiuto(Rifiuto::Limite))
+    ));
+}
+both!(idempotent_retries);
+
+fn migrations_are_versioned_and_rerun_safely(db: Db) {
+    // Opening again applies nothing twice.
+    let dove = db.pool.dove().clone();
+    let again = Pool::apri(dove, MIGRAZIONI).unwrap();
+    let mut c = again.prendi().unwrap();
+    let v = c
+        .righe(
+            "SELECT versione FROM versione_schema ORDER BY versione",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(v.len(), MIGRAZIONI.len());
+    // The CHECK constraint is a second guard against overbooking.
+    nuova(book(
+        &db.pool,
+        &posto("valfiorita", t(), 1),
+        "z@example.it",
+        None,
+        ora(),
+    ));
+    assert!(c
+        .esegui(
+            "UPDATE slot SET occupati = occupati + 1 WHERE comune = 'valfiorita'",
+            &[]
+        )
+        .is_err());
+}
+both!(migrations_are_versioned_and_rerun_safely);
