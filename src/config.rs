@@ -163,6 +163,10 @@ pub struct ServiziOnline {
     /// Endpoint that receives the page ratings of the feedback widget (POST, JSON).
     #[serde(default)]
     pub valutazioni: Option<String>,
+    /// Address of the `civico sportello` service (`https://sportello.provincia.example.it`):
+    /// with a `sportello.yaml` in the comune's folder, the booking pages use it.
+    #[serde(default)]
+    pub sportello: Option<String>,
 }
 
 /// The comune's services on the IO app, one per kind of publication. Each value names the
@@ -268,6 +272,45 @@ pub struct ComuneDir {
     pub base_path: String,
     /// `base_url` without trailing slash.
     pub base_url: String,
+    /// `sportello.yaml`: how the comune takes appointments, when it does.
+    pub sportello: Option<std::sync::Arc<crate::sportello::config::Sportello>>,
+}
+
+/// Reads a comune's `sportello.yaml`, if it has one; errors go to `diags` with their line.
+fn load_sportello(
+    root: &Path,
+    dir: &Path,
+    diags: &Diagnostics,
+) -> Option<std::sync::Arc<crate::sportello::config::Sportello>> {
+    let path = dir.join("sportello.yaml");
+    let text = std::fs::read_to_string(&path).ok()?;
+    let shown = display_path(root, &path);
+    let text = crate::content::frontmatter::normalise(&text).into_owned();
+    let s: crate::sportello::config::Sportello = match crate::yaml::parse(&text, &shown, 0, &text)
+    {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    if let Err((msg, id)) = crate::sportello::config::controlla(&s) {
+        let line = id
+            .and_then(|id| {
+                text.lines()
+                    .position(|l| l.trim_start().trim_start_matches("- ").trim() == format!("id: {id}"))
+            })
+            .or_else(|| text.lines().position(|l| l.starts_with("informativa")))
+            .map_or(1, |i| i + 1);
+        diags.push(
+            Diagnostic::error("E-SPORTELLO", &shown, msg)
+                .at(line, 1)
+                .hint("vedi la sezione \"Booking service\" del README per i campi di sportello.yaml")
+                .with_source(&text),
+        );
+        return None;
+    }
+    Some(std::sync::Arc::new(s))
 }
 
 /// Reads `civico.yaml`. A missing file is an error with a hint to run `civico new`.
@@ -447,12 +490,14 @@ pub fn load_comuni(
                     );
                 }
             }
+            let sportello = load_sportello(root, &cdir, diags);
             Some(ComuneDir {
                 slug,
                 dir: cdir,
                 config,
                 base_path,
                 base_url,
+                sportello,
             })
         })
         .collect()

@@ -90,6 +90,9 @@ pub enum PageKind {
     Argomenti,
     Mappa,
     Informativa,
+    /// The booking pages served by `civico sportello`: the steps, and cancel/move by token.
+    Prenotazione,
+    PrenotazioneGestione,
     /// The search page (results come from the comune's search index, in the browser).
     Ricerca,
     /// The albo pretorio and its archive (a register table).
@@ -156,6 +159,7 @@ pub fn reserved_paths() -> Vec<&'static str> {
         "/albo-pretorio/archivio/",
         "/mappa-del-sito/",
         "/prenotazione-appuntamento/",
+        "/prenotazione-appuntamento/gestisci/",
         "/segnalazione-disservizio/",
         "/richiesta-assistenza/",
         "/ricerca/",
@@ -895,9 +899,28 @@ pub fn assemble(
             "Chiedi aiuto agli uffici del Comune",
         ),
     ] {
-        let mut p = page(url, PageKind::Informativa, titolo, "", home());
+        let prenota = url == "/prenotazione-appuntamento/"
+            && content.comune.sportello.is_some()
+            && content.comune.config.servizi_online.sportello.is_some();
+        let kind = if prenota {
+            PageKind::Prenotazione
+        } else {
+            PageKind::Informativa
+        };
+        let mut p = page(url, kind, titolo, "", home());
         p.descrizione = Some(desc.into());
         out.push(p);
+        if prenota {
+            let mut g = page(
+                "/prenotazione-appuntamento/gestisci/",
+                PageKind::PrenotazioneGestione,
+                "Gestisci il tuo appuntamento",
+                "",
+                under(titolo, url),
+            );
+            g.descrizione = Some("Consulta, sposta o annulla un appuntamento prenotato".into());
+            out.push(g);
+        }
     }
 
     let mut od = page("/opendata/", PageKind::OpenData, "Dati aperti", "", home());
@@ -955,6 +978,7 @@ pub fn assemble(
                 p.kind,
                 PageKind::Argomenti
                     | PageKind::Informativa
+                    | PageKind::Prenotazione
                     | PageKind::Ricerca
                     | PageKind::OpenData
             ) || p.url == "/amministrazione-trasparente/"

@@ -523,6 +523,24 @@ impl Renderer {
             PageKind::Argomenti => "argomenti.html",
             PageKind::Mappa => "mappa.html",
             PageKind::Informativa => "informativa.html",
+            PageKind::Prenotazione | PageKind::PrenotazioneGestione => {
+                ctx.insert("sportelli", &sportelli(site));
+                let api = site
+                    .content
+                    .comune
+                    .config
+                    .servizi_online
+                    .sportello
+                    .as_deref()
+                    .unwrap_or("")
+                    .trim_end_matches('/');
+                ctx.insert("api", &format!("{api}/api/v1/{}", site.content.comune.slug));
+                if matches!(page.kind, PageKind::Prenotazione) {
+                    "prenotazione.html"
+                } else {
+                    "prenotazione-gestione.html"
+                }
+            }
             PageKind::Ricerca => "ricerca.html",
             PageKind::NotFound => "404.html",
             PageKind::Albo => "albo-elenco.html",
@@ -713,6 +731,49 @@ pub fn page_file(url: &str) -> String {
 }
 
 /// What a document page gets besides the page itself.
+/// An office taking appointments, with the contacts of its ufficio page (the booking page
+/// shows them when the service cannot be reached).
+#[derive(Serialize)]
+struct SportelloPagina<'a> {
+    id: &'a str,
+    nome: &'a str,
+    indirizzo: Option<&'a str>,
+    url: Option<&'a str>,
+    telefono: Option<&'a str>,
+    email: Option<&'a str>,
+    orari: Option<&'a str>,
+}
+
+fn sportelli<'a>(site: &'a Site<'_>) -> Vec<SportelloPagina<'a>> {
+    let Some(s) = site.content.comune.sportello.as_deref() else {
+        return Vec::new();
+    };
+    s.sportelli
+        .iter()
+        .map(|u| {
+            let doc = u.ufficio.as_deref().and_then(|k| {
+                let k = k.trim_end_matches(".md");
+                site.content.docs.iter().position(|d| {
+                    d.key == k || (!k.contains('/') && d.key.rsplit('/').next() == Some(k) && d.kind == Kind::Ufficio)
+                })
+            });
+            let uff = doc.and_then(|i| match &site.content.docs[i].meta {
+                Meta::Ufficio(x) => Some(x),
+                _ => None,
+            });
+            SportelloPagina {
+                id: &u.id,
+                nome: &u.nome,
+                indirizzo: u.indirizzo.as_deref(),
+                url: doc.map(|i| site.doc_urls[i].as_str()),
+                telefono: uff.and_then(|x| x.contatti.telefono.as_deref()),
+                email: uff.and_then(|x| x.contatti.email.as_deref()),
+                orari: uff.and_then(|x| x.orari.as_ref()).map(|t| t.value.as_str()),
+            }
+        })
+        .collect()
+}
+
 fn doc_data<'a>(site: &'a Site<'_>, i: usize) -> DocData<'a> {
     let d = &site.content.docs[i];
     let r = &site.rendered[i];

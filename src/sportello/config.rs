@@ -165,43 +165,52 @@ impl<'de> Deserialize<'de> for Intervallo {
 /// Parses a `sportello.yaml` and checks what serde cannot.
 pub fn parse(text: &str) -> Result<Sportello, String> {
     let s: Sportello = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    controlla(&s).map_err(|(m, _)| m)?;
+    Ok(s)
+}
+
+/// What serde cannot check: the message, and the office it concerns (to point at its line).
+pub fn controlla(s: &Sportello) -> Result<(), (String, Option<String>)> {
     if !s.informativa.starts_with("https://") {
-        return Err(
+        return Err((
             "informativa: scrivi l'indirizzo https:// dell'informativa privacy del comune (senza, le prenotazioni restano chiuse)"
                 .into(),
-        );
+            None,
+        ));
     }
     let mut visti = std::collections::HashSet::new();
     for u in &s.sportelli {
+        let err = |m: String| Err((m, Some(u.id.clone())));
         if u.id.is_empty()
             || !u
                 .id
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
-            return Err(format!(
+            return err(format!(
                 "sportello `{}`: l'id usa solo lettere minuscole, cifre e trattini",
                 u.id
             ));
         }
         if !visti.insert(&u.id) {
-            return Err(format!(
+            return err(format!(
                 "sportello `{}` ripetuto: ogni id deve essere unico",
                 u.id
             ));
         }
         if u.capienza == 0 || u.durata < 5 {
-            return Err(format!(
+            return err(format!(
                 "sportello `{}`: capienza almeno 1 e durata almeno 5 minuti",
                 u.id
             ));
         }
     }
     if s.trattenuta_minuti < 1 || s.orizzonte_giorni < 1 || s.conservazione_giorni < 1 {
-        return Err(
+        return Err((
             "trattenuta_minuti, orizzonte_giorni e conservazione_giorni devono essere almeno 1"
                 .into(),
-        );
+            None,
+        ));
     }
-    Ok(s)
+    Ok(())
 }

@@ -232,26 +232,34 @@ impl Postino {
             if lotto.is_empty() {
                 return Ok(inviati);
             }
-            let mut falliti = 0;
+            // Every message of the batch is claimed or already claimed by another carrier:
+            // either way it leaves the due ones, so this loop ends.
             for (id, comune, e) in &lotto {
+                if !registro::prendi_in_carico(c, *id, ora)? {
+                    continue;
+                }
                 match self.invia(e, mittente(comune).as_deref()) {
                     Ok(()) => {
                         registro::inviata(c, *id)?;
                         inviati += 1;
                     }
                     Err(err) => {
-                        falliti += 1;
                         eprintln!(
                             "sportello: message {id} for {comune} not sent yet: {}",
-                            err.lines().next().unwrap_or("")
+                            senza_indirizzi(err.lines().next().unwrap_or(""))
                         );
                         registro::rimanda(c, *id, ora)?;
                     }
                 }
             }
-            if falliti == lotto.len() {
-                return Ok(inviati);
-            }
         }
     }
+}
+
+/// An SMTP error without the addresses it may quote (no personal data in logs).
+fn senza_indirizzi(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| if w.contains('@') { "<indirizzo>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

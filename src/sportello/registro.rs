@@ -429,6 +429,16 @@ pub fn prenota(
     })
 }
 
+/// The response already given to the request with this idempotency key, if any.
+pub fn gia_risposto(c: &mut Conn, comune: &str, chiave: &str) -> Esito<Option<String>> {
+    Ok(c
+        .riga(
+            "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2 AND risposta <> ''",
+            p![comune, chiave],
+        )?
+        .map(|r| r[0].testo().to_string()))
+}
+
 /// The active booking of `comune` with this token.
 pub fn trova(c: &mut Conn, comune: &str, token: &str) -> Esito<Option<Prenotazione>> {
     Ok(c.riga(
@@ -687,6 +697,15 @@ pub fn da_inviare(c: &mut Conn, ora: DateTime<Utc>, max: i64) -> Esito<Vec<(i64,
             )
         })
         .collect())
+}
+
+/// Claims a due message for five minutes, so that two carriers (two processes, or a cron run
+/// beside the service) never send it both; false if another one has it.
+pub fn prendi_in_carico(c: &mut Conn, id: i64, ora: DateTime<Utc>) -> Esito<bool> {
+    Ok(c.esegui(
+        "UPDATE posta SET prossimo = ?2 WHERE id = ?1 AND prossimo <= ?3",
+        p![id, ts(ora + Duration::minutes(5)), ts(ora)],
+    )? == 1)
 }
 
 /// A message was delivered: it leaves the queue (its personal data with it).

@@ -622,6 +622,12 @@ async fn prenota(
             return Ok(errore(StatusCode::NOT_FOUND, "comune non servito"));
         };
         let mut c = s2.pool.prendi()?;
+        // A retry of an answered request gets its answer, whatever else changed since.
+        if let Some(k) = &k {
+            if let Some(r) = registro::gia_risposto(&mut c, &comune2, k)? {
+                return Ok(risposta_json(StatusCode::CREATED, r));
+            }
+        }
         if diretta {
             if let Err(resp) = anti_abuso(&s2, &mut c, &r.sito_web, r.altcha.as_deref()) {
                 return Ok(resp);
@@ -967,17 +973,9 @@ fn stampa(riga: &str) {
     let _ = o.flush();
 }
 
-/// Runs the service until interrupted (or, with `una_volta`, the jobs once).
-pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
-    let s = stato(&o)?;
-    let postino = match &o.smtp {
-        Some(u) => Some(Arc::new(Postino::new(u, &o.mittente)?)),
-        None => None,
-    };
-    if una_volta {
-        stampa(&lavori(&s, postino.as_deref())?);
-        return Ok(());
-    }
+/// Starts the mail carrier and the jobs thread (after the address is printed: the first line
+/// of the output is the address, for whoever started the process).
+fn avvia_lavori(s: &Arc<Stato>, o: &Opzioni, postino: Option<Arc<Postino>>) {
     if postino.is_none() {
         eprintln!("sportello: no --smtp given: confirmation emails wait in the queue until one is");
     }
@@ -1055,6 +1053,19 @@ pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
             }
         });
     }
+}
+
+/// Runs the service until interrupted (or, with `una_volta`, the jobs once).
+pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
+    let s = stato(&o)?;
+    let postino = match &o.smtp {
+        Some(u) => Some(Arc::new(Postino::new(u, &o.mittente)?)),
+        None => None,
+    };
+    if una_volta {
+        stampa(&lavori(&s, postino.as_deref())?);
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -1074,6 +1085,7 @@ pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
                 "SQLite"
             }
         ));
+        avvia_lavori(&s, &o, postino);
         axum::serve(
             listener,
             router(s).into_make_service_with_connect_info::<SocketAddr>(),
