@@ -286,8 +286,7 @@ fn load_sportello(
     let text = std::fs::read_to_string(&path).ok()?;
     let shown = display_path(root, &path);
     let text = crate::content::frontmatter::normalise(&text).into_owned();
-    let s: crate::sportello::config::Sportello = match crate::yaml::parse(&text, &shown, 0, &text)
-    {
+    let s: crate::sportello::config::Sportello = match crate::yaml::parse(&text, &shown, 0, &text) {
         Ok(s) => s,
         Err(d) => {
             diags.push(d);
@@ -297,15 +296,18 @@ fn load_sportello(
     if let Err((msg, id)) = crate::sportello::config::controlla(&s) {
         let line = id
             .and_then(|id| {
-                text.lines()
-                    .position(|l| l.trim_start().trim_start_matches("- ").trim() == format!("id: {id}"))
+                text.lines().position(|l| {
+                    l.trim_start().trim_start_matches("- ").trim() == format!("id: {id}")
+                })
             })
             .or_else(|| text.lines().position(|l| l.starts_with("informativa")))
             .map_or(1, |i| i + 1);
         diags.push(
             Diagnostic::error("E-SPORTELLO", &shown, msg)
                 .at(line, 1)
-                .hint("vedi la sezione \"Booking service\" del README per i campi di sportello.yaml")
+                .hint(
+                    "vedi la sezione \"Booking service\" del README per i campi di sportello.yaml",
+                )
                 .with_source(&text),
         );
         return None;

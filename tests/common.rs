@@ -456,3 +456,76 @@ pub fn mail_text(data: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+// --- The sportello's JSON API, as the booking pages call it ----------------------------------
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// GET (no body) or POST (JSON body, optional Idempotency-Key) with an optional Origin:
+/// (status, JSON body, Access-Control-Allow-Origin).
+pub fn call_with(
+    method: &str,
+    url: &str,
+    origin: Option<&str>,
+    body: Option<serde_json::Value>,
+    key: Option<&str>,
+) -> (u16, serde_json::Value, Option<String>) {
+    let agent = agent();
+    let resp = if method == "GET" {
+        let mut r = agent.get(url);
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        r.call()
+    } else {
+        let mut r = agent.post(url).header("Content-Type", "application/json");
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        r.send(body.unwrap_or_else(|| serde_json::json!({})).to_string())
+    };
+    let resp = match resp {
+        Ok(r) => r,
+        // The server went away (the kill test): reported as status 0.
+        Err(_) => return (0, serde_json::Value::Null, None),
+    };
+    let status = resp.status().as_u16();
+    let acao = resp
+        .headers()
+        .get("access-control-allow-origin")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let text = resp.into_body().read_to_string().unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        acao,
+    )
+}
+
+pub fn call(
+    method: &str,
+    url: &str,
+    origin: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value, Option<String>) {
+    call_with(method, url, origin, body, None)
+}
+
+/// A solved anti-robot challenge of the comune API `api` (the service runs with a trivial
+/// cost in tests).
+#[cfg(feature = "sportello")]
+pub fn pow(api: &str) -> String {
+    let (status, sfida, _) = call("GET", &format!("{api}/sfida"), None, None);
+    assert_eq!(status, 200, "{sfida}");
+    civico::sportello::sfida::risolvi(&sfida).expect("solvable")
+}

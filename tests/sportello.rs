@@ -10,7 +10,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Child, Command};
 
-use common::{bin, copy_dir, mail_text, repo, SmtpSink};
+use common::{agent, bin, call, call_with, copy_dir, mail_text, pow, repo, SmtpSink};
 use serde_json::{json, Value};
 
 /// A test configuration for Valfiorita: one office of capacity 1, a one-hour notice,
@@ -131,66 +131,13 @@ fn start() -> Servizio {
     start_with(false, &[]).unwrap()
 }
 
-pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
-/// (status, JSON body, Access-Control-Allow-Origin).
-fn call(method: &str, url: &str, origin: Option<&str>, body: Option<Value>) -> (u16, Value, Option<String>) {
-    call_with(method, url, origin, body, None)
-}
-
-fn call_with(
-    method: &str,
-    url: &str,
-    origin: Option<&str>,
-    body: Option<Value>,
-    key: Option<&str>,
-) -> (u16, Value, Option<String>) {
-    let agent = agent();
-    let resp = match (method, body) {
-        ("GET", _) => {
-            let mut r = agent.get(url);
-            if let Some(o) = origin {
-                r = r.header("Origin", o);
-            }
-            r.call()
-        }
-        (_, b) => {
-            let mut r = agent.post(url).header("Content-Type", "application/json");
-            if let Some(o) = origin {
-                r = r.header("Origin", o);
-            }
-            if let Some(k) = key {
-                r = r.header("Idempotency-Key", k);
-            }
-            r.send(b.unwrap_or(json!({})).to_string())
-        }
-    }
-    .unwrap();
-    let status = resp.status().as_u16();
-    let acao = resp
-        .headers()
-        .get("access-control-allow-origin")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let text = resp.into_body().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null), acao)
-}
-
-/// A solved challenge of `api`.
-fn pow(api: &str) -> String {
-    let (status, sfida, _) = call("GET", &format!("{api}/sfida"), None, None);
-    assert_eq!(status, 200, "{sfida}");
-    civico::sportello::sfida::risolvi(&sfida).expect("solvable")
-}
-
 fn slots(api: &str) -> Vec<String> {
-    let (status, v, _) = call("GET", &format!("{api}/sportelli/anagrafe/disponibilita"), None, None);
+    let (status, v, _) = call(
+        "GET",
+        &format!("{api}/sportelli/anagrafe/disponibilita"),
+        None,
+        None,
+    );
     assert_eq!(status, 200, "{v}");
     v["slot"]
         .as_array()
@@ -233,9 +180,16 @@ fn booking_flow(s: &Servizio) {
     let api = format!("{}/api/v1/valfiorita", s.url);
     let (status, list, acao) = call("GET", &format!("{api}/sportelli"), Some(&s.origin), None);
     assert_eq!(status, 200);
-    assert_eq!(acao.as_deref(), Some(s.origin.as_str()), "the comune's own site may call");
+    assert_eq!(
+        acao.as_deref(),
+        Some(s.origin.as_str()),
+        "the comune's own site may call"
+    );
     assert_eq!(list["sportelli"][0]["id"], "anagrafe");
-    assert_eq!(list["informativa"], "https://www.comune.valfiorita.vd.example/privacy/");
+    assert_eq!(
+        list["informativa"],
+        "https://www.comune.valfiorita.vd.example/privacy/"
+    );
     let free = slots(&api);
     assert!(free.len() > 20, "{}", free.len());
     // Not the very first: it could cross the minimum notice between two requests.
@@ -262,16 +216,33 @@ fn booking_flow(s: &Servizio) {
     let mails = s.smtp.wait(1, 20);
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].to, vec!["maria@example.it".to_string()]);
-    assert!(mails[0].from.contains("noreply@comune.valfiorita.vd.example"), "{}", mails[0].from);
+    assert!(
+        mails[0]
+            .from
+            .contains("noreply@comune.valfiorita.vd.example"),
+        "{}",
+        mails[0].from
+    );
     let text = mail_text(&mails[0].data);
     assert!(text.contains(&codice), "{text}");
     assert!(text.contains("text/calendar"), "an .ics attachment");
-    assert!(text.contains("https://www.comune.valfiorita.vd.example/prenotazione-appuntamento/gestisci/#t="));
+    assert!(text.contains(
+        "https://www.comune.valfiorita.vd.example/prenotazione-appuntamento/gestisci/#t="
+    ));
     assert_eq!(token_from_mail(&text), token);
 
     // Consult, move, cancel by token; each change mailed.
-    let (status, v, _) = call("POST", &format!("{api}/prenotazioni/consulta"), None, Some(json!({"token": token})));
-    assert_eq!((status, v["codice"].as_str()), (200, Some(codice.as_str())), "{v}");
+    let (status, v, _) = call(
+        "POST",
+        &format!("{api}/prenotazioni/consulta"),
+        None,
+        Some(json!({"token": token})),
+    );
+    assert_eq!(
+        (status, v["codice"].as_str()),
+        (200, Some(codice.as_str())),
+        "{v}"
+    );
     assert_eq!(v["annullabile"], true);
     let other = slots(&api)[5].clone();
     let (status, v, _) = call(
@@ -284,9 +255,23 @@ fn booking_flow(s: &Servizio) {
     assert_eq!(v["inizio"].as_str(), Some(other.as_str()));
     assert!(slots(&api).contains(&first), "the old slot is free again");
     assert!(!slots(&api).contains(&other));
-    let (status, v, _) = call("POST", &format!("{api}/prenotazioni/annulla"), None, Some(json!({"token": token})));
-    assert_eq!((status, v["stato"].as_str()), (200, Some("annullata")), "{v}");
-    let (status, _, _) = call("POST", &format!("{api}/prenotazioni/annulla"), None, Some(json!({"token": token})));
+    let (status, v, _) = call(
+        "POST",
+        &format!("{api}/prenotazioni/annulla"),
+        None,
+        Some(json!({"token": token})),
+    );
+    assert_eq!(
+        (status, v["stato"].as_str()),
+        (200, Some("annullata")),
+        "{v}"
+    );
+    let (status, _, _) = call(
+        "POST",
+        &format!("{api}/prenotazioni/annulla"),
+        None,
+        Some(json!({"token": token})),
+    );
     assert_eq!(status, 404);
     assert!(slots(&api).contains(&other));
     let mails = s.smtp.wait(3, 20);
@@ -323,28 +308,63 @@ fn invalid_requests_past_slots_replays_and_foreign_sites_are_refused() {
     }
     // Not a slot boundary, beyond the horizon: refused even when posted directly.
     for t in ["2031-01-06T08:07:00Z", "2031-01-06T08:00:00Z"] {
-        let (status, v, _) = call("POST", &format!("{api}/trattenute"), None, Some(json!({"sportello": "anagrafe", "inizio": t, "altcha": pow(&api)})));
+        let (status, v, _) = call(
+            "POST",
+            &format!("{api}/trattenute"),
+            None,
+            Some(json!({"sportello": "anagrafe", "inizio": t, "altcha": pow(&api)})),
+        );
         assert_eq!(status, 422, "{v}");
     }
     let free = slots(&api);
     // Without a solved challenge, with a replayed one, with the honeypot filled: refused.
-    let (status, v, _) = call("POST", &format!("{api}/trattenute"), None, Some(json!({"sportello": "anagrafe", "inizio": free[3]})));
+    let (status, v, _) = call(
+        "POST",
+        &format!("{api}/trattenute"),
+        None,
+        Some(json!({"sportello": "anagrafe", "inizio": free[3]})),
+    );
     assert_eq!(status, 422, "{v}");
     let p = pow(&api);
-    let (status, _, _) = call("POST", &format!("{api}/trattenute"), None, Some(json!({"sportello": "anagrafe", "inizio": free[3], "altcha": p})));
+    let (status, _, _) = call(
+        "POST",
+        &format!("{api}/trattenute"),
+        None,
+        Some(json!({"sportello": "anagrafe", "inizio": free[3], "altcha": p})),
+    );
     assert_eq!(status, 201);
-    let (status, v, _) = call("POST", &format!("{api}/trattenute"), None, Some(json!({"sportello": "anagrafe", "inizio": free[4], "altcha": p})));
+    let (status, v, _) = call(
+        "POST",
+        &format!("{api}/trattenute"),
+        None,
+        Some(json!({"sportello": "anagrafe", "inizio": free[4], "altcha": p})),
+    );
     assert_eq!(status, 422, "{v}");
     assert!(v["errore"].as_str().unwrap().contains("già stata usata"));
-    let (status, _, _) = call("POST", &format!("{api}/trattenute"), None, Some(json!({"sportello": "anagrafe", "inizio": free[4], "altcha": pow(&api), "sito_web": "http://spam.example"})));
+    let (status, _, _) = call(
+        "POST",
+        &format!("{api}/trattenute"),
+        None,
+        Some(
+            json!({"sportello": "anagrafe", "inizio": free[4], "altcha": pow(&api), "sito_web": "http://spam.example"}),
+        ),
+    );
     assert_eq!(status, 400);
     // The held slot is not offered to others meanwhile.
     assert!(!slots(&api).contains(&free[3]));
     // A comune of the network the service does not know: 404.
-    let (status, _, _) = call("GET", &format!("{}/api/v1/nessuno/sportelli", s.url), None, None);
+    let (status, _, _) = call(
+        "GET",
+        &format!("{}/api/v1/nessuno/sportelli", s.url),
+        None,
+        None,
+    );
     assert_eq!(status, 404);
     // A page of another site, or of another comune, gets no CORS permission.
-    for o in ["https://evil.example", "https://www.comune.castelmarino.vd.example"] {
+    for o in [
+        "https://evil.example",
+        "https://www.comune.castelmarino.vd.example",
+    ] {
         let (_, _, acao) = call("GET", &format!("{api}/sportelli"), Some(o), None);
         assert_eq!(acao, None, "{o}");
     }
@@ -367,21 +387,46 @@ fn tenants_are_isolated_over_http() {
     let token = ok["token"].as_str().unwrap();
     // Castelmarino's API cannot read, move or cancel Valfiorita's booking.
     for azione in ["consulta", "annulla"] {
-        let (status, _, _) = call("POST", &format!("{other}/prenotazioni/{azione}"), None, Some(json!({"token": token})));
+        let (status, _, _) = call(
+            "POST",
+            &format!("{other}/prenotazioni/{azione}"),
+            None,
+            Some(json!({"token": token})),
+        );
         assert_eq!(status, 404, "{azione}");
     }
-    let (status, _, _) = call("POST", &format!("{other}/prenotazioni/sposta"), None, Some(json!({"token": token, "inizio": slots(&api)[4]})));
+    let (status, _, _) = call(
+        "POST",
+        &format!("{other}/prenotazioni/sposta"),
+        None,
+        Some(json!({"token": token, "inizio": slots(&api)[4]})),
+    );
     assert_eq!(status, 404);
     // A hold of one comune cannot be used in another.
-    let (_, h, _) = call("POST", &format!("{api}/trattenute"), None, Some(json!({"sportello": "anagrafe", "inizio": slots(&api)[5], "altcha": pow(&api)})));
+    let (_, h, _) = call(
+        "POST",
+        &format!("{api}/trattenute"),
+        None,
+        Some(json!({"sportello": "anagrafe", "inizio": slots(&api)[5], "altcha": pow(&api)})),
+    );
     let mut r = richiesta("", "b@example.it", "");
     r["trattenuta"] = h["trattenuta"].clone();
-    let (status, _, _) = call("POST", &format!("{other}/prenotazioni"), None, Some(r.clone()));
+    let (status, _, _) = call(
+        "POST",
+        &format!("{other}/prenotazioni"),
+        None,
+        Some(r.clone()),
+    );
     assert_eq!(status, 410);
     let (status, _, _) = call("POST", &format!("{api}/prenotazioni"), None, Some(r));
     assert_eq!(status, 201);
     // Still there for Valfiorita.
-    let (status, _, _) = call("POST", &format!("{api}/prenotazioni/consulta"), None, Some(json!({"token": token})));
+    let (status, _, _) = call(
+        "POST",
+        &format!("{api}/prenotazioni/consulta"),
+        None,
+        Some(json!({"token": token})),
+    );
     assert_eq!(status, 200);
 }
 
@@ -391,22 +436,40 @@ fn a_retried_request_books_once() {
     let api = format!("{}/api/v1/valfiorita", s.url);
     let free = slots(&api);
     let body = richiesta(&free[2], "r@example.it", &pow(&api));
-    let (s1, a, _) = call_with("POST", &format!("{api}/prenotazioni"), None, Some(body.clone()), Some("k-0001-retry"));
+    let (s1, a, _) = call_with(
+        "POST",
+        &format!("{api}/prenotazioni"),
+        None,
+        Some(body.clone()),
+        Some("k-0001-retry"),
+    );
     assert_eq!(s1, 201, "{a}");
     // The same request again (the challenge already spent, the key the same): same answer.
-    let (s2, b, _) = call_with("POST", &format!("{api}/prenotazioni"), None, Some(body), Some("k-0001-retry"));
+    let (s2, b, _) = call_with(
+        "POST",
+        &format!("{api}/prenotazioni"),
+        None,
+        Some(body),
+        Some("k-0001-retry"),
+    );
     assert_eq!(s2, 201, "{b}");
     assert_eq!(a["codice"], b["codice"]);
     assert_eq!(s.smtp.wait(1, 20).len(), 1);
     std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(s.smtp.mails.lock().unwrap().len(), 1, "one booking, one email");
+    assert_eq!(
+        s.smtp.mails.lock().unwrap().len(),
+        1,
+        "one booking, one email"
+    );
 }
 
 #[test]
 fn rate_limits_per_address() {
     let s = start_with(false, &["--limit-ip", "5"]).unwrap();
     let api = format!("{}/api/v1/valfiorita", s.url);
-    let codes: Vec<u16> = (0..8).map(|_| call("GET", &format!("{api}/sfida"), None, None).0).collect();
+    let codes: Vec<u16> = (0..8)
+        .map(|_| call("GET", &format!("{api}/sfida"), None, None).0)
+        .collect();
     assert_eq!(&codes[..5], &[200; 5]);
     assert!(codes[5..].iter().all(|c| *c == 429), "{codes:?}");
 }
@@ -418,23 +481,46 @@ struct Operatore {
 }
 
 impl Operatore {
-    fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)], origin: Option<&str>) -> (u16, String, Option<String>) {
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        form: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> (u16, String, Option<String>) {
         let url = format!("{}{path}", self.base);
         let a = agent();
-        let mut r = if method == "GET" { a.get(&url).force_send_body() } else { a.post(&url) };
+        let mut r = if method == "GET" {
+            a.get(&url).force_send_body()
+        } else {
+            a.post(&url)
+        };
         if let Some(c) = &self.cookie {
             r = r.header("Cookie", c);
         }
         if let Some(o) = origin {
             r = r.header("Origin", o);
         }
-        let resp = if method == "GET" { r.send_empty() } else { r.send_form(form.iter().copied()) }.unwrap();
+        let resp = if method == "GET" {
+            r.send_empty()
+        } else {
+            r.send_form(form.iter().copied())
+        }
+        .unwrap();
         let status = resp.status().as_u16();
-        let set = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let set = resp
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         if let Some(sc) = &set {
             self.cookie = Some(sc.split(';').next().unwrap().to_string());
         }
-        let loc = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let loc = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp.into_body().read_to_string().unwrap_or_default();
         (status, body, set.or(loc))
     }
@@ -443,7 +529,13 @@ impl Operatore {
 fn csrf(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse("input[name=csrf]").unwrap();
-    doc.select(&sel).next().unwrap().value().attr("value").unwrap().to_string()
+    doc.select(&sel)
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -454,22 +546,48 @@ fn operators_see_their_comune_mark_cancel_and_export() {
     let a = book(&api, &free[2], "a@example.it");
     let b = book(&api, &free[3], "b@example.it");
     let day = a["inizio"].as_str().unwrap()[..10].to_string();
-    let mut op = Operatore { base: s.url.clone(), cookie: None };
+    let mut op = Operatore {
+        base: s.url.clone(),
+        cookie: None,
+    };
     // Not logged in: sent to the login form.
     let (status, _, loc) = op.send("GET", "/operatori/valfiorita/", &[], None);
-    assert_eq!((status, loc.as_deref()), (303, Some("/operatori/valfiorita/accesso")));
-    let (_, body, _) = op.send("POST", "/operatori/valfiorita/accesso", &[("utente", "anna"), ("password", "sbagliata")], None);
+    assert_eq!(
+        (status, loc.as_deref()),
+        (303, Some("/operatori/valfiorita/accesso"))
+    );
+    let (_, body, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/accesso",
+        &[("utente", "anna"), ("password", "sbagliata")],
+        None,
+    );
     assert!(body.contains("non corretti"));
     // Castelmarino's operator cannot log into Valfiorita.
-    let (_, body, _) = op.send("POST", "/operatori/valfiorita/accesso", &[("utente", "carlo"), ("password", PASSWORD)], None);
+    let (_, body, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/accesso",
+        &[("utente", "carlo"), ("password", PASSWORD)],
+        None,
+    );
     assert!(body.contains("non corretti"));
-    let (status, _, set) = op.send("POST", "/operatori/valfiorita/accesso", &[("utente", "anna"), ("password", PASSWORD)], None);
+    let (status, _, set) = op.send(
+        "POST",
+        "/operatori/valfiorita/accesso",
+        &[("utente", "anna"), ("password", PASSWORD)],
+        None,
+    );
     assert_eq!(status, 303);
     let set = set.unwrap();
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/operatori/valfiorita/"] {
         assert!(set.contains(attr), "{set}");
     }
-    let (status, html, _) = op.send("GET", &format!("/operatori/valfiorita/?giorno={day}&vista=settimana"), &[], None);
+    let (status, html, _) = op.send(
+        "GET",
+        &format!("/operatori/valfiorita/?giorno={day}&vista=settimana"),
+        &[],
+        None,
+    );
     assert_eq!(status, 200);
     let doc = scraper::Html::parse_document(&html);
     let rows = common::select(&doc, "tbody tr");
@@ -478,16 +596,46 @@ fn operators_see_their_comune_mark_cancel_and_export() {
     assert!(html.contains(codice_a) && html.contains(b["codice"].as_str().unwrap()));
     let token = csrf(&html);
     // Without the CSRF token, or from another site: refused, nothing changes.
-    let (status, _, _) = op.send("POST", "/operatori/valfiorita/azione", &[("csrf", "x"), ("codice", codice_a), ("azione", "svolta")], None);
+    let (status, _, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/azione",
+        &[("csrf", "x"), ("codice", codice_a), ("azione", "svolta")],
+        None,
+    );
     assert_eq!(status, 200); // an error page
-    let (status, _, _) = op.send("POST", "/operatori/valfiorita/azione", &[("csrf", &token), ("codice", codice_a), ("azione", "svolta")], Some("https://evil.example"));
+    let (status, _, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/azione",
+        &[("csrf", &token), ("codice", codice_a), ("azione", "svolta")],
+        Some("https://evil.example"),
+    );
     assert_eq!(status, 403);
     // Marked done; the other cancelled with a message that reaches the citizen.
-    let (status, _, _) = op.send("POST", "/operatori/valfiorita/azione", &[("csrf", &token), ("codice", codice_a), ("azione", "svolta")], None);
+    let (status, _, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/azione",
+        &[("csrf", &token), ("codice", codice_a), ("azione", "svolta")],
+        None,
+    );
     assert_eq!(status, 303);
-    let (status, _, _) = op.send("POST", "/operatori/valfiorita/azione", &[("csrf", &token), ("codice", b["codice"].as_str().unwrap()), ("azione", "annulla"), ("messaggio", "L'ufficio è chiuso per sciopero")], None);
+    let (status, _, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/azione",
+        &[
+            ("csrf", &token),
+            ("codice", b["codice"].as_str().unwrap()),
+            ("azione", "annulla"),
+            ("messaggio", "L'ufficio è chiuso per sciopero"),
+        ],
+        None,
+    );
     assert_eq!(status, 303);
-    let (_, csv, _) = op.send("GET", &format!("/operatori/valfiorita/export.csv?giorno={day}&vista=settimana"), &[], None);
+    let (_, csv, _) = op.send(
+        "GET",
+        &format!("/operatori/valfiorita/export.csv?giorno={day}&vista=settimana"),
+        &[],
+        None,
+    );
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let stati: std::collections::HashMap<String, String> = r
         .records()
@@ -498,14 +646,28 @@ fn operators_see_their_comune_mark_cancel_and_export() {
     assert_eq!(stati[b["codice"].as_str().unwrap()], "annullata");
     let mails = s.smtp.wait(3, 20);
     let ultimo = mail_text(&mails.last().unwrap().data);
-    assert!(ultimo.contains("sciopero") && ultimo.contains("annullato"), "{ultimo}");
+    assert!(
+        ultimo.contains("sciopero") && ultimo.contains("annullato"),
+        "{ultimo}"
+    );
     // The session cookie is no key to Castelmarino's back-office.
     let cookie = op.cookie.clone();
-    let mut other = Operatore { base: s.url.clone(), cookie };
+    let mut other = Operatore {
+        base: s.url.clone(),
+        cookie,
+    };
     let (status, _, loc) = other.send("GET", "/operatori/castelmarino/", &[], None);
-    assert_eq!((status, loc.as_deref()), (303, Some("/operatori/castelmarino/accesso")));
+    assert_eq!(
+        (status, loc.as_deref()),
+        (303, Some("/operatori/castelmarino/accesso"))
+    );
     // Log out: the cookie stops working.
-    let (status, _, _) = op.send("POST", "/operatori/valfiorita/uscita", &[("csrf", &token)], None);
+    let (status, _, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/uscita",
+        &[("csrf", &token)],
+        None,
+    );
     assert_eq!(status, 303);
     let (status, _, _) = op.send("GET", "/operatori/valfiorita/", &[], None);
     assert_eq!(status, 303);
@@ -534,7 +696,10 @@ fn reminders_go_out_once_even_if_the_job_runs_twice() {
     // The running service may run its own jobs too: at most once in total is the point.
     let first = once(&s.smtp.url());
     let second = once(&s.smtp.url());
-    assert!(second.contains("0 reminder(s) queued"), "{first} / {second}");
+    assert!(
+        second.contains("0 reminder(s) queued"),
+        "{first} / {second}"
+    );
     let mails = s.smtp.wait(4, 20);
     let promemoria: Vec<_> = mails
         .iter()
@@ -548,7 +713,9 @@ fn the_configuration_is_reloaded_when_it_changes() {
     let s = start();
     let api = format!("{}/api/v1/valfiorita", s.url);
     let f = s.root.join("comuni/valfiorita/sportello.yaml");
-    let text = std::fs::read_to_string(&f).unwrap().replace("Ufficio anagrafe", "Anagrafe centrale");
+    let text = std::fs::read_to_string(&f)
+        .unwrap()
+        .replace("Ufficio anagrafe", "Anagrafe centrale");
     std::fs::write(&f, text).unwrap();
     let t = std::time::Instant::now();
     loop {
@@ -563,7 +730,10 @@ fn the_configuration_is_reloaded_when_it_changes() {
     std::fs::write(&f, "informativa: [").unwrap();
     std::thread::sleep(std::time::Duration::from_secs(4));
     let (status, v, _) = call("GET", &format!("{api}/sportelli"), None, None);
-    assert_eq!((status, v["sportelli"][0]["nome"].as_str()), (200, Some("Anagrafe centrale")));
+    assert_eq!(
+        (status, v["sportelli"][0]["nome"].as_str()),
+        (200, Some("Anagrafe centrale"))
+    );
 }
 
 #[test]
@@ -573,7 +743,10 @@ fn a_comune_without_informativa_cannot_take_bookings() {
     copy_dir(&repo().join("content-example"), &root);
     std::fs::write(
         root.join("comuni/valfiorita/sportello.yaml"),
-        SPORTELLO.replace("informativa: \"https://www.comune.valfiorita.vd.example/privacy/\"", "informativa: \"\""),
+        SPORTELLO.replace(
+            "informativa: \"https://www.comune.valfiorita.vd.example/privacy/\"",
+            "informativa: \"\"",
+        ),
     )
     .unwrap();
     let o = Command::new(bin())
@@ -586,9 +759,123 @@ fn a_comune_without_informativa_cannot_take_bookings() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("valfiorita/sportello.yaml") && err.contains("informativa"), "{err}");
+    assert!(
+        err.contains("valfiorita/sportello.yaml") && err.contains("informativa"),
+        "{err}"
+    );
     // The site build reports it too, with the file and line.
     let (ok, err) = common::build(&root, &dir.path().join("out"), &[]);
     assert!(!ok);
-    assert!(err.contains("sportello.yaml") && err.contains("E-SPORTELLO"), "{err}");
+    assert!(
+        err.contains("sportello.yaml") && err.contains("E-SPORTELLO"),
+        "{err}"
+    );
+}
+
+/// Runs tests/browser/prenota.mjs; its JSON output.
+fn node_prenota(site: &std::path::Path, port: u16, phase: &str, arg: &str) -> Value {
+    let out = Command::new("node")
+        .arg(common::browser_dir().join("prenota.mjs"))
+        .arg(site)
+        .arg(port.to_string())
+        .args([phase, arg])
+        .current_dir(common::browser_dir())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "booking pages in Chromium ({phase}):\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
+}
+
+#[test]
+fn booking_pages_work_in_chromium_end_to_end() {
+    if !common::node_ready() {
+        return;
+    }
+    // The origin the site will be served from (the script listens there).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let site_origin = format!("http://127.0.0.1:{port}");
+    // The service with content-example's own sportello.yaml.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sito");
+    copy_dir(&repo().join("content-example"), &root);
+    let smtp = SmtpSink::start();
+    let mut cmd = Command::new(bin());
+    cmd.arg("sportello")
+        .arg("--root")
+        .arg(&root)
+        .arg("--db")
+        .arg(dir.path().join("p.sqlite"))
+        .args(["--port", "0", "--pow-cost", "1", "--pow-prefix", "0"])
+        .args(["--smtp", &smtp.url(), "--allow-origin", &site_origin]);
+    let (child, url) = common::spawn_server(cmd);
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _service = Kill(child);
+    // The site, built to call it.
+    let yaml = root.join("comuni/valfiorita/comune.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let text = text.replace(
+        "sportello: \"https://sportello.provincia-valdoro.vd.example\"",
+        &format!("sportello: \"{url}\""),
+    );
+    std::fs::write(&yaml, text).unwrap();
+    let out = dir.path().join("out");
+    let (ok, err) = common::build(&root, &out, &["--comune", "valfiorita", "--no-compress"]);
+    assert!(ok, "{err}");
+    let site = out.join("valfiorita");
+    let doc = common::html(&site.join("prenotazione-appuntamento/index.html"));
+    let api = common::select(&doc, "[data-civico-prenota]")[0]
+        .value()
+        .attr("data-api")
+        .unwrap()
+        .to_string();
+    assert_eq!(api, format!("{url}/api/v1/valfiorita"));
+
+    let v = node_prenota(
+        &site,
+        port,
+        "prenota",
+        "/servizi/anagrafe-e-stato-civile/carta-identita-elettronica/",
+    );
+    let codice = v["codice"].as_str().unwrap().to_string();
+    // The confirmation email, with the manage link.
+    let mails = smtp.wait(1, 30);
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec!["maria.bianchi@example.it".to_string()]);
+    let text = mail_text(&mails[0].data);
+    assert!(
+        text.contains(&codice) && text.contains("Rinnovo per scadenza"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Una fototessera recente"),
+        "what to bring: {text}"
+    );
+    let token = token_from_mail(&text);
+    // Cancel through the link's page.
+    let v = node_prenota(&site, port, "annulla", &token);
+    assert_eq!(v["codice"].as_str(), Some(codice.as_str()));
+    let mails = smtp.wait(2, 30);
+    assert!(mail_text(&mails[1].data).contains("annullato"));
+    let (status, v, _) = call(
+        "POST",
+        &format!("{api}/prenotazioni/consulta"),
+        None,
+        Some(json!({"token": token})),
+    );
+    assert_eq!((status, v["stato"].as_str()), (200, Some("annullata")));
 }

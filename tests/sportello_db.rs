@@ -9,7 +9,8 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use civico::sportello::db::{Dove, Pool};
 use civico::sportello::registro::{
-    self, Composto, Dati, Email, Prenotato, Fallito, Origine, Posto, Prenotazione, Rifiuto, MIGRAZIONI,
+    self, Composto, Dati, Email, Fallito, Origine, Posto, Prenotato, Prenotazione, Rifiuto,
+    MIGRAZIONI,
 };
 
 /// A database for one test: a SQLite file or a fresh PostgreSQL server.

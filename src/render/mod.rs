@@ -754,7 +754,10 @@ fn sportelli<'a>(site: &'a Site<'_>) -> Vec<SportelloPagina<'a>> {
             let doc = u.ufficio.as_deref().and_then(|k| {
                 let k = k.trim_end_matches(".md");
                 site.content.docs.iter().position(|d| {
-                    d.key == k || (!k.contains('/') && d.key.rsplit('/').next() == Some(k) && d.kind == Kind::Ufficio)
+                    d.key == k
+                        || (!k.contains('/')
+                            && d.key.rsplit('/').next() == Some(k)
+                            && d.kind == Kind::Ufficio)
                 })
             });
             let uff = doc.and_then(|i| match &site.content.docs[i].meta {

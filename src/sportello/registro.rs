@@ -431,12 +431,11 @@ pub fn prenota(
 
 /// The response already given to the request with this idempotency key, if any.
 pub fn gia_risposto(c: &mut Conn, comune: &str, chiave: &str) -> Esito<Option<String>> {
-    Ok(c
-        .riga(
-            "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2 AND risposta <> ''",
-            p![comune, chiave],
-        )?
-        .map(|r| r[0].testo().to_string()))
+    Ok(c.riga(
+        "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2 AND risposta <> ''",
+        p![comune, chiave],
+    )?
+    .map(|r| r[0].testo().to_string()))
 }
 
 /// The active booking of `comune` with this token.

@@ -36,7 +36,7 @@ use super::config::{Sportello, Ufficio};
 use super::db::{Dove, Pool};
 use super::limiti::{Limiti, Soglie};
 use super::posta::{self, Contesto, Postino};
-use super::registro::{self, Composto, Dati, Prenotato, Fallito, Origine, Posto, Rifiuto};
+use super::registro::{self, Composto, Dati, Fallito, Origine, Posto, Prenotato, Rifiuto};
 use super::sfida::Sfide;
 
 /// A comune served: its booking setup and its site.

@@ -13,7 +13,7 @@ export const TYPES = {
   ".wasm": "application/wasm",
 };
 
-export function serve(root) {
+export function serve(root, port = 0) {
   const server = http.createServer((req, res) => {
     let p;
     try { p = decodeURIComponent(new URL(req.url, "http://x").pathname); } catch { res.writeHead(400); res.end(); return; }
@@ -25,7 +25,7 @@ export function serve(root) {
     res.setHeader("Content-Type", TYPES[path.extname(file)] || "application/octet-stream");
     fs.createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
 }
 
 export async function launch() {

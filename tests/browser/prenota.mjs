@@ -1,0 +1,115 @@
+// The booking pages of a built comune site against a running `civico sportello`, in Chromium,
+// run by tests/sportello.rs:
+//
+//   node prenota.mjs SITE_DIR PORT prenota SERVICE_PAGE_PATH
+//   node prenota.mjs SITE_DIR PORT annulla TOKEN
+//
+// Serves SITE_DIR on 127.0.0.1:PORT (the origin the service allows). `prenota`: without
+// JavaScript and with the service unreachable the page shows the offices' contacts; coming
+// from a service page the office and reason are pre-selected; the citizen goes through the
+// steps and gets the confirmation. `annulla`: the manage page opened with the token of the
+// email cancels the appointment. Prints one JSON object; exits 1 on failure.
+import { serve, launch } from "./serve.mjs";
+
+const [site, port, phase, arg] = process.argv.slice(2);
+const failures = [];
+const expect = (ok, what) => { if (!ok) failures.push(what); };
+const server = await serve(site, Number(port));
+const origin = `http://127.0.0.1:${port}`;
+const browser = await launch();
+const out = { phase };
+try {
+  if (phase === "prenota") {
+    // 1. No JavaScript: the contacts, no form.
+    const nojs = await browser.newContext({ javaScriptEnabled: false });
+    let page = await nojs.newPage();
+    await page.goto(`${origin}/prenotazione-appuntamento/`);
+    expect(await page.isVisible("[data-civico-fallback]"), "without JS the contacts are shown");
+    expect(await page.isHidden("[data-civico-passi]"), "without JS no form");
+    expect((await page.$$("[data-civico-fallback] a[href^='tel:']")).length >= 2, "phone links of the offices");
+    await nojs.close();
+
+    // 2. The service unreachable: the contacts stay, no broken form.
+    const down = await browser.newContext();
+    page = await down.newPage();
+    await page.route(/\/api\/v1\//, (r) => r.abort());
+    await page.goto(`${origin}/prenotazione-appuntamento/`);
+    await page.waitForTimeout(1500);
+    expect(await page.isVisible("[data-civico-fallback]"), "service down: the contacts are shown");
+    expect(await page.isHidden("[data-civico-passi]"), "service down: no form");
+    await down.close();
+
+    // 3. From the service page: pre-selected office and reason, then the steps.
+    const ctx = await browser.newContext();
+    page = await ctx.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${origin}${arg}`);
+    const link = await page.$eval("[data-element=service-booking-access]", (a) => a.getAttribute("href"));
+    await page.goto(new URL(link, `${origin}${arg}`).href);
+    await page.waitForSelector("[data-civico-passi]:not([hidden])", { timeout: 15000 });
+    expect(await page.isHidden("[data-civico-fallback]"), "the contacts give way to the form");
+    const offices = await page.$$eval("#office-choice option", (o) => o.map((x) => x.value).filter(Boolean));
+    expect(offices.length === 1 && offices[0] === "anagrafe", `only the competent office (${offices})`);
+    expect(await page.$eval("#office-choice", (s) => s.value) === "anagrafe", "office pre-selected");
+    await page.click("[data-civico-avanti]");
+    await page.waitForSelector("input[name=slot]", { timeout: 15000 });
+    await page.click("[data-civico-slot] .form-check:nth-child(2) label");
+    out.slot = await page.$eval("input[name=slot]:checked", (i) => i.value);
+    await page.waitForFunction(() => {
+      const i = document.querySelector("input[name=altcha]");
+      return i && i.value.length > 20;
+    }, null, { timeout: 30000 });
+    await page.click("[data-civico-avanti]");
+    await page.waitForSelector("section[data-passo='3']:not([hidden])", { timeout: 15000 });
+    const motivo = await page.$eval("#motivo-appuntamento", (s) => s.value);
+    expect(motivo === "Richiesta carta d'identità elettronica", `reason pre-selected (${motivo})`);
+    expect((await page.textContent("[data-civico-trattenuta]")).includes("Teniamo l'orario"), "the hold is announced");
+    await page.fill("#form-details", "Rinnovo per scadenza");
+    await page.click("[data-civico-avanti]");
+    await page.waitForSelector("section[data-passo='4']:not([hidden])");
+    // Missing fields are named.
+    await page.click("[data-civico-avanti]");
+    expect((await page.textContent("[data-civico-errore]")).includes("nome"), "missing fields are named");
+    await page.fill("#name", "Maria");
+    await page.fill("#surname", "Bianchi");
+    await page.fill("#email", "maria.bianchi@example.it");
+    // Bootstrap Italia draws the checkbox on its label: click where the box is.
+    await page.click("label[for=privacy]", { position: { x: 4, y: 8 } });
+    expect(await page.isChecked("#privacy"), "privacy acknowledged");
+    await page.click("[data-civico-avanti]");
+    await page.waitForSelector("section[data-passo='5']:not([hidden])");
+    const summary = await page.textContent("[data-civico-riepilogo]");
+    expect(summary.includes("Maria Bianchi") && summary.includes("maria.bianchi@example.it"), "the summary");
+    await page.click("[data-civico-avanti]");
+    await page.waitForSelector("[data-civico-conferma]:not([hidden])", { timeout: 15000 });
+    out.codice = (await page.textContent("[data-civico-conferma] [data-campo=codice]")).trim();
+    expect(/^AN-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(out.codice), `a booking code (${out.codice})`);
+    expect((await page.getAttribute("[data-civico-ics]", "href")).startsWith("blob:"), "Aggiungi al calendario: .ics");
+    expect((await page.getAttribute("[data-civico-google]", "href")).startsWith("https://calendar.google.com/"), "Google Calendar link");
+    expect((await ctx.cookies()).length === 0, "no cookies");
+    expect(errors.length === 0, `no script errors (${errors})`);
+    await ctx.close();
+  } else {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    page.on("dialog", (d) => d.accept());
+    await page.goto(`${origin}/prenotazione-appuntamento/gestisci/#t=${arg}`);
+    await page.waitForSelector("[data-civico-dettaglio]:not([hidden])", { timeout: 15000 });
+    out.codice = (await page.textContent("[data-civico-dettaglio] [data-campo=codice]")).trim();
+    await page.click("[data-civico-annulla]");
+    await page.waitForFunction(() => document.querySelector("[data-civico-stato]").textContent.includes("annullato"), null, { timeout: 15000 });
+    out.stato = (await page.textContent("[data-civico-dettaglio] [data-campo=stato]")).trim();
+    expect(out.stato === "Annullato", `shown as cancelled (${out.stato})`);
+    expect(await page.isHidden("[data-civico-azioni]"), "no more actions");
+    await ctx.close();
+  }
+} catch (e) {
+  failures.push(String(e && e.stack || e));
+} finally {
+  await browser.close();
+  server.close();
+}
+out.failures = failures;
+console.log(JSON.stringify(out));
+process.exit(failures.length ? 1 : 0);
