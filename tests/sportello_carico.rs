@@ -253,7 +253,7 @@ fn two_thousand_attempts_from_a_hundred_clients_on_postgres() {
 fn kill_and_restart(db: &str, dir: &std::path::Path) {
     let s = start(dir, db);
     let api = format!("{}/api/v1/valfiorita", s.url);
-    let free: Vec<String> = slots(&api).into_iter().skip(6).take(50).collect();
+    let free: Vec<String> = slots(&api).into_iter().skip(6).take(400).collect();
     let confermate: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
     let stop = std::sync::atomic::AtomicBool::new(false);
     let mut s = s;
@@ -287,7 +287,7 @@ fn kill_and_restart(db: &str, dir: &std::path::Path) {
             });
         }
         // Let bookings flow, then SIGKILL the service while requests are in flight.
-        std::thread::sleep(Duration::from_millis(1500));
+        std::thread::sleep(Duration::from_millis(800));
         s.child.kill().unwrap();
         let _ = s.child.wait();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);

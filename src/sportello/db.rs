@@ -9,8 +9,9 @@
 //! state), its compile-time checks work against one database only, and its `Any` driver has
 //! none; the statements here are few and portable.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 
@@ -167,10 +168,24 @@ impl Dove {
     }
 }
 
-/// One connection.
+/// One connection. A SQLite connection carries the writer lock of its file: SQLite admits one
+/// writer at a time, and queueing the writers of this process on a mutex (instead of letting
+/// them poll the file lock with the busy handler's sleeps) keeps the tail latency low under
+/// contention; other processes are still waited for through `busy_timeout`.
 pub enum Conn {
-    Sqlite(rusqlite::Connection),
+    Sqlite(rusqlite::Connection, Arc<Mutex<()>>),
     Pg(Box<postgres::Client>),
+}
+
+/// The writer lock of a SQLite file, shared by every connection of this process to it.
+fn scrittore(p: &std::path::Path) -> Arc<Mutex<()>> {
+    static TUTTI: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let chiave = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut m = TUTTI
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    m.entry(chiave).or_default().clone()
 }
 
 /// `?1` → `$1` for PostgreSQL (the statements here have no `?` inside string literals).
@@ -204,7 +219,7 @@ impl Conn {
                 db.pragma_update(None, "synchronous", "FULL")?;
                 db.pragma_update(None, "foreign_keys", "ON")?;
                 db.busy_timeout(std::time::Duration::from_secs(10))?;
-                Ok(Conn::Sqlite(db))
+                Ok(Conn::Sqlite(db, scrittore(p)))
             }
             Dove::Postgres(u) => Ok(Conn::Pg(Box::new(postgres::Client::connect(
                 u,
@@ -220,7 +235,7 @@ impl Conn {
     /// Runs a statement; the number of rows it changed.
     pub fn esegui(&mut self, sql: &str, params: &[Valore]) -> Esito<u64> {
         match self {
-            Conn::Sqlite(c) => {
+            Conn::Sqlite(c, _) => {
                 let mut st = c.prepare_cached(sql)?;
                 Ok(st.execute(rusqlite::params_from_iter(params.iter()))? as u64)
             }
@@ -235,7 +250,7 @@ impl Conn {
     /// Runs a query; its rows.
     pub fn righe(&mut self, sql: &str, params: &[Valore]) -> Esito<Vec<Vec<Valore>>> {
         match self {
-            Conn::Sqlite(c) => {
+            Conn::Sqlite(c, _) => {
                 let mut st = c.prepare_cached(sql)?;
                 let n = st.column_count();
                 let rows = st.query_map(rusqlite::params_from_iter(params.iter()), |r| {
@@ -272,7 +287,7 @@ impl Conn {
 
     fn batch(&mut self, sql: &str) -> Esito<()> {
         match self {
-            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Conn::Sqlite(c, _) => Ok(c.execute_batch(sql)?),
             Conn::Pg(c) => Ok(c.batch_execute(sql)?),
         }
     }
@@ -287,6 +302,14 @@ impl Conn {
         } else {
             "BEGIN IMMEDIATE"
         };
+        let lock = match self {
+            Conn::Sqlite(_, l) => Some(l.clone()),
+            Conn::Pg(_) => None,
+        };
+        // A panic elsewhere while holding it leaves no broken state behind: SQLite rolls back.
+        let _scrittura = lock
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()));
         self.batch(begin)?;
         match f(self) {
             Ok(v) => {
