@@ -451,13 +451,31 @@ pub fn load_comuni(
                 }
             };
             let text = crate::content::frontmatter::normalise(&text).into_owned();
-            let config: Comune = match crate::yaml::parse(&text, &shown, 0, &text) {
+            let mut config: Comune = match crate::yaml::parse(&text, &shown, 0, &text) {
                 Ok(c) => c,
                 Err(d) => {
                     diags.push(d);
                     return None;
                 }
             };
+            if let Some(u) = &mut config.servizi_online.sportello {
+                *u = u.trim_end_matches('/').to_string();
+                let ok = url::Url::parse(u).is_ok_and(|x| {
+                    x.scheme() == "https"
+                        || (x.scheme() == "http"
+                            && matches!(x.host_str(), Some("127.0.0.1" | "localhost")))
+                });
+                if !ok {
+                    diags.push(
+                        Diagnostic::error(
+                            "E-VALUE-INVALID",
+                            &shown,
+                            format!("servizi_online.sportello `{u}` non è un indirizzo https"),
+                        )
+                        .hint("scrivi l'indirizzo del servizio di prenotazione, per esempio https://sportello.provincia.example.it"),
+                    );
+                }
+            }
             let (base_url, base_path) = match parse_base_url(&config.base_url.value) {
                 Ok(x) => x,
                 Err(msg) => {

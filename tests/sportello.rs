@@ -879,3 +879,77 @@ fn booking_pages_work_in_chromium_end_to_end() {
     );
     assert_eq!((status, v["stato"].as_str()), (200, Some("annullata")));
 }
+
+#[test]
+fn feedback_answers_are_collected_without_identity_and_shown_to_operators() {
+    let s = start();
+    let api = format!("{}/api/v1/valfiorita", s.url);
+    let answer = json!({"pagina": "/servizi/", "valutazione": 2, "risposta": "Ho avuto problemi tecnici", "dettaglio": "Il <b>modulo</b> non si apre"});
+    let (status, _, acao) = call("POST", &format!("{api}/valutazioni"), Some(&s.origin), Some(answer));
+    assert_eq!((status, acao.as_deref()), (204, Some(s.origin.as_str())));
+    let (status, _, _) = call("POST", &format!("{api}/valutazioni"), None, Some(json!({"pagina": "/", "valutazione": 5})));
+    assert_eq!(status, 204);
+    // Invented answers, seven stars, foreign pages: refused.
+    for bad in [
+        json!({"pagina": "/", "valutazione": 7}),
+        json!({"pagina": "/", "valutazione": 5, "risposta": "Ho avuto problemi tecnici"}),
+        json!({"pagina": "https://evil.example/", "valutazione": 3}),
+        json!({"pagina": "/", "valutazione": 3, "dettaglio": "x".repeat(201)}),
+    ] {
+        let (status, _, _) = call("POST", &format!("{api}/valutazioni"), None, Some(bad.clone()));
+        assert_eq!(status, 422, "{bad}");
+    }
+    // Stored without address or time of day.
+    let pool = civico::sportello::db::Pool::apri(civico::sportello::db::Dove::da(&s.db), civico::sportello::registro::MIGRAZIONI).unwrap();
+    let cols = pool.prendi().unwrap().righe("SELECT * FROM valutazione", &[]).unwrap();
+    assert_eq!(cols.len(), 2);
+    assert!(cols.iter().all(|r| r.len() == 7 && r[6].testo().len() == 10), "id, comune, pagina, voto, risposta, testo, giorno only");
+    // The operator sees the page with its figures and the comment, escaped.
+    let mut op = Operatore { base: s.url.clone(), cookie: None };
+    op.send("POST", "/operatori/valfiorita/accesso", &[("utente", "anna"), ("password", PASSWORD)], None);
+    let (status, html, _) = op.send("GET", "/operatori/valfiorita/valutazioni", &[], None);
+    assert_eq!(status, 200);
+    let doc = scraper::Html::parse_document(&html);
+    let rows = common::select(&doc, "tbody tr");
+    assert_eq!(rows.len(), 2);
+    let first = common::text(&rows[0]);
+    assert!(first.contains("/servizi/") && first.contains("2.0") && first.contains("Ho avuto problemi tecnici (1)"), "{first}");
+    assert!(html.contains("Il &lt;b&gt;modulo&lt;/b&gt; non si apre"), "escaped");
+    let (_, csv, _) = op.send("GET", "/operatori/valfiorita/valutazioni.csv", &[], None);
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    // Castelmarino's operator page has none of them (and needs its own login).
+    let (status, _, _) = op.send("GET", "/operatori/castelmarino/valutazioni", &[], None);
+    assert_eq!(status, 303);
+}
+
+#[test]
+fn the_example_sites_carry_the_booking_pages_and_the_feedback_endpoint() {
+    let site = common::example_site();
+    for slug in common::COMUNI {
+        let api = format!("https://sportello.provincia-valdoro.vd.example/api/v1/{slug}");
+        let doc = common::html(&site.join(slug).join("prenotazione-appuntamento/index.html"));
+        let root = common::select(&doc, "[data-civico-prenota]");
+        assert_eq!(root[0].value().attr("data-api"), Some(api.as_str()));
+        // Without the service the offices' contacts show; the form waits hidden.
+        let fallback = common::select(&doc, "[data-civico-fallback]");
+        assert!(fallback[0].value().attr("hidden").is_none());
+        assert!(common::select(&doc, "[data-civico-fallback] a[href^='tel:']").len() >= 2);
+        assert!(common::select(&doc, "[data-civico-fallback] h3 a[href$='/']").len() >= 2, "links to the ufficio pages");
+        assert!(common::select(&doc, "form[data-civico-passi]")[0].value().attr("hidden").is_some());
+        for (n, id) in [("1", "office"), ("2", "appointment-available"), ("3", "reason"), ("4", "applicant")] {
+            let sel = format!("section[data-passo='{n}']#{id}");
+            assert_eq!(common::select(&doc, &sel).len(), 1, "{slug}: step {n}");
+        }
+        assert_eq!(common::select(&doc, "#form-details")[0].value().attr("maxlength"), Some("200"));
+        let widget = common::select(&doc, "altcha-widget");
+        assert_eq!(widget[0].value().attr("challenge"), Some(format!("{api}/sfida").as_str()));
+        let honeypot = common::select(&doc, "input[name=sito_web]");
+        assert_eq!(honeypot[0].value().attr("tabindex"), Some("-1"));
+        let g = common::html(&site.join(slug).join("prenotazione-appuntamento/gestisci/index.html"));
+        assert_eq!(common::select(&g, "[data-civico-gestione]").len(), 1);
+        // Every page's feedback widget posts to the service.
+        let home = common::html(&site.join(slug).join("index.html"));
+        let form = common::select(&home, "form[data-element=feedback]");
+        assert_eq!(form[0].value().attr("data-endpoint"), Some(format!("{api}/valutazioni").as_str()));
+    }
+}

@@ -545,3 +545,32 @@ fn migrations_are_versioned_and_rerun_safely(db: Db) {
         .is_err());
 }
 both!(migrations_are_versioned_and_rerun_safely);
+
+fn feedback_answers_per_comune(db: Db) {
+    use civico::sportello::valutazioni::{self, Risposta};
+    let r = |pagina: &str, v: i64, a: Option<&str>, t: &str| Risposta {
+        pagina: pagina.into(),
+        valutazione: v,
+        risposta: a.map(str::to_string),
+        dettaglio: t.into(),
+    };
+    let g = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let mut c = db.pool.prendi().unwrap();
+    valutazioni::registra(&mut c, "valfiorita", &r("/servizi/", 2, Some("Ho avuto problemi tecnici"), "Il modulo non si apre"), g("2026-11-20")).unwrap();
+    valutazioni::registra(&mut c, "valfiorita", &r("/servizi/", 4, Some("Le indicazioni erano chiare"), ""), g("2026-11-21")).unwrap();
+    valutazioni::registra(&mut c, "valfiorita", &r("/", 5, None, ""), g("2026-11-21")).unwrap();
+    valutazioni::registra(&mut c, "castelmarino", &r("/servizi/", 1, None, "altro comune"), g("2026-11-21")).unwrap();
+    let v = valutazioni::per_pagina(&mut c, "valfiorita", g("2026-01-01")).unwrap();
+    assert_eq!(v.len(), 2, "{v:?}");
+    // Lowest mean first: /servizi/ (3.0) before / (5.0); Castelmarino's answer not counted.
+    assert_eq!(v[0].pagina, "/servizi/");
+    assert_eq!((v[0].risposte, v[0].media), (2, 3.0));
+    assert_eq!(v[0].stelle, [0, 1, 0, 1, 0]);
+    assert_eq!(v[0].testi, vec![("2026-11-20".to_string(), "Il modulo non si apre".to_string())]);
+    assert_eq!(valutazioni::elenco(&mut c, "valfiorita", g("2026-01-01")).unwrap().len(), 3);
+    // Retention: answers before the 21st go, for this comune only.
+    assert_eq!(valutazioni::purga(&mut c, "valfiorita", g("2026-11-21")).unwrap(), 1);
+    assert_eq!(valutazioni::elenco(&mut c, "valfiorita", g("2026-01-01")).unwrap().len(), 2);
+    assert_eq!(valutazioni::elenco(&mut c, "castelmarino", g("2026-01-01")).unwrap().len(), 1);
+}
+both!(feedback_answers_per_comune);

@@ -12,7 +12,8 @@
 //! - `sfida`: the ALTCHA proof-of-work challenge; `limiti`: rate limits;
 //! - `posta`: the messages to citizens and their delivery over SMTP;
 //! - `servizio`: the JSON API the booking pages call, CORS-limited per comune, and the jobs;
-//! - `operatori`: the operators' back-office.
+//! - `operatori`: the operators' back-office;
+//! - `valutazioni`: the answers of every page's feedback widget, stored without identity.
 
 pub mod agenda;
 pub mod config;
@@ -30,3 +31,5 @@ pub mod registro;
 pub mod servizio;
 #[cfg(feature = "sportello")]
 pub mod sfida;
+#[cfg(feature = "sportello")]
+pub mod valutazioni;

@@ -392,7 +392,7 @@ async fn agenda(
     let vista = if settimana { "settimana" } else { "giorno" };
     let corpo = format!(
         "<h1>Appuntamenti - Comune di {}</h1><p>Operatore: {} <form class=\"inline\" method=\"post\" action=\"{b}uscita\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Esci</button></form></p>\
-<nav aria-label=\"Periodo\"><a href=\"{}\">Precedente</a><a href=\"{}\">Successivo</a><a href=\"{}\">Giorno</a><a href=\"{}\">Settimana</a><a href=\"{b}export.csv?giorno={da}&amp;vista={vista}\">Esporta CSV</a></nav>\
+<nav aria-label=\"Periodo\"><a href=\"{}\">Precedente</a><a href=\"{}\">Successivo</a><a href=\"{}\">Giorno</a><a href=\"{}\">Settimana</a><a href=\"{b}export.csv?giorno={da}&amp;vista={vista}\">Esporta CSV</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a></nav>\
 <form method=\"get\" action=\"{b}\"><label for=\"giorno\">Giorno</label><input id=\"giorno\" type=\"date\" name=\"giorno\" value=\"{da}\"><label for=\"sportello\">Ufficio</label><select id=\"sportello\" name=\"sportello\"><option value=\"\">Tutti</option>{opzioni}</select><input type=\"hidden\" name=\"vista\" value=\"{vista}\"> <button type=\"submit\">Mostra</button></form>\
 <h2>{}</h2><p>{} appuntamenti</p><table><thead><tr><th scope=\"col\">Ora</th><th scope=\"col\">Ufficio</th><th scope=\"col\">Codice</th><th scope=\"col\">Richiedente</th><th scope=\"col\">Email</th><th scope=\"col\">Motivo</th><th scope=\"col\">Dettagli</th><th scope=\"col\">Stato</th><th scope=\"col\">Azioni</th></tr></thead><tbody>{righe}</tbody></table>",
         esc(&e.nome),
@@ -562,8 +562,115 @@ async fn esporta(
         .into_response()
 }
 
+#[derive(Deserialize, Default)]
+struct Periodo {
+    /// Days back from today (default 90).
+    #[serde(default)]
+    giorni: Option<i64>,
+}
+
+fn dal(p: &Periodo, tz: chrono_tz::Tz) -> NaiveDate {
+    Utc::now().with_timezone(&tz).date_naive() - Duration::days(p.giorni.unwrap_or(90).clamp(1, 3660))
+}
+
+/// Per-page figures of the feedback widget, lowest mean first.
+async fn valutazioni(
+    State(s): State<Arc<Stato>>,
+    UrlPath(comune): UrlPath<String>,
+    Query(q): Query<Periodo>,
+    h: HeaderMap,
+) -> Response {
+    let Some(nome) = s.enti().get(&comune).map(|e| e.nome.clone()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let da = dal(&q, s.tz);
+    let s2 = s.clone();
+    let c2 = comune.clone();
+    let dati = blocca(move || {
+        sessione(&s2, &c2, &h)?;
+        let mut c = s2.pool.prendi().ok()?;
+        super::valutazioni::per_pagina(&mut c, &c2, da).ok()
+    })
+    .await
+    .flatten();
+    let Some(pagine) = dati else {
+        return entra(&comune);
+    };
+    let b = base(&comune);
+    let mut corpo = format!(
+        "<h1>Valutazioni delle pagine - Comune di {}</h1><nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}valutazioni.csv?giorni={g}\">Esporta CSV</a></nav><p>Dal {}: {} pagine valutate, {} risposte. Prima le pagine con la media più bassa.</p><table><thead><tr><th scope=\"col\">Pagina</th><th scope=\"col\">Risposte</th><th scope=\"col\">Media</th><th scope=\"col\">1-5 stelle</th><th scope=\"col\">Motivi</th><th scope=\"col\">Commenti</th></tr></thead><tbody>",
+        esc(&nome),
+        crate::render::filters::data_lunga(da),
+        pagine.len(),
+        pagine.iter().map(|p| p.risposte).sum::<i64>(),
+        g = q.giorni.unwrap_or(90),
+    );
+    for p in &pagine {
+        let motivi: String = p
+            .motivi
+            .iter()
+            .map(|(m, n)| format!("<li>{} ({n})</li>", esc(m)))
+            .collect();
+        let testi: String = p
+            .testi
+            .iter()
+            .take(10)
+            .map(|(g, t)| format!("<li>{}: {}</li>", esc(g), esc(t)))
+            .collect();
+        corpo += &format!(
+            "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td><ul>{motivi}</ul></td><td><ul>{testi}</ul></td></tr>",
+            esc(&p.pagina),
+            p.risposte,
+            p.media,
+            p.stelle.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" / "),
+        );
+    }
+    corpo += "</tbody></table>";
+    pagina("Valutazioni", &corpo)
+}
+
+async fn valutazioni_csv(
+    State(s): State<Arc<Stato>>,
+    UrlPath(comune): UrlPath<String>,
+    Query(q): Query<Periodo>,
+    h: HeaderMap,
+) -> Response {
+    let da = dal(&q, s.tz);
+    let s2 = s.clone();
+    let c2 = comune.clone();
+    let dati = blocca(move || {
+        sessione(&s2, &c2, &h)?;
+        let mut c = s2.pool.prendi().ok()?;
+        super::valutazioni::elenco(&mut c, &c2, da).ok()
+    })
+    .await
+    .flatten();
+    let Some(righe) = dati else {
+        return entra(&comune);
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["giorno", "pagina", "stelle", "risposta", "commento"]);
+    for r in &righe {
+        let _ = w.write_record(r);
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"valutazioni-{comune}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        w.into_inner().unwrap_or_default(),
+    )
+        .into_response()
+}
+
 pub fn router() -> Router<Arc<Stato>> {
     Router::new()
+        .route("/operatori/{comune}/valutazioni", get(valutazioni))
+        .route("/operatori/{comune}/valutazioni.csv", get(valutazioni_csv))
         .route("/operatori/{comune}/", get(agenda))
         .route("/operatori/{comune}/accesso", get(accesso).post(accedi))
         .route("/operatori/{comune}/azione", post(azione))

@@ -19,8 +19,10 @@ use super::db::{Conn, DbErrore, Esito, Valore};
 use crate::p;
 
 /// The versioned schema: (SQLite, PostgreSQL) per version, applied in order at start.
-pub const MIGRAZIONI: &[(&str, &str)] = &[(
-    "
+pub const MIGRAZIONI: &[(&str, &str)] = &[
+    // 1: slots, holds, bookings, idempotency keys, the mail queue, sessions, spent challenges.
+    (
+        "
 CREATE TABLE slot (
     comune TEXT NOT NULL, sportello TEXT NOT NULL, inizio TEXT NOT NULL,
     capienza INTEGER NOT NULL,
@@ -84,7 +86,25 @@ CREATE TABLE sessione (
     scade TEXT NOT NULL);
 CREATE TABLE sfida (firma TEXT PRIMARY KEY, scade TEXT NOT NULL);
 ",
-)];
+    ),
+    // 2: the answers of the feedback widget (no address, no time of day, no identity).
+    (
+        "
+CREATE TABLE valutazione (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, comune TEXT NOT NULL, pagina TEXT NOT NULL,
+    voto INTEGER NOT NULL CHECK (voto BETWEEN 1 AND 5), risposta TEXT,
+    testo TEXT NOT NULL DEFAULT '', giorno TEXT NOT NULL);
+CREATE INDEX valutazione_pagina ON valutazione (comune, pagina, giorno);
+",
+        "
+CREATE TABLE valutazione (
+    id BIGSERIAL PRIMARY KEY, comune TEXT NOT NULL, pagina TEXT NOT NULL,
+    voto BIGINT NOT NULL CHECK (voto BETWEEN 1 AND 5), risposta TEXT,
+    testo TEXT NOT NULL DEFAULT '', giorno TEXT NOT NULL);
+CREATE INDEX valutazione_pagina ON valutazione (comune, pagina, giorno);
+",
+    ),
+];
 
 /// Why a request was refused (the transaction is rolled back).
 #[derive(Debug, PartialEq, Eq)]

@@ -832,6 +832,37 @@ async fn sposta(
     per_token(s, c, sock, h, t, "sposta").await
 }
 
+/// An answer of the feedback widget of one of the comune's pages: stored without address,
+/// time of day or identity (204), or refused with the reason (422).
+async fn valuta(
+    State(s): S,
+    UrlPath(comune): UrlPath<String>,
+    ConnectInfo(sock): ConnectInfo<SocketAddr>,
+    h: HeaderMap,
+    Json(r): Json<super::valutazioni::Risposta>,
+) -> Response {
+    if !s.enti().contains_key(&comune) {
+        return errore(StatusCode::NOT_FOUND, "comune non servito");
+    }
+    if !s.consenti(sock, &h, &comune) {
+        return troppe();
+    }
+    if let Err(m) = super::valutazioni::controlla(&r) {
+        return errore(StatusCode::UNPROCESSABLE_ENTITY, m);
+    }
+    let s2 = s.clone();
+    let oggi = Utc::now().with_timezone(&s.tz).date_naive();
+    match blocca(move || {
+        let mut c = s2.pool.prendi()?;
+        super::valutazioni::registra(&mut c, &comune, &r, oggi)
+    })
+    .await
+    {
+        Some(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        _ => non_disponibile(),
+    }
+}
+
 #[derive(Deserialize)]
 struct Vuota {}
 
@@ -874,6 +905,7 @@ pub fn router(s: Arc<Stato>) -> Router {
         .route("/api/v1/{comune}/prenotazioni/consulta", post(consulta))
         .route("/api/v1/{comune}/prenotazioni/annulla", post(annulla))
         .route("/api/v1/{comune}/prenotazioni/sposta", post(sposta))
+        .route("/api/v1/{comune}/valutazioni", post(valuta))
         .layer(cors);
     Router::new()
         .merge(api)
@@ -949,6 +981,14 @@ pub fn lavori(s: &Stato, postino: Option<&Postino>) -> Result<String, String> {
             &mut c,
             slug,
             ora - Duration::days(e.sportello.conservazione_giorni),
+        )
+        .map_err(|e| e.to_string())?;
+        super::valutazioni::purga(
+            &mut c,
+            slug,
+            (ora - Duration::days(e.sportello.conservazione_giorni))
+                .with_timezone(&tz)
+                .date_naive(),
         )
         .map_err(|e| e.to_string())?;
     }
