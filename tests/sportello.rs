@@ -22,6 +22,7 @@ orizzonte_giorni: 30
 limite_per_persona: 2
 promemoria_ore: 400
 preavviso_annullamento_ore: 1
+email_assistenza: "urp@comune.valfiorita.vd.example"
 sportelli:
   - id: anagrafe
     nome: "Ufficio anagrafe"
@@ -878,6 +879,16 @@ fn booking_pages_work_in_chromium_end_to_end() {
         Some(json!({"token": token})),
     );
     assert_eq!((status, v["stato"].as_str()), (200, Some("annullata")));
+    // The richiesta di assistenza form of the same site.
+    let v = node_prenota(&site, port, "assistenza", "-");
+    let codice = v["codice"].as_str().unwrap().to_string();
+    let mails = smtp.wait(3, 30);
+    let text = mail_text(&mails[2].data);
+    assert!(
+        text.contains(&codice) && text.contains("all'estero"),
+        "{text}"
+    );
+    assert_eq!(mails[2].to, vec!["luca.verdi@example.it".to_string()]);
 }
 
 #[test]
@@ -885,9 +896,19 @@ fn feedback_answers_are_collected_without_identity_and_shown_to_operators() {
     let s = start();
     let api = format!("{}/api/v1/valfiorita", s.url);
     let answer = json!({"pagina": "/servizi/", "valutazione": 2, "risposta": "Ho avuto problemi tecnici", "dettaglio": "Il <b>modulo</b> non si apre"});
-    let (status, _, acao) = call("POST", &format!("{api}/valutazioni"), Some(&s.origin), Some(answer));
+    let (status, _, acao) = call(
+        "POST",
+        &format!("{api}/valutazioni"),
+        Some(&s.origin),
+        Some(answer),
+    );
     assert_eq!((status, acao.as_deref()), (204, Some(s.origin.as_str())));
-    let (status, _, _) = call("POST", &format!("{api}/valutazioni"), None, Some(json!({"pagina": "/", "valutazione": 5})));
+    let (status, _, _) = call(
+        "POST",
+        &format!("{api}/valutazioni"),
+        None,
+        Some(json!({"pagina": "/", "valutazione": 5})),
+    );
     assert_eq!(status, 204);
     // Invented answers, seven stars, foreign pages: refused.
     for bad in [
@@ -896,25 +917,58 @@ fn feedback_answers_are_collected_without_identity_and_shown_to_operators() {
         json!({"pagina": "https://evil.example/", "valutazione": 3}),
         json!({"pagina": "/", "valutazione": 3, "dettaglio": "x".repeat(201)}),
     ] {
-        let (status, _, _) = call("POST", &format!("{api}/valutazioni"), None, Some(bad.clone()));
+        let (status, _, _) = call(
+            "POST",
+            &format!("{api}/valutazioni"),
+            None,
+            Some(bad.clone()),
+        );
         assert_eq!(status, 422, "{bad}");
     }
     // Stored without address or time of day.
-    let pool = civico::sportello::db::Pool::apri(civico::sportello::db::Dove::da(&s.db), civico::sportello::registro::MIGRAZIONI).unwrap();
-    let cols = pool.prendi().unwrap().righe("SELECT * FROM valutazione", &[]).unwrap();
+    let pool = civico::sportello::db::Pool::apri(
+        civico::sportello::db::Dove::da(&s.db),
+        civico::sportello::registro::MIGRAZIONI,
+    )
+    .unwrap();
+    let cols = pool
+        .prendi()
+        .unwrap()
+        .righe("SELECT * FROM valutazione", &[])
+        .unwrap();
     assert_eq!(cols.len(), 2);
-    assert!(cols.iter().all(|r| r.len() == 7 && r[6].testo().len() == 10), "id, comune, pagina, voto, risposta, testo, giorno only");
+    assert!(
+        cols.iter()
+            .all(|r| r.len() == 7 && r[6].testo().len() == 10),
+        "id, comune, pagina, voto, risposta, testo, giorno only"
+    );
     // The operator sees the page with its figures and the comment, escaped.
-    let mut op = Operatore { base: s.url.clone(), cookie: None };
-    op.send("POST", "/operatori/valfiorita/accesso", &[("utente", "anna"), ("password", PASSWORD)], None);
+    let mut op = Operatore {
+        base: s.url.clone(),
+        cookie: None,
+    };
+    op.send(
+        "POST",
+        "/operatori/valfiorita/accesso",
+        &[("utente", "anna"), ("password", PASSWORD)],
+        None,
+    );
     let (status, html, _) = op.send("GET", "/operatori/valfiorita/valutazioni", &[], None);
     assert_eq!(status, 200);
     let doc = scraper::Html::parse_document(&html);
     let rows = common::select(&doc, "tbody tr");
     assert_eq!(rows.len(), 2);
     let first = common::text(&rows[0]);
-    assert!(first.contains("/servizi/") && first.contains("2.0") && first.contains("Ho avuto problemi tecnici (1)"), "{first}");
-    assert!(html.contains("Il &lt;b&gt;modulo&lt;/b&gt; non si apre"), "escaped");
+    assert!(
+        first.contains("/servizi/")
+            && first.contains("2.0")
+            && first.contains("Ho avuto problemi tecnici (1)"),
+        "{first}"
+    );
+    assert!(
+        html.contains("Il &lt;b&gt;modulo&lt;/b&gt; non si apre"),
+        "escaped"
+    );
     let (_, csv, _) = op.send("GET", "/operatori/valfiorita/valutazioni.csv", &[], None);
     assert_eq!(csv.lines().count(), 3, "{csv}");
     // Castelmarino's operator page has none of them (and needs its own login).
@@ -934,22 +988,186 @@ fn the_example_sites_carry_the_booking_pages_and_the_feedback_endpoint() {
         let fallback = common::select(&doc, "[data-civico-fallback]");
         assert!(fallback[0].value().attr("hidden").is_none());
         assert!(common::select(&doc, "[data-civico-fallback] a[href^='tel:']").len() >= 2);
-        assert!(common::select(&doc, "[data-civico-fallback] h3 a[href$='/']").len() >= 2, "links to the ufficio pages");
-        assert!(common::select(&doc, "form[data-civico-passi]")[0].value().attr("hidden").is_some());
-        for (n, id) in [("1", "office"), ("2", "appointment-available"), ("3", "reason"), ("4", "applicant")] {
+        assert!(
+            common::select(&doc, "[data-civico-fallback] h3 a[href$='/']").len() >= 2,
+            "links to the ufficio pages"
+        );
+        assert!(common::select(&doc, "form[data-civico-passi]")[0]
+            .value()
+            .attr("hidden")
+            .is_some());
+        for (n, id) in [
+            ("1", "office"),
+            ("2", "appointment-available"),
+            ("3", "reason"),
+            ("4", "applicant"),
+        ] {
             let sel = format!("section[data-passo='{n}']#{id}");
             assert_eq!(common::select(&doc, &sel).len(), 1, "{slug}: step {n}");
         }
-        assert_eq!(common::select(&doc, "#form-details")[0].value().attr("maxlength"), Some("200"));
+        assert_eq!(
+            common::select(&doc, "#form-details")[0]
+                .value()
+                .attr("maxlength"),
+            Some("200")
+        );
         let widget = common::select(&doc, "altcha-widget");
-        assert_eq!(widget[0].value().attr("challenge"), Some(format!("{api}/sfida").as_str()));
+        assert_eq!(
+            widget[0].value().attr("challenge"),
+            Some(format!("{api}/sfida").as_str())
+        );
         let honeypot = common::select(&doc, "input[name=sito_web]");
         assert_eq!(honeypot[0].value().attr("tabindex"), Some("-1"));
-        let g = common::html(&site.join(slug).join("prenotazione-appuntamento/gestisci/index.html"));
+        let g = common::html(
+            &site
+                .join(slug)
+                .join("prenotazione-appuntamento/gestisci/index.html"),
+        );
         assert_eq!(common::select(&g, "[data-civico-gestione]").len(), 1);
+        // The richiesta di assistenza form: 16 categories with their services, 600 characters.
+        let a = common::html(&site.join(slug).join("richiesta-assistenza/index.html"));
+        assert_eq!(
+            common::select(&a, "[data-civico-assistenza]")[0]
+                .value()
+                .attr("data-api"),
+            Some(api.as_str())
+        );
+        assert!(common::select(&a, "form#justValidateForm")[0]
+            .value()
+            .attr("hidden")
+            .is_some());
+        assert_eq!(
+            common::select(&a, "#category option[data-servizi]").len(),
+            16
+        );
+        assert_eq!(
+            common::select(&a, "#description")[0]
+                .value()
+                .attr("maxlength"),
+            Some("600")
+        );
+        assert!(!common::select(&a, "[data-civico-fallback] a[href^='mailto:']").is_empty());
         // Every page's feedback widget posts to the service.
         let home = common::html(&site.join(slug).join("index.html"));
         let form = common::select(&home, "form[data-element=feedback]");
-        assert_eq!(form[0].value().attr("data-endpoint"), Some(format!("{api}/valutazioni").as_str()));
+        assert_eq!(
+            form[0].value().attr("data-endpoint"),
+            Some(format!("{api}/valutazioni").as_str())
+        );
     }
+}
+
+#[test]
+fn help_requests_are_stored_mailed_and_handled_by_operators() {
+    let s = start();
+    let api = format!("{}/api/v1/valfiorita", s.url);
+    let req = |altcha: &str| {
+        json!({
+            "nome": "Luca", "cognome": "Verdi", "email": "Luca@Example.it",
+            "categoria": "Anagrafe e stato civile", "servizio": "Carta d'identità elettronica",
+            "descrizione": "Come rinnovo la carta se sono all'estero?", "privacy": true, "altcha": altcha
+        })
+    };
+    // Field checks, each with its message.
+    let mut bad = req(&pow(&api));
+    bad["categoria"] = json!("Tasse");
+    bad["descrizione"] = json!("x".repeat(601));
+    bad["privacy"] = json!(false);
+    let (status, v, _) = call("POST", &format!("{api}/assistenza"), None, Some(bad));
+    assert_eq!(status, 422);
+    for k in ["categoria", "descrizione", "privacy"] {
+        assert!(v["errori"][k].is_string(), "{k}: {v}");
+    }
+    // Without a solved challenge: refused.
+    let (status, _, _) = call("POST", &format!("{api}/assistenza"), None, Some(req("")));
+    assert_eq!(status, 422);
+    // Sent, and sent again by a client that did not see the answer: one request, one code.
+    let body = req(&pow(&api));
+    let (status, a, acao) = call_with(
+        "POST",
+        &format!("{api}/assistenza"),
+        Some(&s.origin),
+        Some(body.clone()),
+        Some("assist-0001"),
+    );
+    assert_eq!(
+        (status, acao.as_deref()),
+        (201, Some(s.origin.as_str())),
+        "{a}"
+    );
+    let codice = a["codice"].as_str().unwrap().to_string();
+    assert!(codice.starts_with("AS-"), "{codice}");
+    let (status, b, _) = call_with(
+        "POST",
+        &format!("{api}/assistenza"),
+        None,
+        Some(body),
+        Some("assist-0001"),
+    );
+    assert_eq!((status, b["codice"].as_str()), (201, Some(codice.as_str())));
+    // The citizen gets the summary, the URP a copy.
+    let mails = s.smtp.wait(2, 20);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(s.smtp.mails.lock().unwrap().len(), 2);
+    let to: Vec<&str> = mails.iter().map(|m| m.to[0].as_str()).collect();
+    assert!(
+        to.contains(&"luca@example.it") && to.contains(&"urp@comune.valfiorita.vd.example"),
+        "{to:?}"
+    );
+    assert!(mails.iter().all(|m| mail_text(&m.data).contains(&codice)));
+    // The operator sees it, closes it, exports it; Castelmarino's operator does not see it.
+    let mut op = Operatore {
+        base: s.url.clone(),
+        cookie: None,
+    };
+    op.send(
+        "POST",
+        "/operatori/valfiorita/accesso",
+        &[("utente", "anna"), ("password", PASSWORD)],
+        None,
+    );
+    let (status, html, _) = op.send("GET", "/operatori/valfiorita/assistenza", &[], None);
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&codice) && html.contains("Come rinnovo la carta se sono all&apos;estero?"),
+        "{html}"
+    );
+    let token = csrf(&html);
+    let (status, _, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/assistenza/azione",
+        &[("csrf", &token), ("codice", &codice), ("azione", "chiusa")],
+        None,
+    );
+    assert_eq!(status, 303);
+    let (_, csv, _) = op.send("GET", "/operatori/valfiorita/assistenza.csv", &[], None);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<_> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((&rows[0][1], &rows[0][8]), (codice.as_str(), "chiusa"));
+    let mut carlo = Operatore {
+        base: s.url.clone(),
+        cookie: None,
+    };
+    carlo.send(
+        "POST",
+        "/operatori/castelmarino/accesso",
+        &[("utente", "carlo"), ("password", PASSWORD)],
+        None,
+    );
+    let (status, html, _) = carlo.send("GET", "/operatori/castelmarino/assistenza", &[], None);
+    assert_eq!(status, 200);
+    assert!(!html.contains(&codice) && html.contains("0 richieste"));
+    let (_, agenda, _) = carlo.send("GET", "/operatori/castelmarino/", &[], None);
+    let (status, _, _) = carlo.send(
+        "POST",
+        "/operatori/castelmarino/assistenza/azione",
+        &[
+            ("csrf", &csrf(&agenda)),
+            ("codice", &codice),
+            ("azione", "nuova"),
+        ],
+        None,
+    );
+    assert_eq!(status, 409, "another comune's request cannot be touched");
 }

@@ -556,21 +556,116 @@ fn feedback_answers_per_comune(db: Db) {
     };
     let g = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
     let mut c = db.pool.prendi().unwrap();
-    valutazioni::registra(&mut c, "valfiorita", &r("/servizi/", 2, Some("Ho avuto problemi tecnici"), "Il modulo non si apre"), g("2026-11-20")).unwrap();
-    valutazioni::registra(&mut c, "valfiorita", &r("/servizi/", 4, Some("Le indicazioni erano chiare"), ""), g("2026-11-21")).unwrap();
+    valutazioni::registra(
+        &mut c,
+        "valfiorita",
+        &r(
+            "/servizi/",
+            2,
+            Some("Ho avuto problemi tecnici"),
+            "Il modulo non si apre",
+        ),
+        g("2026-11-20"),
+    )
+    .unwrap();
+    valutazioni::registra(
+        &mut c,
+        "valfiorita",
+        &r("/servizi/", 4, Some("Le indicazioni erano chiare"), ""),
+        g("2026-11-21"),
+    )
+    .unwrap();
     valutazioni::registra(&mut c, "valfiorita", &r("/", 5, None, ""), g("2026-11-21")).unwrap();
-    valutazioni::registra(&mut c, "castelmarino", &r("/servizi/", 1, None, "altro comune"), g("2026-11-21")).unwrap();
+    valutazioni::registra(
+        &mut c,
+        "castelmarino",
+        &r("/servizi/", 1, None, "altro comune"),
+        g("2026-11-21"),
+    )
+    .unwrap();
     let v = valutazioni::per_pagina(&mut c, "valfiorita", g("2026-01-01")).unwrap();
     assert_eq!(v.len(), 2, "{v:?}");
     // Lowest mean first: /servizi/ (3.0) before / (5.0); Castelmarino's answer not counted.
     assert_eq!(v[0].pagina, "/servizi/");
     assert_eq!((v[0].risposte, v[0].media), (2, 3.0));
     assert_eq!(v[0].stelle, [0, 1, 0, 1, 0]);
-    assert_eq!(v[0].testi, vec![("2026-11-20".to_string(), "Il modulo non si apre".to_string())]);
-    assert_eq!(valutazioni::elenco(&mut c, "valfiorita", g("2026-01-01")).unwrap().len(), 3);
+    assert_eq!(
+        v[0].testi,
+        vec![(
+            "2026-11-20".to_string(),
+            "Il modulo non si apre".to_string()
+        )]
+    );
+    assert_eq!(
+        valutazioni::elenco(&mut c, "valfiorita", g("2026-01-01"))
+            .unwrap()
+            .len(),
+        3
+    );
     // Retention: answers before the 21st go, for this comune only.
-    assert_eq!(valutazioni::purga(&mut c, "valfiorita", g("2026-11-21")).unwrap(), 1);
-    assert_eq!(valutazioni::elenco(&mut c, "valfiorita", g("2026-01-01")).unwrap().len(), 2);
-    assert_eq!(valutazioni::elenco(&mut c, "castelmarino", g("2026-01-01")).unwrap().len(), 1);
+    assert_eq!(
+        valutazioni::purga(&mut c, "valfiorita", g("2026-11-21")).unwrap(),
+        1
+    );
+    assert_eq!(
+        valutazioni::elenco(&mut c, "valfiorita", g("2026-01-01"))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        valutazioni::elenco(&mut c, "castelmarino", g("2026-01-01"))
+            .unwrap()
+            .len(),
+        1
+    );
 }
 both!(feedback_answers_per_comune);
+
+fn help_requests_per_comune(db: Db) {
+    use civico::sportello::assistenza::{self, Richiesta};
+    let r = Richiesta {
+        nome: "Luca".into(),
+        cognome: "Verdi".into(),
+        email: "L@Example.it".into(),
+        categoria: assistenza::URP.into(),
+        servizio: "Informazioni generali".into(),
+        descrizione: "Orari?".into(),
+        privacy: true,
+        altcha: None,
+        sito_web: String::new(),
+    };
+    let mut c = db.pool.prendi().unwrap();
+    let a = assistenza::registra(&mut c, "valfiorita", &r, Some("k1"), ora(), |codice| {
+        assistenza::messaggi(codice, &r, "Valfiorita", "https://x", Some("urp@x.it"))
+    })
+    .unwrap();
+    // The same key: the same code, nothing new stored or queued.
+    let b = assistenza::registra(&mut c, "valfiorita", &r, Some("k1"), ora(), |_| {
+        panic!("no second message")
+    })
+    .unwrap();
+    assert_eq!(a, b);
+    assistenza::registra(&mut c, "castelmarino", &r, Some("k1"), ora(), |_| {
+        Vec::new()
+    })
+    .unwrap();
+    let v = assistenza::elenco(&mut c, "valfiorita").unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(
+        (v[0].email.as_str(), v[0].stato.as_str()),
+        ("l@example.it", "nuova")
+    );
+    assert!(!assistenza::segna(&mut c, "castelmarino", &a, "chiusa").unwrap());
+    assert!(assistenza::segna(&mut c, "valfiorita", &a, "chiusa").unwrap());
+    drop(c);
+    assert_eq!(queued(&db.pool).len(), 2, "citizen and office");
+    let mut c = db.pool.prendi().unwrap();
+    assert_eq!(
+        assistenza::purga(&mut c, "valfiorita", ora() + Duration::seconds(1)).unwrap(),
+        1
+    );
+    assert!(assistenza::elenco(&mut c, "valfiorita").unwrap().is_empty());
+    assert_eq!(assistenza::elenco(&mut c, "castelmarino").unwrap().len(), 1);
+}
+both!(help_requests_per_comune);

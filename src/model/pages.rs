@@ -93,6 +93,8 @@ pub enum PageKind {
     /// The booking pages served by `civico sportello`: the steps, and cancel/move by token.
     Prenotazione,
     PrenotazioneGestione,
+    /// The richiesta di assistenza form served by `civico sportello`.
+    Assistenza,
     /// The search page (results come from the comune's search index, in the browser).
     Ricerca,
     /// The albo pretorio and its archive (a register table).
@@ -902,8 +904,12 @@ pub fn assemble(
         let prenota = url == "/prenotazione-appuntamento/"
             && content.comune.sportello.is_some()
             && content.comune.config.servizi_online.sportello.is_some();
+        let servito = content.comune.sportello.is_some()
+            && content.comune.config.servizi_online.sportello.is_some();
         let kind = if prenota {
             PageKind::Prenotazione
+        } else if servito && url == "/richiesta-assistenza/" {
+            PageKind::Assistenza
         } else {
             PageKind::Informativa
         };
@@ -979,6 +985,7 @@ pub fn assemble(
                 PageKind::Argomenti
                     | PageKind::Informativa
                     | PageKind::Prenotazione
+                    | PageKind::Assistenza
                     | PageKind::Ricerca
                     | PageKind::OpenData
             ) || p.url == "/amministrazione-trasparente/"

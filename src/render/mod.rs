@@ -523,7 +523,7 @@ impl Renderer {
             PageKind::Argomenti => "argomenti.html",
             PageKind::Mappa => "mappa.html",
             PageKind::Informativa => "informativa.html",
-            PageKind::Prenotazione | PageKind::PrenotazioneGestione => {
+            PageKind::Prenotazione | PageKind::PrenotazioneGestione | PageKind::Assistenza => {
                 ctx.insert("sportelli", &sportelli(site));
                 let api = site
                     .content
@@ -535,10 +535,13 @@ impl Renderer {
                     .unwrap_or("")
                     .trim_end_matches('/');
                 ctx.insert("api", &format!("{api}/api/v1/{}", site.content.comune.slug));
-                if matches!(page.kind, PageKind::Prenotazione) {
-                    "prenotazione.html"
-                } else {
-                    "prenotazione-gestione.html"
+                match page.kind {
+                    PageKind::Prenotazione => "prenotazione.html",
+                    PageKind::Assistenza => {
+                        ctx.insert("categorie", &categorie_assistenza(site));
+                        "assistenza.html"
+                    }
+                    _ => "prenotazione-gestione.html",
                 }
             }
             PageKind::Ricerca => "ricerca.html",
@@ -742,6 +745,51 @@ struct SportelloPagina<'a> {
     telefono: Option<&'a str>,
     email: Option<&'a str>,
     orari: Option<&'a str>,
+}
+
+/// The categories of a richiesta di assistenza (the 15 service categories and "Relazioni con
+/// il pubblico"), each with the titles of the comune's services in it.
+#[derive(Serialize)]
+struct CategoriaAssistenza {
+    nome: String,
+    servizi: Vec<String>,
+}
+
+fn categorie_assistenza(site: &Site<'_>) -> Vec<CategoriaAssistenza> {
+    let vocab = crate::vocabolari::get();
+    let mut out: Vec<CategoriaAssistenza> = vocab
+        .categorie_servizio
+        .iter()
+        .map(|c| CategoriaAssistenza {
+            nome: c.nome.clone(),
+            servizi: Vec::new(),
+        })
+        .collect();
+    for d in &site.content.docs {
+        if let Meta::Servizio(s) = &d.meta {
+            for c in &s.categorie {
+                if let Some(cat) = vocab.categoria(&c.value) {
+                    if let Some(x) = out.iter_mut().find(|x| x.nome == cat.nome) {
+                        x.servizi.push(s.titolo.clone());
+                    }
+                }
+            }
+        }
+    }
+    for x in &mut out {
+        x.servizi.sort();
+        x.servizi.dedup();
+        x.servizi.push("Altro".into());
+    }
+    out.push(CategoriaAssistenza {
+        nome: "Relazioni con il pubblico".into(),
+        servizi: vec![
+            "Informazioni generali".into(),
+            "Reclami e suggerimenti".into(),
+            "Altro".into(),
+        ],
+    });
+    out
 }
 
 fn sportelli<'a>(site: &'a Site<'_>) -> Vec<SportelloPagina<'a>> {

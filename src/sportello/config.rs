@@ -37,6 +37,9 @@ pub struct Sportello {
     /// The sender of the messages to citizens (`Comune di Valfiorita <noreply@...>`).
     #[serde(default)]
     pub mittente: Option<String>,
+    /// The office that receives a copy of each richiesta di assistenza (the URP).
+    #[serde(default)]
+    pub email_assistenza: Option<String>,
 }
 
 fn default_trattenuta() -> i64 {

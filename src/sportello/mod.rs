@@ -13,9 +13,12 @@
 //! - `posta`: the messages to citizens and their delivery over SMTP;
 //! - `servizio`: the JSON API the booking pages call, CORS-limited per comune, and the jobs;
 //! - `operatori`: the operators' back-office;
+//! - `assistenza`: richieste di assistenza;
 //! - `valutazioni`: the answers of every page's feedback widget, stored without identity.
 
 pub mod agenda;
+#[cfg(feature = "sportello")]
+pub mod assistenza;
 pub mod config;
 #[cfg(feature = "sportello")]
 pub mod db;

@@ -392,7 +392,7 @@ async fn agenda(
     let vista = if settimana { "settimana" } else { "giorno" };
     let corpo = format!(
         "<h1>Appuntamenti - Comune di {}</h1><p>Operatore: {} <form class=\"inline\" method=\"post\" action=\"{b}uscita\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Esci</button></form></p>\
-<nav aria-label=\"Periodo\"><a href=\"{}\">Precedente</a><a href=\"{}\">Successivo</a><a href=\"{}\">Giorno</a><a href=\"{}\">Settimana</a><a href=\"{b}export.csv?giorno={da}&amp;vista={vista}\">Esporta CSV</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a></nav>\
+<nav aria-label=\"Periodo\"><a href=\"{}\">Precedente</a><a href=\"{}\">Successivo</a><a href=\"{}\">Giorno</a><a href=\"{}\">Settimana</a><a href=\"{b}export.csv?giorno={da}&amp;vista={vista}\">Esporta CSV</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a><a href=\"{b}assistenza\">Richieste di assistenza</a></nav>\
 <form method=\"get\" action=\"{b}\"><label for=\"giorno\">Giorno</label><input id=\"giorno\" type=\"date\" name=\"giorno\" value=\"{da}\"><label for=\"sportello\">Ufficio</label><select id=\"sportello\" name=\"sportello\"><option value=\"\">Tutti</option>{opzioni}</select><input type=\"hidden\" name=\"vista\" value=\"{vista}\"> <button type=\"submit\">Mostra</button></form>\
 <h2>{}</h2><p>{} appuntamenti</p><table><thead><tr><th scope=\"col\">Ora</th><th scope=\"col\">Ufficio</th><th scope=\"col\">Codice</th><th scope=\"col\">Richiedente</th><th scope=\"col\">Email</th><th scope=\"col\">Motivo</th><th scope=\"col\">Dettagli</th><th scope=\"col\">Stato</th><th scope=\"col\">Azioni</th></tr></thead><tbody>{righe}</tbody></table>",
         esc(&e.nome),
@@ -570,7 +570,8 @@ struct Periodo {
 }
 
 fn dal(p: &Periodo, tz: chrono_tz::Tz) -> NaiveDate {
-    Utc::now().with_timezone(&tz).date_naive() - Duration::days(p.giorni.unwrap_or(90).clamp(1, 3660))
+    Utc::now().with_timezone(&tz).date_naive()
+        - Duration::days(p.giorni.unwrap_or(90).clamp(1, 3660))
 }
 
 /// Per-page figures of the feedback widget, lowest mean first.
@@ -667,8 +668,159 @@ async fn valutazioni_csv(
         .into_response()
 }
 
+/// The richieste di assistenza of the comune, newest first, with a button to close each.
+async fn richieste(
+    State(s): State<Arc<Stato>>,
+    UrlPath(comune): UrlPath<String>,
+    h: HeaderMap,
+) -> Response {
+    let Some(nome) = s.enti().get(&comune).map(|e| e.nome.clone()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let s2 = s.clone();
+    let c2 = comune.clone();
+    let dati = blocca(move || {
+        let ses = sessione(&s2, &c2, &h)?;
+        let mut c = s2.pool.prendi().ok()?;
+        Some((ses, super::assistenza::elenco(&mut c, &c2).ok()?))
+    })
+    .await
+    .flatten();
+    let Some((ses, elenco)) = dati else {
+        return entra(&comune);
+    };
+    let b = base(&comune);
+    let mut righe = String::new();
+    for r in &elenco {
+        let (nuovo, etichetta) = if r.stato == "nuova" {
+            ("chiusa", "Segna come gestita")
+        } else {
+            ("nuova", "Riapri")
+        };
+        righe += &format!(
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><form method=\"post\" action=\"{b}assistenza/azione\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"codice\" value=\"{}\"><input type=\"hidden\" name=\"azione\" value=\"{nuovo}\"><button type=\"submit\">{etichetta}</button></form></td></tr>",
+            esc(&r.creata.replace('T', " ").replace('Z', " UTC")),
+            esc(&r.codice),
+            esc(&r.nome),
+            esc(&r.cognome),
+            esc(&r.email),
+            esc(&r.categoria),
+            esc(&r.servizio),
+            esc(&r.descrizione),
+            esc(&r.stato),
+            esc(&ses.csrf),
+            esc(&r.codice),
+        );
+    }
+    pagina(
+        "Richieste di assistenza",
+        &format!(
+            "<h1>Richieste di assistenza - Comune di {}</h1><nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a><a href=\"{b}assistenza.csv\">Esporta CSV</a></nav><p>{} richieste</p><table><thead><tr><th scope=\"col\">Ricevuta</th><th scope=\"col\">Codice</th><th scope=\"col\">Richiedente</th><th scope=\"col\">Email</th><th scope=\"col\">Categoria</th><th scope=\"col\">Servizio</th><th scope=\"col\">Richiesta</th><th scope=\"col\">Stato</th><th scope=\"col\">Azioni</th></tr></thead><tbody>{righe}</tbody></table>",
+            esc(&nome),
+            elenco.len()
+        ),
+    )
+}
+
+async fn richiesta_azione(
+    State(s): State<Arc<Stato>>,
+    UrlPath(comune): UrlPath<String>,
+    h: HeaderMap,
+    Form(a): Form<Azione>,
+) -> Response {
+    if !stessa_origine(&h) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let s2 = s.clone();
+    let c2 = comune.clone();
+    let esito = blocca(move || -> Result<(), StatusCode> {
+        let ses = sessione(&s2, &c2, &h).ok_or(StatusCode::UNAUTHORIZED)?;
+        if ses.csrf != a.csrf {
+            return Err(StatusCode::FORBIDDEN);
+        }
+        let mut c = s2
+            .pool
+            .prendi()
+            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+        match super::assistenza::segna(&mut c, &c2, &a.codice, &a.azione) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StatusCode::CONFLICT),
+            Err(_) => Err(StatusCode::SERVICE_UNAVAILABLE),
+        }
+    })
+    .await
+    .unwrap_or(Err(StatusCode::SERVICE_UNAVAILABLE));
+    match esito {
+        Ok(()) => Redirect::to(&format!("{}assistenza", base(&comune))).into_response(),
+        Err(StatusCode::UNAUTHORIZED) => entra(&comune),
+        Err(st) => (st, "operazione non riuscita").into_response(),
+    }
+}
+
+async fn richieste_csv(
+    State(s): State<Arc<Stato>>,
+    UrlPath(comune): UrlPath<String>,
+    h: HeaderMap,
+) -> Response {
+    let s2 = s.clone();
+    let c2 = comune.clone();
+    let dati = blocca(move || {
+        sessione(&s2, &c2, &h)?;
+        let mut c = s2.pool.prendi().ok()?;
+        super::assistenza::elenco(&mut c, &c2).ok()
+    })
+    .await
+    .flatten();
+    let Some(elenco) = dati else {
+        return entra(&comune);
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "ricevuta",
+        "codice",
+        "nome",
+        "cognome",
+        "email",
+        "categoria",
+        "servizio",
+        "richiesta",
+        "stato",
+    ]);
+    for r in &elenco {
+        let _ = w.write_record([
+            &r.creata,
+            &r.codice,
+            &r.nome,
+            &r.cognome,
+            &r.email,
+            &r.categoria,
+            &r.servizio,
+            &r.descrizione,
+            &r.stato,
+        ]);
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"assistenza-{comune}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        w.into_inner().unwrap_or_default(),
+    )
+        .into_response()
+}
+
 pub fn router() -> Router<Arc<Stato>> {
     Router::new()
+        .route("/operatori/{comune}/assistenza", get(richieste))
+        .route(
+            "/operatori/{comune}/assistenza/azione",
+            post(richiesta_azione),
+        )
+        .route("/operatori/{comune}/assistenza.csv", get(richieste_csv))
         .route("/operatori/{comune}/valutazioni", get(valutazioni))
         .route("/operatori/{comune}/valutazioni.csv", get(valutazioni_csv))
         .route("/operatori/{comune}/", get(agenda))

@@ -54,7 +54,7 @@ CREATE TABLE sessione (
     scade TEXT NOT NULL);
 CREATE TABLE sfida (firma TEXT PRIMARY KEY, scade TEXT NOT NULL);
 ",
-    "
+        "
 CREATE TABLE slot (
     comune TEXT NOT NULL, sportello TEXT NOT NULL, inizio TEXT NOT NULL,
     capienza BIGINT NOT NULL,
@@ -104,7 +104,18 @@ CREATE TABLE valutazione (
 CREATE INDEX valutazione_pagina ON valutazione (comune, pagina, giorno);
 ",
     ),
+    // 3: richieste di assistenza.
+    (ASSISTENZA, ASSISTENZA),
 ];
+
+const ASSISTENZA: &str = "
+CREATE TABLE assistenza (
+    comune TEXT NOT NULL, codice TEXT NOT NULL, nome TEXT NOT NULL, cognome TEXT NOT NULL,
+    email TEXT NOT NULL, categoria TEXT NOT NULL, servizio TEXT NOT NULL,
+    descrizione TEXT NOT NULL, stato TEXT NOT NULL CHECK (stato IN ('nuova', 'chiusa')),
+    creata TEXT NOT NULL, PRIMARY KEY (comune, codice));
+CREATE INDEX assistenza_creata ON assistenza (comune, creata);
+";
 
 /// Why a request was refused (the transaction is rolled back).
 #[derive(Debug, PartialEq, Eq)]

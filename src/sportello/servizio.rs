@@ -863,6 +863,88 @@ async fn valuta(
     }
 }
 
+/// A richiesta di assistenza: 201 with its code, 422 with a message per field.
+async fn assistenza(
+    State(s): S,
+    UrlPath(comune): UrlPath<String>,
+    ConnectInfo(sock): ConnectInfo<SocketAddr>,
+    h: HeaderMap,
+    Json(r): Json<super::assistenza::Richiesta>,
+) -> Response {
+    if !s.enti().contains_key(&comune) {
+        return errore(StatusCode::NOT_FOUND, "comune non servito");
+    }
+    if !s.consenti(sock, &h, &comune) {
+        return troppe();
+    }
+    let errori = super::assistenza::controlla(&r);
+    if !errori.is_empty() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "errori": errori })),
+        )
+            .into_response();
+    }
+    let k = h
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| (8..=100).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string);
+    let s2 = s.clone();
+    let out = blocca(move || -> Result<Response, Fallito> {
+        let enti = s2.enti();
+        let Some(e) = enti.get(&comune) else {
+            return Ok(errore(StatusCode::NOT_FOUND, "comune non servito"));
+        };
+        let mut c = s2.pool.prendi()?;
+        let gia = match &k {
+            Some(k) => c
+                .riga(
+                    "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2",
+                    crate::p![&comune, format!("assistenza:{k}")],
+                )?
+                .map(|r| r[0].testo().to_string()),
+            None => None,
+        };
+        if gia.is_none() {
+            if let Err(resp) = anti_abuso(&s2, &mut c, &r.sito_web, r.altcha.as_deref()) {
+                return Ok(resp);
+            }
+        }
+        let codice = match gia {
+            Some(codice) => codice,
+            None => super::assistenza::registra(
+                &mut c,
+                &comune,
+                &r,
+                k.as_deref(),
+                Utc::now(),
+                |codice| {
+                    super::assistenza::messaggi(
+                        codice,
+                        &r,
+                        &e.nome,
+                        &e.sito,
+                        e.sportello.email_assistenza.as_deref(),
+                    )
+                },
+            )?,
+        };
+        s2.sveglia_postino();
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({"codice": codice, "email": r.email.trim().to_lowercase()})),
+        )
+            .into_response())
+    })
+    .await;
+    match out {
+        Some(Ok(r)) => r,
+        Some(Err(f)) => fallito(f),
+        None => non_disponibile(),
+    }
+}
+
 #[derive(Deserialize)]
 struct Vuota {}
 
@@ -906,6 +988,7 @@ pub fn router(s: Arc<Stato>) -> Router {
         .route("/api/v1/{comune}/prenotazioni/annulla", post(annulla))
         .route("/api/v1/{comune}/prenotazioni/sposta", post(sposta))
         .route("/api/v1/{comune}/valutazioni", post(valuta))
+        .route("/api/v1/{comune}/assistenza", post(assistenza))
         .layer(cors);
     Router::new()
         .merge(api)
@@ -978,6 +1061,12 @@ pub fn lavori(s: &Stato, postino: Option<&Postino>) -> Result<String, String> {
         )
         .map_err(|e| e.to_string())?;
         purgate += registro::purga(
+            &mut c,
+            slug,
+            ora - Duration::days(e.sportello.conservazione_giorni),
+        )
+        .map_err(|e| e.to_string())?;
+        super::assistenza::purga(
             &mut c,
             slug,
             ora - Duration::days(e.sportello.conservazione_giorni),

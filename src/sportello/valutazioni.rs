@@ -39,8 +39,7 @@ pub struct Risposta {
 
 /// Checks an answer; the Italian reason when it is not acceptable.
 pub fn controlla(r: &Risposta) -> Result<(), &'static str> {
-    if !r.pagina.starts_with('/') || r.pagina.len() > 300 || r.pagina.contains(char::is_control)
-    {
+    if !r.pagina.starts_with('/') || r.pagina.len() > 300 || r.pagina.contains(char::is_control) {
         return Err("pagina non valida");
     }
     if !(1..=5).contains(&r.valutazione) {
@@ -122,11 +121,17 @@ pub fn per_pagina(c: &mut Conn, comune: &str, dal: NaiveDate) -> Esito<Vec<PerPa
             }
         }
         if !r[3].testo().is_empty() {
-            x.testi.push((r[4].testo().to_string(), r[3].testo().to_string()));
+            x.testi
+                .push((r[4].testo().to_string(), r[3].testo().to_string()));
         }
     }
     for x in &mut out {
-        let somma: i64 = x.stelle.iter().enumerate().map(|(i, n)| (i as i64 + 1) * n).sum();
+        let somma: i64 = x
+            .stelle
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as i64 + 1) * n)
+            .sum();
         x.media = somma as f64 / x.risposte.max(1) as f64;
         x.motivi.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     }

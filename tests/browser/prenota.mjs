@@ -3,12 +3,14 @@
 //
 //   node prenota.mjs SITE_DIR PORT prenota SERVICE_PAGE_PATH
 //   node prenota.mjs SITE_DIR PORT annulla TOKEN
+//   node prenota.mjs SITE_DIR PORT assistenza -
 //
 // Serves SITE_DIR on 127.0.0.1:PORT (the origin the service allows). `prenota`: without
 // JavaScript and with the service unreachable the page shows the offices' contacts; coming
 // from a service page the office and reason are pre-selected; the citizen goes through the
 // steps and gets the confirmation. `annulla`: the manage page opened with the token of the
-// email cancels the appointment. Prints one JSON object; exits 1 on failure.
+// email cancels the appointment. `assistenza`: the richiesta di assistenza form offers the
+// services of the chosen category and returns a code. Prints one JSON object; exits 1 on failure.
 import { serve, launch } from "./serve.mjs";
 
 const [site, port, phase, arg] = process.argv.slice(2);
@@ -87,6 +89,36 @@ try {
     expect(/^AN-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(out.codice), `a booking code (${out.codice})`);
     expect((await page.getAttribute("[data-civico-ics]", "href")).startsWith("blob:"), "Aggiungi al calendario: .ics");
     expect((await page.getAttribute("[data-civico-google]", "href")).startsWith("https://calendar.google.com/"), "Google Calendar link");
+    expect((await ctx.cookies()).length === 0, "no cookies");
+    expect(errors.length === 0, `no script errors (${errors})`);
+    await ctx.close();
+  } else if (phase === "assistenza") {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${origin}/richiesta-assistenza/`);
+    await page.waitForSelector("[data-civico-modulo]:not([hidden])", { timeout: 15000 });
+    expect(await page.isHidden("[data-civico-fallback]"), "the contacts give way to the form");
+    const cats = await page.$$eval("#category option", (o) => o.map((x) => x.value).filter(Boolean));
+    expect(cats.length === 16 && cats.includes("Relazioni con il pubblico"), `16 categories (${cats.length})`);
+    await page.fill("#name", "Luca");
+    await page.fill("#surname", "Verdi");
+    await page.fill("#email", "luca.verdi@example.it");
+    await page.selectOption("#category", "Anagrafe e stato civile");
+    const services = await page.$$eval("#service option", (o) => o.map((x) => x.value).filter(Boolean));
+    expect(services.includes("Carta d'identità elettronica") && !services.includes("IMU"), `services of the category (${services})`);
+    await page.selectOption("#service", "Carta d'identità elettronica");
+    await page.fill("#description", "Come rinnovo la carta se sono all'estero?");
+    await page.click("label[for=privacy]", { position: { x: 4, y: 8 } });
+    await page.waitForFunction(() => {
+      const i = document.querySelector("input[name=altcha]");
+      return i && i.value.length > 20;
+    }, null, { timeout: 30000 });
+    await page.click("[data-civico-invia]");
+    await page.waitForSelector("[data-civico-inviata]:not([hidden])", { timeout: 15000 });
+    out.codice = (await page.textContent("[data-civico-inviata] [data-campo=codice]")).trim();
+    expect(/^AS-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(out.codice), `a request code (${out.codice})`);
     expect((await ctx.cookies()).length === 0, "no cookies");
     expect(errors.length === 0, `no script errors (${errors})`);
     await ctx.close();

@@ -352,6 +352,72 @@
     });
   }
 
+  /* Richiesta di assistenza: one form, the services of the chosen category, a code back. */
+  function assistenza(root) {
+    var api = root.getAttribute('data-api');
+    var form = root.querySelector('[data-civico-modulo]');
+    var erroreBox = form.querySelector('[data-civico-errore]');
+    var cat = form.querySelector('#category');
+    var serv = form.querySelector('#service');
+    var desc = form.querySelector('#description');
+    var chiave = chiaveCasuale();
+    function errore(t) { erroreBox.textContent = t || ''; erroreBox.hidden = !t; if (t) erroreBox.focus(); }
+    cat.addEventListener('change', function () {
+      serv.textContent = '';
+      var o = cat.options[cat.selectedIndex];
+      var lista = (o && o.getAttribute('data-servizi') || '').split('|').filter(Boolean);
+      serv.appendChild(el('option', lista.length ? 'Seleziona il servizio' : 'Seleziona prima la categoria', { value: '' }));
+      lista.forEach(function (x) { serv.appendChild(el('option', x, { value: x })); });
+    });
+    desc.addEventListener('input', function () {
+      form.querySelector('[data-civico-contatore]').textContent = String(600 - desc.value.length);
+    });
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var mancano = [];
+      if (!form.nome.value.trim()) mancano.push('il nome');
+      if (!form.cognome.value.trim()) mancano.push('il cognome');
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.value.trim())) mancano.push('un indirizzo email valido');
+      if (!cat.value) mancano.push('la categoria');
+      if (!serv.value) mancano.push('il servizio');
+      if (!desc.value.trim()) mancano.push('i dettagli della richiesta');
+      if (!form.privacy.checked) mancano.push('la conferma di aver letto l\'informativa');
+      if (mancano.length) return errore('Inserisci ' + mancano.join(', ') + '.');
+      var pow = (form.querySelector('input[name="altcha"]') || {}).value;
+      if (!pow) return errore('Attendi il completamento della verifica anti-robot, poi invia di nuovo.');
+      var bottone = form.querySelector('[data-civico-invia]');
+      bottone.disabled = true;
+      chiama(api + '/assistenza', {
+        nome: form.nome.value, cognome: form.cognome.value, email: form.email.value,
+        categoria: cat.value, servizio: serv.value, descrizione: desc.value,
+        privacy: form.privacy.checked, altcha: pow, sito_web: form.sito_web.value
+      }, chiave).then(function (r) {
+        bottone.disabled = false;
+        if (r.stato === 201) {
+          var box = root.querySelector('[data-civico-inviata]');
+          box.querySelector('[data-campo="codice"]').textContent = r.dati.codice;
+          box.querySelector('[data-campo="email"]').textContent = r.dati.email;
+          form.hidden = true;
+          box.hidden = false;
+          box.focus();
+        } else {
+          errore(messaggio(r));
+          var w = form.querySelector('altcha-widget');
+          if (w && w.reset) { w.reset(); if (w.verify) w.verify(); }
+        }
+      }, function () {
+        bottone.disabled = false;
+        errore('Il servizio non risponde: riprova tra poco o contatta il Comune.');
+      });
+    });
+    chiama(api + '/sportelli').then(function (r) {
+      if (r.stato !== 200) return;
+      root.querySelector('[data-civico-fallback]').hidden = true;
+      form.hidden = false;
+    }, function () { /* the contacts stay */ });
+  }
+
   document.querySelectorAll('[data-civico-prenota]').forEach(prenota);
+  document.querySelectorAll('[data-civico-assistenza]').forEach(assistenza);
   document.querySelectorAll('[data-civico-gestione]').forEach(gestisci);
 })();
