@@ -61,6 +61,13 @@ pub fn all() -> Vec<(String, Value)> {
         "civico.schema.json".into(),
         finish::<crate::config::Rete>("civico", "Configurazione della rete (civico.yaml)"),
     ));
+    out.push((
+        "sportello.schema.json".into(),
+        finish::<crate::sportello::config::Sportello>(
+            "sportello",
+            "Prenotazione degli appuntamenti del comune (sportello.yaml)",
+        ),
+    ));
     out
 }
 
@@ -174,6 +181,10 @@ pub fn vscode_settings(dir: &str, cartella_comuni: &str) -> Value {
         json!([format!("{cartella_comuni}/*/comune.yaml")]),
     );
     map.insert(format!("{dir}/civico.schema.json"), json!(["civico.yaml"]));
+    map.insert(
+        format!("{dir}/sportello.schema.json"),
+        json!([format!("{cartella_comuni}/*/sportello.yaml")]),
+    );
     json!({ "yaml.schemas": map })
 }
 

@@ -48,6 +48,10 @@ fn example_cases() -> Vec<Value> {
             "schema": "comune.schema.json", "name": format!("{comune}/comune.yaml"),
             "data": yaml_file(&dir.join("comune.yaml")), "valid": true
         }));
+        cases.push(json!({
+            "schema": "sportello.schema.json", "name": format!("{comune}/sportello.yaml"),
+            "data": yaml_file(&dir.join("sportello.yaml")), "valid": true
+        }));
         for e in walkdir::WalkDir::new(&dir).sort_by_file_name() {
             let e = e.unwrap();
             if e.path().extension().is_none_or(|x| x != "md") {
@@ -151,7 +155,7 @@ fn schemas() -> (tempfile::TempDir, PathBuf) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // The VS Code settings map every schema.
     let settings: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(settings["yaml.schemas"].as_object().unwrap().len(), 12);
+    assert_eq!(settings["yaml.schemas"].as_object().unwrap().len(), 13);
     (dir, out)
 }
 

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Deserializer};
 
 /// A comune's booking setup.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sportello {
     /// The comune's privacy notice: booking stays disabled without it.
@@ -66,7 +66,7 @@ fn default_limite() -> u32 {
 }
 
 /// One office (sportello) taking appointments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ufficio {
     pub id: String,
@@ -84,6 +84,7 @@ pub struct Ufficio {
     pub orari: BTreeMap<Giorno, Vec<Intervallo>>,
     /// Closed days besides the national holidays.
     #[serde(default)]
+    #[schemars(with = "Vec<crate::content::fields::Data>")]
     pub chiusure: Vec<NaiveDate>,
     #[serde(default)]
     pub motivi: Vec<Motivo>,
@@ -104,7 +105,7 @@ fn default_durata() -> u32 {
 }
 
 /// A reason for an appointment, with what to bring.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Motivo {
     pub nome: String,
@@ -113,7 +114,7 @@ pub struct Motivo {
 }
 
 /// A weekday as written in Italian.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Giorno {
     Lunedi,
@@ -145,6 +146,20 @@ impl Giorno {
 pub struct Intervallo {
     pub dalle: NaiveTime,
     pub alle: NaiveTime,
+}
+
+impl schemars::JsonSchema for Intervallo {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Intervallo".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+            "description": "Orario di apertura, per esempio 09:00-12:30"
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Intervallo {
