@@ -191,7 +191,7 @@ pub fn carica(root: &Path) -> Result<Enti, String> {
 }
 
 /// The modification times of what `carica` reads, to notice changes.
-fn impronta(root: &Path) -> Vec<(PathBuf, Option<SystemTime>)> {
+fn impronta(root: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
     let mut v: Vec<_> = walkdir::WalkDir::new(root)
         .max_depth(3)
         .into_iter()
@@ -201,8 +201,9 @@ fn impronta(root: &Path) -> Vec<(PathBuf, Option<SystemTime>)> {
             n == "sportello.yaml" || n == "comune.yaml" || n == "civico.yaml"
         })
         .map(|e| {
-            let t = e.metadata().ok().and_then(|m| m.modified().ok());
-            (e.into_path(), t)
+            let m = e.metadata().ok();
+            let t = m.as_ref().and_then(|m| m.modified().ok());
+            (e.into_path(), t, m.map_or(0, |m| m.len()))
         })
         .collect();
     v.sort();
@@ -1104,7 +1105,12 @@ fn stampa(riga: &str) {
 
 /// Starts the mail carrier and the jobs thread (after the address is printed: the first line
 /// of the output is the address, for whoever started the process).
-fn avvia_lavori(s: &Arc<Stato>, o: &Opzioni, postino: Option<Arc<Postino>>) {
+fn avvia_lavori(
+    s: &Arc<Stato>,
+    o: &Opzioni,
+    postino: Option<Arc<Postino>>,
+    visto: Vec<(PathBuf, Option<SystemTime>, u64)>,
+) {
     if postino.is_none() {
         eprintln!("sportello: no --smtp given: confirmation emails wait in the queue until one is");
     }
@@ -1141,7 +1147,7 @@ fn avvia_lavori(s: &Arc<Stato>, o: &Opzioni, postino: Option<Arc<Postino>>) {
         let ogni = std::time::Duration::from_secs(o.ogni_secondi.max(1));
         let operatori = o.operatori.clone();
         std::thread::spawn(move || {
-            let mut visto = impronta(&root);
+            let mut visto = visto;
             let mut ultimo = std::time::Instant::now() - ogni;
             loop {
                 if ultimo.elapsed() >= ogni {
@@ -1186,6 +1192,9 @@ fn avvia_lavori(s: &Arc<Stato>, o: &Opzioni, postino: Option<Arc<Postino>>) {
 
 /// Runs the service until interrupted (or, with `una_volta`, the jobs once).
 pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
+    // Taken before the configuration is read, so that a change made while the service starts
+    // is noticed too.
+    let visto = impronta(&o.root);
     let s = stato(&o)?;
     let postino = match &o.smtp {
         Some(u) => Some(Arc::new(Postino::new(u, &o.mittente)?)),
@@ -1214,7 +1223,7 @@ pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
                 "SQLite"
             }
         ));
-        avvia_lavori(&s, &o, postino);
+        avvia_lavori(&s, &o, postino, visto);
         axum::serve(
             listener,
             router(s).into_make_service_with_connect_info::<SocketAddr>(),
