@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::db::{Conn, Esito};
-use super::registro::{accoda, casuale, ts, Email, Fallito};
+use super::registro::{accoda, casuale, riserva_chiave, rispondi, ts, Email, Fallito};
 use crate::p;
 
 /// The category that is not a service category.
@@ -88,6 +88,11 @@ pub fn controlla(r: &Richiesta) -> serde_json::Map<String, serde_json::Value> {
     e
 }
 
+/// The idempotency key of a request, apart from the bookings' keys of the same comune.
+pub fn chiave_assistenza(k: &str) -> String {
+    format!("assistenza:{k}")
+}
+
 /// A stored request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registrata {
@@ -113,13 +118,10 @@ pub fn registra(
     componi: impl FnOnce(&str) -> Vec<Email>,
 ) -> Result<String, Fallito> {
     c.transazione(|c| {
-        let k = chiave.map(|k| format!("assistenza:{k}"));
+        let k = chiave.map(chiave_assistenza);
         if let Some(k) = &k {
-            if let Some(r) = c.riga(
-                "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2",
-                p![comune, k],
-            )? {
-                return Ok(r[0].testo().to_string());
+            if let Some(prima) = riserva_chiave(c, comune, k, ora)? {
+                return Ok(prima);
             }
         }
         let x = casuale(8);
@@ -136,10 +138,7 @@ pub fn registra(
             accoda(c, comune, &e, ora)?;
         }
         if let Some(k) = &k {
-            c.esegui(
-                "INSERT INTO idempotenza (comune, chiave, risposta, creata) VALUES (?1, ?2, ?3, ?4)",
-                p![comune, k, &codice, ts(ora)],
-            )?;
+            rispondi(c, comune, k, &codice)?;
         }
         Ok(codice)
     })

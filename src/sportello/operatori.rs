@@ -79,6 +79,19 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A CSV download, never cached.
+fn csv_scaricabile(disposizione: String, corpo: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposizione),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        corpo,
+    )
+        .into_response()
+}
+
 fn esc(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
 }
@@ -548,18 +561,10 @@ async fn esporta(
         ]);
     }
     let body = w.into_inner().unwrap_or_default();
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"appuntamenti-{comune}-{da}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+    csv_scaricabile(
+        format!("attachment; filename=\"appuntamenti-{comune}-{da}.csv\""),
         body,
     )
-        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -654,18 +659,10 @@ async fn valutazioni_csv(
     for r in &righe {
         let _ = w.write_record(r);
     }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"valutazioni-{comune}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+    csv_scaricabile(
+        format!("attachment; filename=\"valutazioni-{comune}.csv\""),
         w.into_inner().unwrap_or_default(),
     )
-        .into_response()
 }
 
 /// The richieste di assistenza of the comune, newest first, with a button to close each.
@@ -799,18 +796,10 @@ async fn richieste_csv(
             &r.stato,
         ]);
     }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"assistenza-{comune}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+    csv_scaricabile(
+        format!("attachment; filename=\"assistenza-{comune}.csv\""),
         w.into_inner().unwrap_or_default(),
     )
-        .into_response()
 }
 
 pub fn router() -> Router<Arc<Stato>> {

@@ -381,18 +381,8 @@ pub fn prenota(
 ) -> Result<Prenotato, Fallito> {
     c.transazione(|c| {
         if let Some(k) = chiave {
-            let nuova = c.esegui(
-                "INSERT INTO idempotenza (comune, chiave, risposta, creata) VALUES (?1, ?2, '', ?3) ON CONFLICT DO NOTHING",
-                p![comune, k, ts(ora)],
-            )?;
-            if nuova == 0 {
-                let r = c.riga(
-                    "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2",
-                    p![comune, k],
-                )?;
-                return Ok(Prenotato::Ripetuta(
-                    r.map(|r| r[0].testo().to_string()).unwrap_or_default(),
-                ));
+            if let Some(prima) = riserva_chiave(c, comune, k, ora)? {
+                return Ok(Prenotato::Ripetuta(prima));
             }
         }
         let (sportello, inizio, fine) = match origine {
@@ -450,14 +440,47 @@ pub fn prenota(
             accoda(c, comune, e, ora)?;
         }
         if let Some(k) = chiave {
-            c.esegui(
-                "UPDATE idempotenza SET risposta = ?3 WHERE comune = ?1 AND chiave = ?2",
-                p![comune, k, &composto.risposta],
-            )?;
+            rispondi(c, comune, k, &composto.risposta)?;
         }
         p.stato = "confermata".into();
         Ok(Prenotato::Nuova(Box::new(p), composto.risposta))
     })
+}
+
+/// Reserves an idempotency key inside the caller's transaction. `None`: the key is new and
+/// the caller answers the request, then records the answer with `rispondi` (if the
+/// transaction rolls back, so does the key). `Some`: the first answer (empty while that
+/// request is still in progress). A concurrent request with the same key waits on the key's
+/// row until the first commits.
+pub fn riserva_chiave(
+    c: &mut Conn,
+    comune: &str,
+    chiave: &str,
+    ora: DateTime<Utc>,
+) -> Esito<Option<String>> {
+    let nuova = c.esegui(
+        "INSERT INTO idempotenza (comune, chiave, risposta, creata) VALUES (?1, ?2, '', ?3) ON CONFLICT DO NOTHING",
+        p![comune, chiave, ts(ora)],
+    )?;
+    if nuova == 1 {
+        return Ok(None);
+    }
+    let r = c.riga(
+        "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2",
+        p![comune, chiave],
+    )?;
+    Ok(Some(
+        r.map(|r| r[0].testo().to_string()).unwrap_or_default(),
+    ))
+}
+
+/// Records the answer given to the request of a reserved idempotency key.
+pub fn rispondi(c: &mut Conn, comune: &str, chiave: &str, risposta: &str) -> Esito<()> {
+    c.esegui(
+        "UPDATE idempotenza SET risposta = ?3 WHERE comune = ?1 AND chiave = ?2",
+        p![comune, chiave, risposta],
+    )?;
+    Ok(())
 }
 
 /// The response already given to the request with this idempotency key, if any.

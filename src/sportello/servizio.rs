@@ -42,7 +42,7 @@ use super::sfida::Sfide;
 /// A comune served: its booking setup and its site.
 pub struct Ente {
     pub nome: String,
-    pub sportello: Sportello,
+    pub sportello: Arc<Sportello>,
     /// The origin of its site (`https://www.comune.x.it`), for CORS.
     pub origine: String,
     /// Its site's base URL without trailing slash, for links in messages.
@@ -151,43 +151,38 @@ impl Stato {
 pub fn carica(root: &Path) -> Result<Enti, String> {
     let rete = crate::config::load_rete(root).map_err(|d| d.render())?;
     let diags = crate::diagnostics::Diagnostics::new();
+    // The same reading as the site build: sportello.yaml is parsed there, once, and its errors
+    // carry file, line and column.
     let comuni = crate::config::load_comuni(root, &rete, &[], &diags);
+    if diags.has_errors() {
+        return Err(diags
+            .into_sorted()
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.render())
+            .collect::<Vec<_>>()
+            .join("\n"));
+    }
     let mut out = HashMap::new();
-    let mut errori = Vec::new();
     for c in comuni {
-        let file = c.dir.join("sportello.yaml");
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Some(sportello) = c.sportello.clone() else {
             continue;
         };
-        let s = match super::config::parse(&text) {
-            Ok(s) => s,
-            Err(e) => {
-                errori.push(format!("{}: {e}", file.display()));
-                continue;
-            }
-        };
-        let origine = match url::Url::parse(&c.base_url) {
-            Ok(u) => u.origin().ascii_serialization(),
-            Err(e) => {
-                errori.push(format!("{}: base_url: {e}", c.slug));
-                continue;
-            }
-        };
+        let origine = url::Url::parse(&c.base_url)
+            .map_err(|e| format!("{}: base_url: {e}", c.slug))?
+            .origin()
+            .ascii_serialization();
         out.insert(
             c.slug.clone(),
             Ente {
                 nome: c.config.nome.clone(),
-                sportello: s,
+                sportello,
                 origine,
                 sito: c.base_url.trim_end_matches('/').to_string(),
             },
         );
     }
-    if errori.is_empty() {
-        Ok(out)
-    } else {
-        Err(errori.join("\n"))
-    }
+    Ok(out)
 }
 
 /// The modification times of what `carica` reads, to notice changes.
@@ -253,6 +248,15 @@ fn rifiuto(r: Rifiuto) -> Response {
             StatusCode::CONFLICT,
             "l'appuntamento è troppo vicino per annullarlo o spostarlo online: telefona all'ufficio",
         ),
+    }
+}
+
+/// The response of blocking work that may be refused or fail.
+fn risposta_di(out: Option<Result<Response, Fallito>>) -> Response {
+    match out {
+        Some(Ok(r)) => r,
+        Some(Err(f)) => fallito(f),
+        None => non_disponibile(),
     }
 }
 
@@ -456,11 +460,7 @@ async fn trattieni(
             .into_response())
     })
     .await;
-    match out {
-        Some(Ok(r)) => r,
-        Some(Err(f)) => fallito(f),
-        None => non_disponibile(),
-    }
+    risposta_di(out)
 }
 
 #[derive(Deserialize)]
@@ -545,12 +545,14 @@ fn controlla(r: &Richiesta, u: Option<&Ufficio>) -> serde_json::Map<String, Valu
     errori
 }
 
-fn chiave(h: &HeaderMap, r: &Richiesta) -> Result<Option<String>, Response> {
+/// The request's idempotency key: the `Idempotency-Key` header, else `nel_corpo`; a 400 when
+/// it is malformed.
+fn chiave(h: &HeaderMap, nel_corpo: Option<&String>) -> Result<Option<String>, Response> {
     let k = h
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .or_else(|| r.chiave.clone());
+        .or_else(|| nel_corpo.cloned());
     match k {
         Some(k) if k.len() < 8 || k.len() > 100 || !k.chars().all(|c| c.is_ascii_graphic()) => Err(
             errore(StatusCode::BAD_REQUEST, "chiave di idempotenza non valida"),
@@ -573,7 +575,7 @@ async fn prenota(
     if !s.consenti(sock, &h, &comune) {
         return troppe();
     }
-    let k = match chiave(&h, &r) {
+    let k = match chiave(&h, r.chiave.as_ref()) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -688,11 +690,7 @@ async fn prenota(
         })
     })
     .await;
-    match out {
-        Some(Ok(r)) => r,
-        Some(Err(f)) => fallito(f),
-        None => non_disponibile(),
-    }
+    risposta_di(out)
 }
 
 fn risposta_json(status: StatusCode, corpo: String) -> Response {
@@ -798,11 +796,7 @@ async fn per_token(
         Ok(Json(descrivi(&p, e, tz)).into_response())
     })
     .await;
-    match out {
-        Some(Ok(r)) => r,
-        Some(Err(f)) => fallito(f),
-        None => non_disponibile(),
-    }
+    risposta_di(out)
 }
 
 async fn consulta(
@@ -886,11 +880,10 @@ async fn assistenza(
         )
             .into_response();
     }
-    let k = h
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| (8..=100).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()))
-        .map(str::to_string);
+    let k = match chiave(&h, None) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let s2 = s.clone();
     let out = blocca(move || -> Result<Response, Fallito> {
         let enti = s2.enti();
@@ -898,13 +891,11 @@ async fn assistenza(
             return Ok(errore(StatusCode::NOT_FOUND, "comune non servito"));
         };
         let mut c = s2.pool.prendi()?;
+        // A retry of an answered request gets its code, whatever else changed since.
         let gia = match &k {
-            Some(k) => c
-                .riga(
-                    "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2",
-                    crate::p![&comune, format!("assistenza:{k}")],
-                )?
-                .map(|r| r[0].testo().to_string()),
+            Some(k) => {
+                registro::gia_risposto(&mut c, &comune, &super::assistenza::chiave_assistenza(k))?
+            }
             None => None,
         };
         if gia.is_none() {
@@ -931,6 +922,12 @@ async fn assistenza(
                 },
             )?,
         };
+        if codice.is_empty() {
+            return Ok(errore(
+                StatusCode::CONFLICT,
+                "la stessa richiesta è in corso: attendi qualche secondo",
+            ));
+        }
         s2.sveglia_postino();
         Ok((
             StatusCode::CREATED,
@@ -939,11 +936,7 @@ async fn assistenza(
             .into_response())
     })
     .await;
-    match out {
-        Some(Ok(r)) => r,
-        Some(Err(f)) => fallito(f),
-        None => non_disponibile(),
-    }
+    risposta_di(out)
 }
 
 #[derive(Deserialize)]
