@@ -294,13 +294,16 @@ fn load_sportello(
         }
     };
     if let Err((msg, id)) = crate::sportello::config::controlla(&s) {
+        // The first line that begins with the needle, once list dashes and quotes are gone.
         let line = id
-            .and_then(|id| {
+            .and_then(|needle| {
                 text.lines().position(|l| {
-                    l.trim_start().trim_start_matches("- ").trim() == format!("id: {id}")
+                    l.trim_start()
+                        .trim_start_matches("- ")
+                        .replace(['"', '\''], "")
+                        .starts_with(&needle)
                 })
             })
-            .or_else(|| text.lines().position(|l| l.starts_with("informativa")))
             .map_or(1, |i| i + 1);
         diags.push(
             Diagnostic::error("E-SPORTELLO", &shown, msg)

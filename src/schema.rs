@@ -100,23 +100,27 @@ fn finish<T: JsonSchema>(kind: &str, title: &str) -> Value {
         );
     }
     let mut defs = v.get("$defs").cloned().unwrap_or(Value::Null);
-    annotate(&mut v, kind);
+    annotate(&mut v, kind, None);
     if let Some(d) = defs.as_object_mut() {
-        for s in d.values_mut() {
-            annotate(s, kind);
+        for (nome, s) in d.iter_mut() {
+            annotate(s, kind, Some(nome));
         }
         v["$defs"] = Value::Object(d.clone());
     }
     v
 }
 
-/// Gives every property its Italian label and help, and vocabulary fields their values.
-fn annotate(schema: &mut Value, kind: &str) {
+/// Gives every property its Italian label and help, and vocabulary fields their values. In a
+/// definition (`def`, a nested type such as `CategoriaSegnalazione`), a label written for
+/// `kind.def.field` comes before the one for `kind.field`: the same word may mean another
+/// thing there.
+fn annotate(schema: &mut Value, kind: &str, def: Option<&str>) {
     let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
         return;
     };
     for (name, p) in props.iter_mut() {
-        if let Some(e) = etichetta(kind, name) {
+        let propria = def.and_then(|d| etichette().specifiche.get(&format!("{kind}.{d}.{name}")));
+        if let Some(e) = propria.or_else(|| etichetta(kind, name)) {
             if let Some(o) = p.as_object_mut() {
                 o.insert("title".into(), json!(e.etichetta));
                 if let Some(a) = &e.aiuto {
@@ -127,7 +131,7 @@ fn annotate(schema: &mut Value, kind: &str) {
         if let Some(values) = vocabulary(kind, name) {
             restrict(p, values);
         }
-        annotate(p, kind);
+        annotate(p, kind, def);
     }
 }
 

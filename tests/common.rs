@@ -529,3 +529,196 @@ pub fn pow(api: &str) -> String {
     assert_eq!(status, 200, "{sfida}");
     civico::sportello::sfida::risolvi(&sfida).expect("solvable")
 }
+
+// --- A running `civico sportello`, and its back-office ---------------------------------------
+
+#[cfg(feature = "sportello")]
+#[allow(unused_imports)]
+pub use servizio::*;
+
+#[cfg(feature = "sportello")]
+mod servizio {
+    use super::*;
+    use std::process::Child;
+
+    /// A running `civico sportello` over a copy of content-example, with a loopback SMTP sink
+    /// and an operators file (anna for Valfiorita, carlo for Castelmarino).
+    pub struct Servizio {
+        child: Child,
+        pub url: String,
+        pub origin: String,
+        pub root: PathBuf,
+        pub db: String,
+        pub smtp: SmtpSink,
+        pub operatori: PathBuf,
+        _pg: Option<Postgres>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Servizio {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    pub const PASSWORD: &str = "una password lunga";
+
+    /// An argon2 hash made by the binary, as an administrator would.
+    pub fn hash(password: &str) -> String {
+        use std::io::Write as _;
+        let mut c = Command::new(bin())
+            .args(["sportello", "--hash-password"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(c.stdin.take().unwrap(), "{password}").unwrap();
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success());
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    }
+
+    /// Starts the service with `sportello` as Valfiorita's sportello.yaml, on SQLite or (when
+    /// `pg` and PostgreSQL is installed) a throwaway PostgreSQL; `None` when it is not.
+    pub fn start_sportello(sportello: &str, pg: bool, extra: &[&str]) -> Option<Servizio> {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sito");
+        copy_dir(&repo().join("content-example"), &root);
+        let comune = root.join("comuni/valfiorita");
+        std::fs::write(comune.join("sportello.yaml"), sportello).unwrap();
+        let origin = "https://www.comune.valfiorita.vd.example".to_string();
+        let (db, pg) = if pg {
+            let p = Postgres::start()?;
+            (p.url.clone(), Some(p))
+        } else {
+            (
+                dir.path().join("prenotazioni.sqlite").display().to_string(),
+                None,
+            )
+        };
+        let operatori = dir.path().join("operatori.yaml");
+        std::fs::write(
+            &operatori,
+            format!(
+                "operatori:\n  - comune: valfiorita\n    utente: anna\n    password: \"{}\"\n  - comune: castelmarino\n    utente: carlo\n    password: \"{}\"\n",
+                hash(PASSWORD),
+                hash(PASSWORD)
+            ),
+        )
+        .unwrap();
+        let smtp = SmtpSink::start();
+        let mut cmd = Command::new(bin());
+        cmd.arg("sportello")
+            .arg("--root")
+            .arg(&root)
+            .arg("--db")
+            .arg(&db)
+            .args(["--port", "0", "--pow-cost", "1", "--pow-prefix", "0"])
+            .args(["--smtp", &smtp.url()])
+            .arg("--operators")
+            .arg(&operatori)
+            .args(extra);
+        let (child, url) = spawn_server(cmd);
+        Some(Servizio {
+            child,
+            url,
+            origin,
+            root,
+            db,
+            smtp,
+            operatori,
+            _pg: pg,
+            _dir: dir,
+        })
+    }
+
+    /// A minimal cookie-keeping browser for the back-office.
+    pub struct Operatore {
+        pub base: String,
+        pub cookie: Option<String>,
+    }
+
+    impl Operatore {
+        pub fn send(
+            &mut self,
+            method: &str,
+            path: &str,
+            form: &[(&str, &str)],
+            origin: Option<&str>,
+        ) -> (u16, String, Option<String>) {
+            let url = format!("{}{path}", self.base);
+            let a = agent();
+            let mut r = if method == "GET" {
+                a.get(&url).force_send_body()
+            } else {
+                a.post(&url)
+            };
+            if let Some(c) = &self.cookie {
+                r = r.header("Cookie", c);
+            }
+            if let Some(o) = origin {
+                r = r.header("Origin", o);
+            }
+            let resp = if method == "GET" {
+                r.send_empty()
+            } else {
+                r.send_form(form.iter().copied())
+            }
+            .unwrap();
+            let status = resp.status().as_u16();
+            let set = resp
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            if let Some(sc) = &set {
+                self.cookie = Some(sc.split(';').next().unwrap().to_string());
+            }
+            let loc = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = resp.into_body().read_to_string().unwrap_or_default();
+            (status, body, set.or(loc))
+        }
+    }
+
+    impl Operatore {
+        /// Downloads a file of the back-office: (status, headers, bytes).
+        pub fn scarica(&mut self, path: &str) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+            let mut r = agent().get(format!("{}{path}", self.base));
+            if let Some(c) = &self.cookie {
+                r = r.header("Cookie", c);
+            }
+            let resp = r.call().unwrap();
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = resp.into_body().read_to_vec().unwrap_or_default();
+            (status, headers, body)
+        }
+    }
+
+    /// Runs one statement on the service's database (a SQLite file or a PostgreSQL URL).
+    pub fn sql(db: &str, statement: &str) {
+        use civico::sportello::db::{Conn, Dove};
+        Conn::apri(&Dove::da(db))
+            .unwrap()
+            .esegui(statement, &[])
+            .unwrap();
+    }
+
+    /// The CSRF token of a back-office page.
+    pub fn csrf(html: &str) -> String {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse("input[name=csrf]").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_string()
+    }
+}

@@ -7,10 +7,12 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Child, Command};
 
-use common::{agent, bin, call, call_with, copy_dir, mail_text, pow, repo, SmtpSink};
+use common::{
+    bin, call, call_with, copy_dir, csrf, mail_text, pow, repo, Operatore, Servizio, SmtpSink,
+    PASSWORD,
+};
 use serde_json::{json, Value};
 
 /// A test configuration for Valfiorita: one office of capacity 1, a one-hour notice,
@@ -41,95 +43,12 @@ sportelli:
         cosa_serve: "Una fototessera e il documento scaduto"
 "#;
 
-pub struct Servizio {
-    child: Child,
-    pub url: String,
-    pub origin: String,
-    pub root: PathBuf,
-    pub db: String,
-    pub smtp: SmtpSink,
-    pub operatori: PathBuf,
-    _pg: Option<common::Postgres>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Servizio {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-const PASSWORD: &str = "una password lunga";
-
-fn hash(password: &str) -> String {
-    use std::io::Write as _;
-    let mut c = Command::new(bin())
-        .args(["sportello", "--hash-password"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(c.stdin.take().unwrap(), "{password}").unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(o.status.success());
-    String::from_utf8(o.stdout).unwrap().trim().to_string()
+fn start() -> Servizio {
+    start_with(false, &[]).unwrap()
 }
 
 fn start_with(pg: bool, extra: &[&str]) -> Option<Servizio> {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("sito");
-    copy_dir(&repo().join("content-example"), &root);
-    let comune = root.join("comuni/valfiorita");
-    std::fs::write(comune.join("sportello.yaml"), SPORTELLO).unwrap();
-    let origin = "https://www.comune.valfiorita.vd.example".to_string();
-    let (db, pg) = if pg {
-        let p = common::Postgres::start()?;
-        (p.url.clone(), Some(p))
-    } else {
-        (
-            dir.path().join("prenotazioni.sqlite").display().to_string(),
-            None,
-        )
-    };
-    let operatori = dir.path().join("operatori.yaml");
-    std::fs::write(
-        &operatori,
-        format!(
-            "operatori:\n  - comune: valfiorita\n    utente: anna\n    password: \"{}\"\n  - comune: castelmarino\n    utente: carlo\n    password: \"{}\"\n",
-            hash(PASSWORD),
-            hash(PASSWORD)
-        ),
-    )
-    .unwrap();
-    let smtp = SmtpSink::start();
-    let mut cmd = Command::new(bin());
-    cmd.arg("sportello")
-        .arg("--root")
-        .arg(&root)
-        .arg("--db")
-        .arg(&db)
-        .args(["--port", "0", "--pow-cost", "1", "--pow-prefix", "0"])
-        .args(["--smtp", &smtp.url()])
-        .arg("--operators")
-        .arg(&operatori)
-        .args(extra);
-    let (child, url) = common::spawn_server(cmd);
-    Some(Servizio {
-        child,
-        url,
-        origin,
-        root,
-        db,
-        smtp,
-        operatori,
-        _pg: pg,
-        _dir: dir,
-    })
-}
-
-fn start() -> Servizio {
-    start_with(false, &[]).unwrap()
+    common::start_sportello(SPORTELLO, pg, extra)
 }
 
 fn slots(api: &str) -> Vec<String> {
@@ -473,70 +392,6 @@ fn rate_limits_per_address() {
         .collect();
     assert_eq!(&codes[..5], &[200; 5]);
     assert!(codes[5..].iter().all(|c| *c == 429), "{codes:?}");
-}
-
-/// A minimal cookie-keeping browser for the back-office.
-struct Operatore {
-    base: String,
-    cookie: Option<String>,
-}
-
-impl Operatore {
-    fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        form: &[(&str, &str)],
-        origin: Option<&str>,
-    ) -> (u16, String, Option<String>) {
-        let url = format!("{}{path}", self.base);
-        let a = agent();
-        let mut r = if method == "GET" {
-            a.get(&url).force_send_body()
-        } else {
-            a.post(&url)
-        };
-        if let Some(c) = &self.cookie {
-            r = r.header("Cookie", c);
-        }
-        if let Some(o) = origin {
-            r = r.header("Origin", o);
-        }
-        let resp = if method == "GET" {
-            r.send_empty()
-        } else {
-            r.send_form(form.iter().copied())
-        }
-        .unwrap();
-        let status = resp.status().as_u16();
-        let set = resp
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        if let Some(sc) = &set {
-            self.cookie = Some(sc.split(';').next().unwrap().to_string());
-        }
-        let loc = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = resp.into_body().read_to_string().unwrap_or_default();
-        (status, body, set.or(loc))
-    }
-}
-
-fn csrf(html: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse("input[name=csrf]").unwrap();
-    doc.select(&sel)
-        .next()
-        .unwrap()
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_string()
 }
 
 #[test]

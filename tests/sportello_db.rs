@@ -669,3 +669,473 @@ fn help_requests_per_comune(db: Db) {
     assert_eq!(assistenza::elenco(&mut c, "castelmarino").unwrap().len(), 1);
 }
 both!(help_requests_per_comune);
+
+mod segnalazione {
+    use super::*;
+    use civico::sportello::allegati::Allegato;
+    use civico::sportello::config::Segnalazioni;
+    use civico::sportello::segnalazioni::{self as sg, Azione, Nuova, Respinta};
+
+    pub fn cfg() -> Segnalazioni {
+        serde_saphyr::from_str(
+            "categorie:\n  - nome: Strade\n    ufficio: Lavori pubblici\n    email: lavori@x.it\n    giorni: 10\n  - nome: Verde pubblico\n",
+        )
+        .unwrap()
+    }
+
+    pub fn nuova() -> Nuova {
+        Nuova {
+            categoria: "Strade".into(),
+            titolo: "Buca".into(),
+            dettagli: "Una buca profonda davanti al civico 12".into(),
+            indirizzo: "Via Roma 12, 00902 Valfiorita".into(),
+            lat: Some(45.123456),
+            lon: Some(9.987654),
+            nome: "Maria".into(),
+            cognome: "Bianchi".into(),
+            email: "Maria@Example.it".into(),
+            telefono: "+39 333 1234567".into(),
+            privacy: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn foto() -> Allegato {
+        Allegato {
+            nome: "buca.jpg".into(),
+            tipo: "image/jpeg",
+            dati: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 2, 3, 255],
+        }
+    }
+
+    /// Files one for `comune` at `quando`; its receipt.
+    pub fn registra(
+        c: &mut civico::sportello::db::Conn,
+        comune: &str,
+        n: &Nuova,
+        chiave: Option<&str>,
+        quando: DateTime<Utc>,
+    ) -> sg::Ricevuta {
+        sg::registra(
+            c,
+            comune,
+            &cfg(),
+            n,
+            &[foto()],
+            chiave,
+            quando,
+            |r, ufficio| {
+                sg::messaggi_nuova(
+                    r,
+                    n,
+                    ufficio,
+                    Some("lavori@x.it"),
+                    "Valfiorita",
+                    "https://x",
+                    chrono_tz::Europe::Rome,
+                )
+            },
+        )
+        .unwrap_or_else(|_| panic!("stored"))
+    }
+
+    pub fn agisci(
+        c: &mut civico::sportello::db::Conn,
+        comune: &str,
+        codice: &str,
+        a: Azione,
+        quando: DateTime<Utc>,
+    ) -> Result<sg::Scheda, Respinta> {
+        let uffici = cfg().uffici();
+        sg::agisci(
+            c,
+            comune,
+            codice,
+            &a,
+            "anna",
+            &uffici,
+            quando,
+            |x, nuovo, m| sg::messaggio_stato(x, nuovo, m, "Valfiorita", "https://x"),
+        )
+        .unwrap()
+    }
+
+    pub fn stato(s: &str, m: &str) -> Azione {
+        Azione::Stato(s.into(), m.into())
+    }
+}
+
+/// States with a message to the reporter at each change, routing and deadline by category,
+/// the audit log, moderation and the public list, the yearly figure, tenant isolation and
+/// retention.
+fn segnalazioni_per_comune(db: Db) {
+    use civico::sportello::segnalazioni as sg;
+    use segnalazione::{agisci, nuova, registra, stato};
+    let mut c = db.pool.prendi().unwrap();
+    let n = nuova();
+    let r = registra(&mut c, "valfiorita", &n, None, ora());
+    assert!(
+        r.codice.starts_with("SE-") && r.codice.len() == 12,
+        "{}",
+        r.codice
+    );
+    assert_eq!(r.token.len(), 32);
+    assert_eq!(
+        r.scadenza,
+        ora() + Duration::days(10),
+        "the category's deadline"
+    );
+    let x = sg::leggi(&mut c, "valfiorita", &r.codice).unwrap().unwrap();
+    assert_eq!(
+        (
+            x.ufficio.as_str(),
+            x.stato.as_str(),
+            x.email.as_str(),
+            x.pubblica
+        ),
+        ("Lavori pubblici", "nuova", "maria@example.it", false),
+        "routed to the office of its category"
+    );
+    assert_eq!(x.lat.as_deref(), Some("45.123456"));
+    assert_eq!(
+        sg::per_token(&mut c, "valfiorita", &r.token).unwrap(),
+        Some(x.clone())
+    );
+    // Another comune sees nothing of it.
+    assert_eq!(
+        sg::per_token(&mut c, "castelmarino", &r.token).unwrap(),
+        None
+    );
+    assert_eq!(sg::leggi(&mut c, "castelmarino", &r.codice).unwrap(), None);
+    assert!(sg::file(&mut c, "castelmarino", &r.codice)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        sg::contenuto(&mut c, "castelmarino", &r.codice, 1).unwrap(),
+        None
+    );
+    assert_eq!(
+        sg::contenuto(&mut c, "valfiorita", &r.codice, 1).unwrap(),
+        Some((
+            "buca.jpg".into(),
+            "image/jpeg".into(),
+            segnalazione::foto().dati
+        ))
+    );
+    assert_eq!(
+        agisci(
+            &mut c,
+            "castelmarino",
+            &r.codice,
+            stato("presa_in_carico", ""),
+            ora()
+        ),
+        Err(sg::Respinta::Inesistente)
+    );
+    drop(c);
+    let q = queued(&db.pool);
+    assert_eq!(q.len(), 2, "the reporter and the office");
+    assert_eq!(q[0].1.destinatario, "maria@example.it");
+    assert!(q[0]
+        .1
+        .testo
+        .contains(&format!("/segnalazione-disservizio/segui/#t={}", r.token)));
+    assert_eq!(q[1].1.destinatario, "lavori@x.it");
+    assert!(
+        !q[1].1.testo.contains("Bianchi"),
+        "the office's notice carries no identity"
+    );
+
+    // The states: only the allowed steps; refusing needs a reason.
+    let mut c = db.pool.prendi().unwrap();
+    let t1 = ora() + Duration::hours(1);
+    assert!(matches!(
+        agisci(&mut c, "valfiorita", &r.codice, stato("risolta", ""), t1),
+        Err(sg::Respinta::Passaggio(..))
+    ));
+    assert_eq!(
+        agisci(&mut c, "valfiorita", &r.codice, stato("respinta", "  "), t1),
+        Err(sg::Respinta::SenzaMotivo)
+    );
+    assert_eq!(
+        agisci(
+            &mut c,
+            "valfiorita",
+            &r.codice,
+            sg::Azione::Ufficio("Ufficio inventato".into()),
+            t1
+        ),
+        Err(sg::Respinta::Ufficio)
+    );
+    let x = agisci(
+        &mut c,
+        "valfiorita",
+        &r.codice,
+        stato("presa_in_carico", "Arriviamo"),
+        t1,
+    )
+    .unwrap();
+    assert_eq!(x.stato, "presa_in_carico");
+    agisci(
+        &mut c,
+        "valfiorita",
+        &r.codice,
+        sg::Azione::Ufficio("Ufficio relazioni con il pubblico".into()),
+        t1,
+    )
+    .unwrap();
+    agisci(
+        &mut c,
+        "valfiorita",
+        &r.codice,
+        sg::Azione::Pubblica(true),
+        t1,
+    )
+    .unwrap();
+    let passi = sg::passi(&mut c, "valfiorita", &r.codice).unwrap();
+    let visti: Vec<(&str, &str)> = passi
+        .iter()
+        .map(|p| (p.chi.as_str(), p.azione.as_str()))
+        .collect();
+    assert_eq!(
+        visti,
+        [
+            ("cittadino", "inviata"),
+            ("anna", "stato"),
+            ("anna", "ufficio"),
+            ("anna", "moderazione")
+        ],
+        "the audit log records who did what"
+    );
+    assert_eq!(passi[1].messaggio, "Arriviamo");
+    let pubblici = sg::passi_pubblici(&passi);
+    assert_eq!(pubblici.len(), 3, "moderation is not shown to the reporter");
+    assert!(
+        !serde_json::to_string(&pubblici).unwrap().contains("anna"),
+        "nor the operators' names"
+    );
+
+    // Overdue while pending, not once solved.
+    assert!(!x.scaduta(ora() + Duration::days(9)));
+    assert!(x.scaduta(ora() + Duration::days(11)));
+
+    // The public list: moderated and taken in charge only, nothing personal.
+    let altra = registra(&mut c, "valfiorita", &nuova(), None, ora());
+    agisci(
+        &mut c,
+        "valfiorita",
+        &altra.codice,
+        sg::Azione::Pubblica(true),
+        t1,
+    )
+    .unwrap();
+    let (lista, risolte) =
+        sg::pubbliche(&mut c, "valfiorita", ora() - Duration::days(365), 100).unwrap();
+    assert_eq!(
+        lista.len(),
+        1,
+        "a new one is not listed even when moderated"
+    );
+    assert_eq!(risolte, 0);
+    let l = serde_json::to_value(&lista[0]).unwrap();
+    assert_eq!(l["categoria"], "Strade");
+    assert_eq!(l["luogo"], "Via Roma, Valfiorita");
+    assert_eq!(
+        (l["lat"].as_f64(), l["lon"].as_f64()),
+        (Some(45.123), Some(9.988))
+    );
+    assert_eq!(l["stato_etichetta"], "Presa in carico");
+    let testo = l.to_string();
+    for privato in [
+        "Maria",
+        "Bianchi",
+        "example",
+        "Buca",
+        "civico 12",
+        "333",
+        "12,",
+    ] {
+        assert!(!testo.contains(privato), "{privato} in {testo}");
+    }
+    assert!(
+        sg::pubbliche(&mut c, "castelmarino", ora() - Duration::days(365), 100)
+            .unwrap()
+            .0
+            .is_empty()
+    );
+
+    // Solved: the figure counts it; reopened it does not; solved again and closed it does.
+    let t2 = ora() + Duration::days(2);
+    agisci(
+        &mut c,
+        "valfiorita",
+        &r.codice,
+        stato("in_lavorazione", ""),
+        t2,
+    )
+    .unwrap();
+    agisci(
+        &mut c,
+        "valfiorita",
+        &r.codice,
+        stato("risolta", "Riparata"),
+        t2,
+    )
+    .unwrap();
+    let figura = |c: &mut civico::sportello::db::Conn| {
+        sg::pubbliche(c, "valfiorita", ora() - Duration::days(365), 100)
+            .unwrap()
+            .1
+    };
+    assert_eq!(figura(&mut c), 1);
+    agisci(
+        &mut c,
+        "valfiorita",
+        &r.codice,
+        stato("in_lavorazione", "Si è riaperta"),
+        t2,
+    )
+    .unwrap();
+    assert_eq!(figura(&mut c), 0);
+    agisci(&mut c, "valfiorita", &r.codice, stato("risolta", ""), t2).unwrap();
+    let x = agisci(&mut c, "valfiorita", &r.codice, stato("chiusa", ""), t2).unwrap();
+    assert_eq!(figura(&mut c), 1);
+    assert!(!x.scaduta(ora() + Duration::days(30)));
+    assert!(sg::successivi("chiusa").is_empty());
+    drop(c);
+    let a_maria = queued(&db.pool)
+        .into_iter()
+        .filter(|(_, e)| e.destinatario == "maria@example.it")
+        .count();
+    assert_eq!(
+        a_maria,
+        2 + 6,
+        "two receipts and one message per change of state"
+    );
+
+    // Retention: concluded before the cut go with their files and history; pending stay.
+    let mut c = db.pool.prendi().unwrap();
+    let terza = registra(&mut c, "castelmarino", &nuova(), None, ora());
+    assert_eq!(
+        sg::purga(&mut c, "valfiorita", t2).unwrap(),
+        0,
+        "changed at the cut, kept"
+    );
+    assert_eq!(
+        sg::purga(&mut c, "valfiorita", t2 + Duration::seconds(1)).unwrap(),
+        1
+    );
+    assert_eq!(sg::leggi(&mut c, "valfiorita", &r.codice).unwrap(), None);
+    assert!(sg::passi(&mut c, "valfiorita", &r.codice)
+        .unwrap()
+        .is_empty());
+    assert!(sg::file(&mut c, "valfiorita", &r.codice)
+        .unwrap()
+        .is_empty());
+    assert!(
+        sg::leggi(&mut c, "valfiorita", &altra.codice)
+            .unwrap()
+            .is_some(),
+        "pending stays"
+    );
+    assert!(sg::leggi(&mut c, "castelmarino", &terza.codice)
+        .unwrap()
+        .is_some());
+}
+both!(segnalazioni_per_comune);
+
+/// Ten identical requests at once with one idempotency key: one segnalazione, one code.
+fn segnalazioni_retried_at_once_are_stored_once(db: Db) {
+    use civico::sportello::segnalazioni as sg;
+    let n = segnalazione::nuova();
+    let codici: Vec<String> = std::thread::scope(|s| {
+        let h: Vec<_> = (0..10)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut c = db.pool.prendi().unwrap();
+                    segnalazione::registra(&mut c, "valfiorita", &n, Some("chiave-1234"), ora())
+                        .codice
+                })
+            })
+            .collect();
+        h.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut c = db.pool.prendi().unwrap();
+    let tutte = sg::elenco(&mut c, "valfiorita", None, None).unwrap();
+    assert_eq!(tutte.len(), 1);
+    assert!(codici.iter().all(|k| *k == tutte[0].codice), "{codici:?}");
+    // The same key in another comune is another request.
+    segnalazione::registra(&mut c, "castelmarino", &n, Some("chiave-1234"), ora());
+    assert_eq!(
+        sg::elenco(&mut c, "castelmarino", None, None)
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(c);
+    assert_eq!(queued(&db.pool).len(), 4);
+}
+both!(segnalazioni_retried_at_once_are_stored_once);
+
+/// The operators' list filters by state and office, on both databases.
+fn segnalazioni_listed_by_state_and_office(db: Db) {
+    use civico::sportello::segnalazioni as sg;
+    let mut c = db.pool.prendi().unwrap();
+    let a = segnalazione::registra(&mut c, "valfiorita", &segnalazione::nuova(), None, ora());
+    let mut verde = segnalazione::nuova();
+    verde.categoria = "Verde pubblico".into();
+    let b = segnalazione::registra(
+        &mut c,
+        "valfiorita",
+        &verde,
+        None,
+        ora() + Duration::minutes(1),
+    );
+    segnalazione::agisci(
+        &mut c,
+        "valfiorita",
+        &a.codice,
+        segnalazione::stato("presa_in_carico", ""),
+        ora(),
+    )
+    .unwrap();
+    let codici = |v: Vec<sg::Scheda>| v.into_iter().map(|x| x.codice).collect::<Vec<_>>();
+    let (a_, b_) = (a.codice.as_str(), b.codice.as_str());
+    assert_eq!(
+        codici(sg::elenco(&mut c, "valfiorita", None, None).unwrap()),
+        [b_, a_]
+    );
+    assert_eq!(
+        codici(sg::elenco(&mut c, "valfiorita", Some("nuova"), None).unwrap()),
+        [b_]
+    );
+    assert_eq!(
+        codici(
+            sg::elenco(
+                &mut c,
+                "valfiorita",
+                None,
+                Some("Ufficio relazioni con il pubblico")
+            )
+            .unwrap()
+        ),
+        [b_],
+        "a category without an office goes to the default one"
+    );
+    assert_eq!(
+        codici(
+            sg::elenco(
+                &mut c,
+                "valfiorita",
+                Some("presa_in_carico"),
+                Some("Lavori pubblici")
+            )
+            .unwrap()
+        ),
+        [a_]
+    );
+    assert!(sg::elenco(&mut c, "castelmarino", None, None)
+        .unwrap()
+        .is_empty());
+}
+both!(segnalazioni_listed_by_state_and_office);

@@ -40,6 +40,106 @@ pub struct Sportello {
     /// The office that receives a copy of each richiesta di assistenza (the URP).
     #[serde(default)]
     pub email_assistenza: Option<String>,
+    /// Segnalazioni di disservizio: the categories a citizen chooses from, and who handles
+    /// each. Without this section the site links to the comune's contacts instead.
+    #[serde(default)]
+    pub segnalazioni: Option<Segnalazioni>,
+}
+
+/// How a comune takes segnalazioni di disservizio.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Segnalazioni {
+    /// The types of disservizio offered in the form, each routed to an office.
+    pub categorie: Vec<CategoriaSegnalazione>,
+    /// Days within which a segnalazione should be handled, when its category does not say.
+    #[serde(default = "default_giorni")]
+    pub giorni: i64,
+    /// The office of categories that name none.
+    #[serde(default = "default_ufficio_segnalazioni")]
+    pub ufficio: String,
+    /// Where new segnalazioni of categories without their own `email` are announced.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The map of the form (to point at the place) and of the public list. Without it the
+    /// citizen writes the address or uses the device's position.
+    #[serde(default)]
+    pub mappa: Option<Mappa>,
+}
+
+/// The map shown on the segnalazione pages. Its tiles are fetched from `tessere` only when the
+/// citizen opens the map, never on page load.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mappa {
+    /// Latitude and longitude of the centre of the comune, `[45.07, 7.68]`.
+    pub centro: [f64; 2],
+    #[serde(default = "default_zoom")]
+    pub zoom: u8,
+    /// Tile server, with `{z}`, `{x}` and `{y}`; OpenStreetMap's by default.
+    #[serde(default = "default_tessere")]
+    pub tessere: String,
+    /// Attribution the tile server asks for.
+    #[serde(default = "default_attribuzione")]
+    pub attribuzione: String,
+}
+
+fn default_zoom() -> u8 {
+    14
+}
+fn default_tessere() -> String {
+    "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()
+}
+fn default_attribuzione() -> String {
+    "© OpenStreetMap contributors".into()
+}
+
+/// A type of disservizio and where it goes.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoriaSegnalazione {
+    pub nome: String,
+    /// The office that handles it (shown to operators, who may reassign).
+    #[serde(default)]
+    pub ufficio: Option<String>,
+    /// That office's address for the announcement of a new segnalazione.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Days to handle it.
+    #[serde(default)]
+    pub giorni: Option<i64>,
+}
+
+impl Segnalazioni {
+    pub fn categoria(&self, nome: &str) -> Option<&CategoriaSegnalazione> {
+        self.categorie.iter().find(|c| c.nome == nome)
+    }
+    /// The office a category goes to.
+    pub fn ufficio_di(&self, c: &CategoriaSegnalazione) -> String {
+        c.ufficio.clone().unwrap_or_else(|| self.ufficio.clone())
+    }
+    /// Every office a segnalazione may be assigned to, in the order they appear.
+    pub fn uffici(&self) -> Vec<String> {
+        let mut v = vec![self.ufficio.clone()];
+        for c in &self.categorie {
+            let u = self.ufficio_di(c);
+            if !v.contains(&u) {
+                v.push(u);
+            }
+        }
+        v
+    }
+    /// The days to handle a category.
+    pub fn giorni_di(&self, c: &CategoriaSegnalazione) -> i64 {
+        c.giorni.unwrap_or(self.giorni)
+    }
+}
+
+fn default_giorni() -> i64 {
+    15
+}
+fn default_ufficio_segnalazioni() -> String {
+    "Ufficio relazioni con il pubblico".into()
 }
 
 fn default_trattenuta() -> i64 {
@@ -187,18 +287,19 @@ pub fn parse(text: &str) -> Result<Sportello, String> {
     Ok(s)
 }
 
-/// What serde cannot check: the message, and the office it concerns (to point at its line).
+/// What serde cannot check: the message, and the beginning of the line it concerns
+/// (`id: anagrafe`, `nome: Strade`, `segnalazioni:`), to point at it.
 pub fn controlla(s: &Sportello) -> Result<(), (String, Option<String>)> {
     if !s.informativa.starts_with("https://") {
         return Err((
             "informativa: scrivi l'indirizzo https:// dell'informativa privacy del comune (senza, le prenotazioni restano chiuse)"
                 .into(),
-            None,
+            Some("informativa:".into()),
         ));
     }
     let mut visti = std::collections::HashSet::new();
     for u in &s.sportelli {
-        let err = |m: String| Err((m, Some(u.id.clone())));
+        let err = |m: String| Err((m, Some(format!("id: {}", u.id))));
         if u.id.is_empty()
             || !u
                 .id
@@ -223,12 +324,105 @@ pub fn controlla(s: &Sportello) -> Result<(), (String, Option<String>)> {
             ));
         }
     }
+    if let Some(sg) = &s.segnalazioni {
+        controlla_segnalazioni(sg)?;
+    }
     if s.trattenuta_minuti < 1 || s.orizzonte_giorni < 1 || s.conservazione_giorni < 1 {
         return Err((
             "trattenuta_minuti, orizzonte_giorni e conservazione_giorni devono essere almeno 1"
                 .into(),
             None,
         ));
+    }
+    Ok(())
+}
+
+/// An address that can receive mail: one `@` with something on both sides, no spaces.
+fn indirizzo_email(s: &str) -> bool {
+    !s.contains(char::is_whitespace)
+        && s.split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.contains('@'))
+}
+
+/// The `segnalazioni:` section: categories unique and named, offices and deadlines sensible,
+/// addresses and the map well formed.
+fn controlla_segnalazioni(sg: &Segnalazioni) -> Result<(), (String, Option<String>)> {
+    let qui = |m: String, riga: &str| Err((format!("segnalazioni: {m}"), Some(riga.to_string())));
+    if sg.categorie.is_empty() {
+        return qui(
+            "elenca almeno una categoria (per esempio `- nome: Strade e marciapiedi`)".into(),
+            "segnalazioni:",
+        );
+    }
+    if sg.giorni < 1 {
+        return qui("giorni deve essere almeno 1".into(), "giorni:");
+    }
+    if sg.ufficio.trim().is_empty() || sg.ufficio.chars().count() > 100 {
+        return qui(
+            "ufficio: scrivi il nome dell'ufficio che riceve le segnalazioni (al massimo 100 caratteri)".into(),
+            "ufficio:",
+        );
+    }
+    if let Some(e) = sg.email.as_deref().filter(|e| !indirizzo_email(e)) {
+        return qui(format!("email `{e}` non è un indirizzo email"), "email:");
+    }
+    let mut visti = std::collections::HashSet::new();
+    for c in &sg.categorie {
+        let riga = format!("nome: {}", c.nome);
+        if c.nome.trim().is_empty() || c.nome.chars().count() > 80 {
+            return qui(
+                "ogni categoria ha un nome di al massimo 80 caratteri".into(),
+                &riga,
+            );
+        }
+        if !visti.insert(&c.nome) {
+            return qui(format!("la categoria `{}` è ripetuta", c.nome), &riga);
+        }
+        if sg.giorni_di(c) < 1 {
+            return qui(
+                format!("la categoria `{}` deve avere giorni almeno 1", c.nome),
+                &riga,
+            );
+        }
+        if let Some(e) = c.email.as_deref().filter(|e| !indirizzo_email(e)) {
+            return qui(
+                format!("la categoria `{}` ha un'email non valida `{e}`", c.nome),
+                &riga,
+            );
+        }
+        if c.ufficio
+            .as_deref()
+            .is_some_and(|u| u.trim().is_empty() || u.chars().count() > 100)
+        {
+            return qui(
+                format!(
+                    "la categoria `{}`: ufficio vuoto o più lungo di 100 caratteri",
+                    c.nome
+                ),
+                &riga,
+            );
+        }
+    }
+    if let Some(m) = &sg.mappa {
+        let [lat, lon] = m.centro;
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return qui(
+                "mappa.centro: scrivi [latitudine, longitudine], per esempio [45.07, 7.68]".into(),
+                "centro:",
+            );
+        }
+        if !(1..=19).contains(&m.zoom) {
+            return qui("mappa.zoom va da 1 a 19".into(), "zoom:");
+        }
+        if !m.tessere.starts_with("https://")
+            || !["{z}", "{x}", "{y}"].iter().all(|p| m.tessere.contains(p))
+            || m.tessere.contains(['"', '<', '>', ' '])
+        {
+            return qui(
+                "mappa.tessere: un indirizzo https con {z}, {x} e {y}, per esempio https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+                "tessere:",
+            );
+        }
     }
     Ok(())
 }

@@ -129,7 +129,11 @@ impl From<rusqlite::Error> for DbErrore {
 }
 impl From<postgres::Error> for DbErrore {
     fn from(e: postgres::Error) -> Self {
-        DbErrore(format!("PostgreSQL: {e}"))
+        // The client's own text is only "db error"; the server's says what happened.
+        match e.as_db_error() {
+            Some(d) => DbErrore(format!("PostgreSQL: {} ({})", d.message(), d.code().code())),
+            None => DbErrore(format!("PostgreSQL: {e}")),
+        }
     }
 }
 

@@ -14,9 +14,13 @@
 //! - `servizio`: the JSON API the booking pages call, CORS-limited per comune, and the jobs;
 //! - `operatori`: the operators' back-office;
 //! - `assistenza`: richieste di assistenza;
+//! - `segnalazioni`: segnalazioni di disservizio, their states, audit log and public list;
+//!   `allegati`: their photos and documents, judged by content and re-encoded;
 //! - `valutazioni`: the answers of every page's feedback widget, stored without identity.
 
 pub mod agenda;
+#[cfg(feature = "sportello")]
+pub mod allegati;
 #[cfg(feature = "sportello")]
 pub mod assistenza;
 pub mod config;
@@ -30,6 +34,8 @@ pub mod operatori;
 pub mod posta;
 #[cfg(feature = "sportello")]
 pub mod registro;
+#[cfg(feature = "sportello")]
+pub mod segnalazioni;
 #[cfg(feature = "sportello")]
 pub mod servizio;
 #[cfg(feature = "sportello")]

@@ -4,6 +4,9 @@
 //! citizen, export CSV. The session cookie is HttpOnly, `SameSite=Strict`, scoped to the
 //! comune's path (and `Secure` behind an HTTPS proxy); every form carries a per-session CSRF
 //! token and must come from the same origin. An operator of one comune never sees another's.
+//! The segnalazioni have their own pages (`segnalazioni` below).
+
+mod segnalazioni;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -79,7 +82,22 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A CSV download, never cached.
+/// A cell of an exported CSV that a spreadsheet will not run: text written by citizens that
+/// begins like a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading apostrophe.
+fn cella(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// Writes a row of an export, each cell through `cella`.
+fn scrivi<T: AsRef<str>>(w: &mut csv::Writer<Vec<u8>>, campi: impl IntoIterator<Item = T>) {
+    let _ = w.write_record(campi.into_iter().map(|c| cella(c.as_ref()).into_owned()));
+}
+
+/// A CSV download, never cached; its rows are written with `scrivi`.
 fn csv_scaricabile(disposizione: String, corpo: Vec<u8>) -> Response {
     (
         [
@@ -99,7 +117,7 @@ fn esc(s: &str) -> String {
 fn pagina(titolo: &str, corpo: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{} - Sportello</title>\
-<style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}}th{{background:#eef}}.annullata{{color:#666;text-decoration:line-through}}.svolta{{background:#e8f5e9}}.assente{{background:#fff3e0}}form.inline{{display:inline}}label{{display:block;margin:.5rem 0 .2rem}}nav a{{margin-right:1rem}}.errore{{color:#a00;font-weight:bold}}</style></head><body><main>{}</main></body></html>",
+<style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}}th{{background:#eef}}.annullata{{color:#666;text-decoration:line-through}}.scaduta{{background:#fdecea}}figure{{display:inline-block;margin:0 1rem 1rem 0}}.svolta{{background:#e8f5e9}}.assente{{background:#fff3e0}}form.inline{{display:inline}}label{{display:block;margin:.5rem 0 .2rem}}nav a{{margin-right:1rem}}.errore{{color:#a00;font-weight:bold}}</style></head><body><main>{}</main></body></html>",
         esc(titolo),
         corpo
     );
@@ -109,7 +127,7 @@ fn pagina(titolo: &str, corpo: &str) -> Response {
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert(
         "content-security-policy",
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
     );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     r
@@ -405,7 +423,7 @@ async fn agenda(
     let vista = if settimana { "settimana" } else { "giorno" };
     let corpo = format!(
         "<h1>Appuntamenti - Comune di {}</h1><p>Operatore: {} <form class=\"inline\" method=\"post\" action=\"{b}uscita\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Esci</button></form></p>\
-<nav aria-label=\"Periodo\"><a href=\"{}\">Precedente</a><a href=\"{}\">Successivo</a><a href=\"{}\">Giorno</a><a href=\"{}\">Settimana</a><a href=\"{b}export.csv?giorno={da}&amp;vista={vista}\">Esporta CSV</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a><a href=\"{b}assistenza\">Richieste di assistenza</a></nav>\
+<nav aria-label=\"Periodo\"><a href=\"{}\">Precedente</a><a href=\"{}\">Successivo</a><a href=\"{}\">Giorno</a><a href=\"{}\">Settimana</a><a href=\"{b}export.csv?giorno={da}&amp;vista={vista}\">Esporta CSV</a><a href=\"{b}segnalazioni\">Segnalazioni</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a><a href=\"{b}assistenza\">Richieste di assistenza</a></nav>\
 <form method=\"get\" action=\"{b}\"><label for=\"giorno\">Giorno</label><input id=\"giorno\" type=\"date\" name=\"giorno\" value=\"{da}\"><label for=\"sportello\">Ufficio</label><select id=\"sportello\" name=\"sportello\"><option value=\"\">Tutti</option>{opzioni}</select><input type=\"hidden\" name=\"vista\" value=\"{vista}\"> <button type=\"submit\">Mostra</button></form>\
 <h2>{}</h2><p>{} appuntamenti</p><table><thead><tr><th scope=\"col\">Ora</th><th scope=\"col\">Ufficio</th><th scope=\"col\">Codice</th><th scope=\"col\">Richiedente</th><th scope=\"col\">Email</th><th scope=\"col\">Motivo</th><th scope=\"col\">Dettagli</th><th scope=\"col\">Stato</th><th scope=\"col\">Azioni</th></tr></thead><tbody>{righe}</tbody></table>",
         esc(&e.nome),
@@ -531,34 +549,40 @@ async fn esporta(
         return entra(&comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "codice",
-        "ufficio",
-        "data",
-        "ora_inizio",
-        "ora_fine",
-        "nome",
-        "cognome",
-        "email",
-        "motivo",
-        "dettagli",
-        "stato",
-    ]);
+    scrivi(
+        &mut w,
+        [
+            "codice",
+            "ufficio",
+            "data",
+            "ora_inizio",
+            "ora_fine",
+            "nome",
+            "cognome",
+            "email",
+            "motivo",
+            "dettagli",
+            "stato",
+        ],
+    );
     for p in &elenco {
         let (a, b) = (p.inizio.with_timezone(&tz), p.fine.with_timezone(&tz));
-        let _ = w.write_record([
-            p.codice.as_str(),
-            &p.sportello,
-            &a.format("%Y-%m-%d").to_string(),
-            &a.format("%H:%M").to_string(),
-            &b.format("%H:%M").to_string(),
-            &p.nome,
-            &p.cognome,
-            &p.email,
-            p.motivo.as_deref().unwrap_or(""),
-            &p.dettagli,
-            &p.stato,
-        ]);
+        scrivi(
+            &mut w,
+            [
+                p.codice.as_str(),
+                &p.sportello,
+                &a.format("%Y-%m-%d").to_string(),
+                &a.format("%H:%M").to_string(),
+                &b.format("%H:%M").to_string(),
+                &p.nome,
+                &p.cognome,
+                &p.email,
+                p.motivo.as_deref().unwrap_or(""),
+                &p.dettagli,
+                &p.stato,
+            ],
+        );
     }
     let body = w.into_inner().unwrap_or_default();
     csv_scaricabile(
@@ -655,9 +679,12 @@ async fn valutazioni_csv(
         return entra(&comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["giorno", "pagina", "stelle", "risposta", "commento"]);
+    scrivi(
+        &mut w,
+        ["giorno", "pagina", "stelle", "risposta", "commento"],
+    );
     for r in &righe {
-        let _ = w.write_record(r);
+        scrivi(&mut w, r);
     }
     csv_scaricabile(
         format!("attachment; filename=\"valutazioni-{comune}.csv\""),
@@ -772,29 +799,35 @@ async fn richieste_csv(
         return entra(&comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "ricevuta",
-        "codice",
-        "nome",
-        "cognome",
-        "email",
-        "categoria",
-        "servizio",
-        "richiesta",
-        "stato",
-    ]);
+    scrivi(
+        &mut w,
+        [
+            "ricevuta",
+            "codice",
+            "nome",
+            "cognome",
+            "email",
+            "categoria",
+            "servizio",
+            "richiesta",
+            "stato",
+        ],
+    );
     for r in &elenco {
-        let _ = w.write_record([
-            &r.creata,
-            &r.codice,
-            &r.nome,
-            &r.cognome,
-            &r.email,
-            &r.categoria,
-            &r.servizio,
-            &r.descrizione,
-            &r.stato,
-        ]);
+        scrivi(
+            &mut w,
+            [
+                &r.creata,
+                &r.codice,
+                &r.nome,
+                &r.cognome,
+                &r.email,
+                &r.categoria,
+                &r.servizio,
+                &r.descrizione,
+                &r.stato,
+            ],
+        );
     }
     csv_scaricabile(
         format!("attachment; filename=\"assistenza-{comune}.csv\""),
@@ -804,6 +837,26 @@ async fn richieste_csv(
 
 pub fn router() -> Router<Arc<Stato>> {
     Router::new()
+        .route(
+            "/operatori/{comune}/segnalazioni",
+            get(segnalazioni::elenco),
+        )
+        .route(
+            "/operatori/{comune}/segnalazioni.csv",
+            get(segnalazioni::csv),
+        )
+        .route(
+            "/operatori/{comune}/segnalazioni/{codice}",
+            get(segnalazioni::scheda),
+        )
+        .route(
+            "/operatori/{comune}/segnalazioni/{codice}/azione",
+            post(segnalazioni::agisci),
+        )
+        .route(
+            "/operatori/{comune}/segnalazioni/{codice}/file/{n}",
+            get(segnalazioni::file),
+        )
         .route("/operatori/{comune}/assistenza", get(richieste))
         .route(
             "/operatori/{comune}/assistenza/azione",
@@ -848,6 +901,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(carica(&f).unwrap().hash.len(), 1);
+    }
+
+    #[test]
+    fn exported_cells_never_start_a_formula() {
+        for (scritto, esportato) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+39 333", "'+39 333"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("Via Roma", "Via Roma"),
+            ("", ""),
+        ] {
+            assert_eq!(cella(scritto), esportato);
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        scrivi(&mut w, ["=1+1", "ok"]);
+        assert_eq!(
+            String::from_utf8(w.into_inner().unwrap()).unwrap(),
+            "'=1+1,ok\n"
+        );
     }
 
     #[test]

@@ -106,7 +106,35 @@ CREATE INDEX valutazione_pagina ON valutazione (comune, pagina, giorno);
     ),
     // 3: richieste di assistenza.
     (ASSISTENZA, ASSISTENZA),
+    // 4: segnalazioni di disservizio, their files and their history (the audit log).
+    (SEGNALAZIONI, SEGNALAZIONI),
 ];
+
+/// One text for both databases: SQLite reads BIGINT as an integer column.
+const SEGNALAZIONI: &str = "
+CREATE TABLE segnalazione (
+    comune TEXT NOT NULL, codice TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
+    categoria TEXT NOT NULL, ufficio TEXT NOT NULL, titolo TEXT NOT NULL,
+    dettagli TEXT NOT NULL, indirizzo TEXT NOT NULL, lat TEXT, lon TEXT,
+    nome TEXT NOT NULL, cognome TEXT NOT NULL, email TEXT NOT NULL,
+    telefono TEXT NOT NULL DEFAULT '',
+    stato TEXT NOT NULL CHECK (stato IN
+        ('nuova', 'presa_in_carico', 'in_lavorazione', 'risolta', 'chiusa', 'respinta')),
+    pubblica BIGINT NOT NULL DEFAULT 0 CHECK (pubblica IN (0, 1)),
+    creata TEXT NOT NULL, aggiornata TEXT NOT NULL, scadenza TEXT NOT NULL, risolta TEXT,
+    PRIMARY KEY (comune, codice));
+CREATE INDEX segnalazione_stato ON segnalazione (comune, stato, creata);
+CREATE INDEX segnalazione_pubblica ON segnalazione (comune, pubblica, creata);
+CREATE TABLE segnalazione_allegato (
+    comune TEXT NOT NULL, codice TEXT NOT NULL, n BIGINT NOT NULL,
+    nome TEXT NOT NULL, tipo TEXT NOT NULL, dati TEXT NOT NULL,
+    PRIMARY KEY (comune, codice, n));
+CREATE TABLE segnalazione_storia (
+    comune TEXT NOT NULL, codice TEXT NOT NULL, n BIGINT NOT NULL, quando TEXT NOT NULL,
+    chi TEXT NOT NULL, azione TEXT NOT NULL, stato TEXT NOT NULL,
+    messaggio TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (comune, codice, n));
+";
 
 const ASSISTENZA: &str = "
 CREATE TABLE assistenza (

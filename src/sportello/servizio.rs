@@ -13,7 +13,11 @@
 //! - `POST /api/v1/{comune}/prenotazioni`: books from a hold, or directly with a solved
 //!   challenge (201; 422 with a message per field; 409 when full or over the per-person limit;
 //!   an `Idempotency-Key` makes retries safe);
-//! - `POST /api/v1/{comune}/prenotazioni/{consulta,annulla,sposta}`: by token.
+//! - `POST /api/v1/{comune}/prenotazioni/{consulta,annulla,sposta}`: by token;
+//! - `POST /api/v1/{comune}/valutazioni`, `POST /api/v1/{comune}/assistenza`;
+//! - the segnalazioni routes (`segnalazioni` below).
+
+mod segnalazioni;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -983,6 +987,18 @@ pub fn router(s: Arc<Stato>) -> Router {
         .route("/api/v1/{comune}/prenotazioni/sposta", post(sposta))
         .route("/api/v1/{comune}/valutazioni", post(valuta))
         .route("/api/v1/{comune}/assistenza", post(assistenza))
+        .route(
+            "/api/v1/{comune}/segnalazioni",
+            post(segnalazioni::nuova).layer(DefaultBodyLimit::max(segnalazioni::MAX_CORPO)),
+        )
+        .route(
+            "/api/v1/{comune}/segnalazioni/consulta",
+            post(segnalazioni::consulta),
+        )
+        .route(
+            "/api/v1/{comune}/segnalazioni/pubbliche",
+            get(segnalazioni::pubbliche),
+        )
         .layer(cors);
     Router::new()
         .merge(api)
@@ -1061,6 +1077,12 @@ pub fn lavori(s: &Stato, postino: Option<&Postino>) -> Result<String, String> {
         )
         .map_err(|e| e.to_string())?;
         super::assistenza::purga(
+            &mut c,
+            slug,
+            ora - Duration::days(e.sportello.conservazione_giorni),
+        )
+        .map_err(|e| e.to_string())?;
+        super::segnalazioni::purga(
             &mut c,
             slug,
             ora - Duration::days(e.sportello.conservazione_giorni),
