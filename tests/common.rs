@@ -154,6 +154,35 @@ pub fn node_ready() -> bool {
     )
 }
 
+/// Runs `tests/browser/SCRIPT SITE PORT ARGS...` (a Chromium scenario that serves the built
+/// site on 127.0.0.1:PORT) and returns the JSON object it prints last; fails with its output.
+pub fn node_script(script: &str, site: &Path, port: u16, args: &[&str]) -> serde_json::Value {
+    let out = Command::new("node")
+        .arg(browser_dir().join(script))
+        .arg(site)
+        .arg(port.to_string())
+        .args(args)
+        .current_dir(browser_dir())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script} {args:?} in Chromium:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
+}
+
+/// A free port on loopback (for a static server the test starts later).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Starts a server command whose first line on standard output contains its `http://` address;
 /// keeps reading what it prints (as a terminal would). Returns the child and the address
 /// without a trailing slash.
@@ -519,6 +548,35 @@ pub fn call(
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value, Option<String>) {
     call_with(method, url, origin, body, None)
+}
+
+/// Sends the headers of a POST that declares `lunghezza` bytes of JSON and only `inizio` of
+/// them, then reads the answer: (status, JSON body). For a server that must refuse a body by
+/// its declared size without reading it.
+pub fn post_raw(url: &str, lunghezza: usize, inizio: &[u8]) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let u = url::Url::parse(url).unwrap();
+    let mut s = std::net::TcpStream::connect((u.host_str().unwrap(), u.port().unwrap())).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut req = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {lunghezza}\r\nConnection: close\r\n\r\n",
+        u.path(),
+        u.host_str().unwrap()
+    )
+    .into_bytes();
+    req.extend_from_slice(inizio);
+    s.write_all(&req).unwrap();
+    let mut risposta = Vec::new();
+    let _ = s.read_to_end(&mut risposta);
+    let testo = String::from_utf8_lossy(&risposta);
+    let status = testo
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let corpo = testo.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(corpo).unwrap_or_default())
 }
 
 /// A solved anti-robot challenge of the comune API `api` (the service runs with a trivial

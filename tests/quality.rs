@@ -73,6 +73,7 @@ fn one_of_each_type(dir: &Path) -> Vec<String> {
         "/mappa-del-sito/",
         "/ricerca/",
         "/prenotazione-appuntamento/",
+        "/segnalazione-disservizio/",
         "/404.html",
     ];
     let first = |pred: &dyn Fn(&str) -> bool| pages.iter().find(|p| pred(p)).cloned();
@@ -142,6 +143,16 @@ fn one_of_each_type(dir: &Path) -> Vec<String> {
             panic!("{} has no page of type {name}", dir.display());
         });
         out.push(found);
+    }
+    // Pages only comuni that take segnalazioni online have (tests/segnalazioni.rs checks
+    // which ones do).
+    for p in [
+        "/segnalazione-disservizio/segui/",
+        "/segnalazione-disservizio/elenco/",
+    ] {
+        if pages.iter().any(|x| x == p) {
+            out.push(p.to_string());
+        }
     }
     out
 }

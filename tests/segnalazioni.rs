@@ -463,9 +463,10 @@ fn hostile_uploads_are_refused_cleanly() {
     let mut enorme = FOTO.to_vec();
     enorme.resize(5 * 1024 * 1024 + 1, 0);
     rifiutato(&[("enorme.jpg", &enorme)], "troppo grande");
-    // A body over the whole limit: 413, in Italian.
-    let tre = vec![7u8; 6 * 1024 * 1024];
-    let (status, v) = invia(&[("a.jpg", &tre), ("b.jpg", &tre), ("c.jpg", &tre)]);
+    // A body over the whole limit: 413, in Italian, before the service reads it (the client
+    // has sent only the start).
+    let oltre = 3 * 5 * 1024 * 1024 * 4 / 3 + 64 * 1024 + 1;
+    let (status, v) = common::post_raw(&format!("{api}/segnalazioni"), oltre, b"{\"allegati\": [");
     assert_eq!(status, 413, "{v}");
     assert!(
         v["errore"].as_str().unwrap().contains("troppo grandi"),
@@ -570,5 +571,271 @@ fn concluded_segnalazioni_are_deleted_after_the_retention_on_sqlite() {
 fn concluded_segnalazioni_are_deleted_after_the_retention_on_postgres() {
     if let Some(s) = start(true) {
         retention(&s);
+    }
+}
+
+/// The pages of the site in Chromium: a citizen files a segnalazione with a photo through the
+/// steps, follows it by the link of the email, an operator moves it through the states in the
+/// back-office, each change reaches the reporter, and the public list and map show it.
+#[test]
+fn segnalazione_pages_and_back_office_work_in_chromium_end_to_end() {
+    if !common::node_ready() {
+        return;
+    }
+    let port = common::free_port();
+    let site_origin = format!("http://127.0.0.1:{port}");
+    // Content-example's own sportello.yaml for Valfiorita (categories, offices, the map).
+    let yaml = std::fs::read_to_string(
+        common::repo().join("content-example/comuni/valfiorita/sportello.yaml"),
+    )
+    .unwrap();
+    let s = common::start_sportello(&yaml, false, &["--allow-origin", &site_origin]).unwrap();
+    let comune = s.root.join("comuni/valfiorita/comune.yaml");
+    let text = std::fs::read_to_string(&comune).unwrap().replace(
+        "sportello: \"https://sportello.provincia-valdoro.vd.example\"",
+        &format!("sportello: \"{}\"", s.url),
+    );
+    std::fs::write(&comune, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = common::build(
+        &s.root,
+        out.path(),
+        &["--comune", "valfiorita", "--no-compress"],
+    );
+    assert!(ok, "{err}");
+    let site = out.path().join("valfiorita");
+    let foto = common::repo().join("tests/fixtures/foto-gps.jpg");
+
+    let v = common::node_script(
+        "segnala.mjs",
+        &site,
+        port,
+        &["segnala", foto.to_str().unwrap()],
+    );
+    let codice = v["codice"].as_str().unwrap().to_string();
+    let ricevuta = wait_mails(&s, REPORTER, 1);
+    assert!(ricevuta[0].contains(&codice), "{}", ricevuta[0]);
+    wait_mails(&s, "lavori.pubblici@comune.valfiorita.vd.example", 1);
+    let token = token_from_mail(&ricevuta[0]);
+
+    let v = common::node_script("segnala.mjs", &site, port, &["segui", &token]);
+    assert_eq!(
+        (
+            v["codice"].as_str(),
+            v["stato"].as_str(),
+            v["file"].as_str()
+        ),
+        (
+            Some(codice.as_str()),
+            Some("Ricevuta"),
+            Some("foto-gps.jpg")
+        )
+    );
+
+    let v = common::node_script(
+        "segnala.mjs",
+        &site,
+        port,
+        &["operatore", &s.url, &codice, PASSWORD],
+    );
+    assert_eq!(v["registro"], 5, "{v}");
+    // Each change reached the reporter, with the office's messages.
+    let m = wait_mails(&s, REPORTER, 4);
+    assert!(m[1].contains("presa in carico") && m[1].contains("Abbiamo mandato una squadra"));
+    assert!(m[2].contains("in lavorazione"));
+    assert!(m[3].contains("risolta") && m[3].contains("Buca chiusa"));
+
+    let v = common::node_script("segnala.mjs", &site, port, &["segui", &token]);
+    assert_eq!(v["stato"], "Risolta");
+    let storia = v["storia"].to_string();
+    assert!(
+        storia.contains("Buca chiusa") && !storia.contains("anna"),
+        "{storia}"
+    );
+
+    let v = common::node_script("segnala.mjs", &site, port, &["elenco", "-"]);
+    assert!(
+        v["risolte"]
+            .as_str()
+            .unwrap()
+            .contains("risolta 1 segnalazione"),
+        "{v}"
+    );
+    let voci = v["voci"].as_array().unwrap();
+    assert_eq!(voci.len(), 1, "{v}");
+    let voce = voci[0].as_str().unwrap();
+    assert!(
+        voce.contains("Strade e marciapiedi")
+            && voce.contains("Via Roma")
+            && voce.contains("Risolta"),
+        "{voce}"
+    );
+    assert!(!voce.contains("Roma 12"), "no house number: {voce}");
+    assert_eq!(v["cerchi"], 1);
+}
+
+/// The example sites: Valfiorita takes segnalazioni with a map, Borgo San Fedele without one,
+/// Castelmarino by email only; the pages carry the steps and fields of the Modello Comuni and
+/// show how to report without JavaScript.
+#[test]
+fn the_example_sites_carry_the_segnalazione_pages() {
+    let site = common::example_site();
+    let pagina = |slug: &str, p: &str| common::html(&site.join(slug).join(p).join("index.html"));
+    for (slug, mappa) in [("valfiorita", true), ("borgo-san-fedele", false)] {
+        let doc = pagina(slug, "segnalazione-disservizio");
+        let root = common::select(&doc, "[data-civico-segnala]");
+        assert_eq!(
+            root[0].value().attr("data-api"),
+            Some(format!("https://sportello.provincia-valdoro.vd.example/api/v1/{slug}").as_str())
+        );
+        assert_eq!(
+            root[0].value().attr("data-mappa").is_some(),
+            mappa,
+            "{slug}"
+        );
+        // Without the service: email and phone; the form waits hidden.
+        assert!(common::select(&doc, "[data-civico-fallback]")[0]
+            .value()
+            .attr("hidden")
+            .is_none());
+        let mail = common::select(
+            &doc,
+            "[data-civico-fallback] a[href^='mailto:segnalazioni@']",
+        );
+        assert_eq!(mail.len(), 1, "{slug}: the comune's reporting address");
+        assert!(common::select(&doc, "form[data-civico-passi]")[0]
+            .value()
+            .attr("hidden")
+            .is_some());
+        let passi: Vec<String> = common::select(&doc, ".civico-passi li")
+            .iter()
+            .map(common::text)
+            .collect();
+        assert_eq!(
+            passi,
+            [
+                "1. Autorizzazioni e condizioni",
+                "2. Dati di segnalazione",
+                "3. Riepilogo"
+            ]
+        );
+        for id in ["report-place", "report-info", "report-author"] {
+            assert_eq!(
+                common::select(&doc, &format!("section[data-passo='2'] fieldset#{id}")).len(),
+                1,
+                "{slug}: {id}"
+            );
+        }
+        let attr = |css: &str, a: &str| {
+            common::select(&doc, css)[0]
+                .value()
+                .attr(a)
+                .map(str::to_string)
+        };
+        assert_eq!(attr("#details", "maxlength").as_deref(), Some("200"));
+        assert_eq!(attr("#title", "maxlength").as_deref(), Some("100"));
+        assert_eq!(
+            attr("#allegati", "accept").as_deref(),
+            Some("image/jpeg,image/png,image/webp,application/pdf")
+        );
+        assert!(attr("#allegati", "multiple").is_some());
+        assert!(attr("#privacy", "required").is_some());
+        assert_eq!(
+            common::select(&doc, "altcha-widget[challenge$='/sfida']").len(),
+            1
+        );
+        assert_eq!(
+            common::select(&doc, ".civico-trappola input#sito_web").len(),
+            1,
+            "honeypot"
+        );
+        // The types of disservizio of its sportello.yaml, in order.
+        let text = std::fs::read_to_string(
+            common::repo()
+                .join("content-example/comuni")
+                .join(slug)
+                .join("sportello.yaml"),
+        )
+        .unwrap();
+        let cfg: civico::sportello::config::Sportello = serde_saphyr::from_str(&text).unwrap();
+        let attese: Vec<String> = cfg
+            .segnalazioni
+            .unwrap()
+            .categorie
+            .into_iter()
+            .map(|c| c.nome)
+            .collect();
+        let offerte: Vec<String> = common::select(&doc, "#inefficiency option")
+            .iter()
+            .filter_map(|o| {
+                o.value()
+                    .attr("value")
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            })
+            .collect();
+        assert_eq!(offerte, attese, "{slug}");
+        // The informativa of its sportello.yaml, and the map's scripts only where there is one.
+        assert_eq!(
+            common::select(&doc, &format!("a[href='{}']", cfg.informativa)).len(),
+            1
+        );
+        let script = |nome: &str| {
+            common::select(&doc, "script[src]")
+                .iter()
+                .any(|s| s.value().attr("src").unwrap().ends_with(nome))
+        };
+        assert!(script("/js/civico-segnala.js") && script("/js/civico-sportello.js"));
+        assert_eq!(script("/vendor/leaflet/leaflet.js"), mappa, "{slug}");
+        assert_eq!(
+            common::select(&doc, "[data-civico-apri-mappa]").len(),
+            usize::from(mappa)
+        );
+        // The follow-up page is not for search engines; the public list links to the form.
+        let segui = pagina(slug, "segnalazione-disservizio/segui");
+        assert_eq!(
+            common::select(&segui, "meta[name=robots][content=noindex]").len(),
+            1
+        );
+        assert_eq!(common::select(&segui, "[data-civico-segui]").len(), 1);
+        let elenco = pagina(slug, "segnalazione-disservizio/elenco");
+        assert_eq!(
+            common::select(&elenco, "[data-civico-elenco-segnalazioni]").len(),
+            1
+        );
+        assert_eq!(
+            common::select(
+                &elenco,
+                "[data-civico-elenco-segnalazioni] a.btn[href$='/segnalazione-disservizio/']"
+            )
+            .len(),
+            1
+        );
+    }
+    // Castelmarino has no segnalazioni section: the page sends to its address, nothing more.
+    let doc = pagina("castelmarino", "segnalazione-disservizio");
+    assert!(common::select(&doc, "[data-civico-segnala]").is_empty());
+    assert_eq!(
+        common::select(
+            &doc,
+            "a[href='mailto:segnalazioni@comune.castelmarino.vd.example']"
+        )
+        .len(),
+        1
+    );
+    assert!(!site
+        .join("castelmarino/segnalazione-disservizio/segui")
+        .exists());
+    // Every site keeps the footer link the validator looks for (C.SI.2.4).
+    for slug in common::COMUNI {
+        let doc = common::html(&site.join(slug).join("index.html"));
+        let a = common::select(&doc, "footer [data-element='report-inefficiency']");
+        assert_eq!(a.len(), 1);
+        assert_eq!(common::text(&a[0]), "Segnalazione disservizio");
+        assert!(a[0]
+            .value()
+            .attr("href")
+            .unwrap()
+            .ends_with("/segnalazione-disservizio/"));
     }
 }

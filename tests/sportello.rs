@@ -630,21 +630,7 @@ fn a_comune_without_informativa_cannot_take_bookings() {
 
 /// Runs tests/browser/prenota.mjs; its JSON output.
 fn node_prenota(site: &std::path::Path, port: u16, phase: &str, arg: &str) -> Value {
-    let out = Command::new("node")
-        .arg(common::browser_dir().join("prenota.mjs"))
-        .arg(site)
-        .arg(port.to_string())
-        .args([phase, arg])
-        .current_dir(common::browser_dir())
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "booking pages in Chromium ({phase}):\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
+    common::node_script("prenota.mjs", site, port, &[phase, arg])
 }
 
 #[test]

@@ -95,6 +95,11 @@ pub enum PageKind {
     PrenotazioneGestione,
     /// The richiesta di assistenza form served by `civico sportello`.
     Assistenza,
+    /// Segnalazione disservizio through `civico sportello`: the steps, the follow-up page
+    /// opened from the confirmation email, the public list and map.
+    Segnalazione,
+    SegnalazioneSegui,
+    SegnalazioniElenco,
     /// The search page (results come from the comune's search index, in the browser).
     Ricerca,
     /// The albo pretorio and its archive (a register table).
@@ -163,6 +168,8 @@ pub fn reserved_paths() -> Vec<&'static str> {
         "/prenotazione-appuntamento/",
         "/prenotazione-appuntamento/gestisci/",
         "/segnalazione-disservizio/",
+        "/segnalazione-disservizio/segui/",
+        "/segnalazione-disservizio/elenco/",
         "/richiesta-assistenza/",
         "/ricerca/",
         "/ricerca/indice.json",
@@ -901,14 +908,20 @@ pub fn assemble(
             "Chiedi aiuto agli uffici del Comune",
         ),
     ] {
+        let servizio = content
+            .comune
+            .sportello
+            .as_deref()
+            .filter(|_| content.comune.config.servizi_online.sportello.is_some());
         let prenota = url == "/prenotazione-appuntamento/"
-            && content.comune.sportello.is_some()
-            && content.comune.config.servizi_online.sportello.is_some();
-        let servito = content.comune.sportello.is_some()
-            && content.comune.config.servizi_online.sportello.is_some();
+            && servizio.is_some_and(|s| !s.sportelli.is_empty());
+        let segnala = url == "/segnalazione-disservizio/"
+            && servizio.is_some_and(|s| s.segnalazioni.is_some());
         let kind = if prenota {
             PageKind::Prenotazione
-        } else if servito && url == "/richiesta-assistenza/" {
+        } else if segnala {
+            PageKind::Segnalazione
+        } else if servizio.is_some() && url == "/richiesta-assistenza/" {
             PageKind::Assistenza
         } else {
             PageKind::Informativa
@@ -926,6 +939,26 @@ pub fn assemble(
             );
             g.descrizione = Some("Consulta, sposta o annulla un appuntamento prenotato".into());
             out.push(g);
+        }
+        if segnala {
+            for (sotto, kind, t, d) in [
+                (
+                    "/segnalazione-disservizio/segui/",
+                    PageKind::SegnalazioneSegui,
+                    "Segui la tua segnalazione",
+                    "Lo stato della segnalazione che hai inviato, con il link dell'email di conferma",
+                ),
+                (
+                    "/segnalazione-disservizio/elenco/",
+                    PageKind::SegnalazioniElenco,
+                    "Segnalazioni nel territorio",
+                    "Le segnalazioni prese in carico dal Comune, su elenco e mappa",
+                ),
+            ] {
+                let mut g = page(sotto, kind, t, "", under(titolo, url));
+                g.descrizione = Some(d.into());
+                out.push(g);
+            }
         }
     }
 
@@ -986,6 +1019,7 @@ pub fn assemble(
                     | PageKind::Informativa
                     | PageKind::Prenotazione
                     | PageKind::Assistenza
+                    | PageKind::Segnalazione
                     | PageKind::Ricerca
                     | PageKind::OpenData
             ) || p.url == "/amministrazione-trasparente/"

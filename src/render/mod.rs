@@ -523,7 +523,12 @@ impl Renderer {
             PageKind::Argomenti => "argomenti.html",
             PageKind::Mappa => "mappa.html",
             PageKind::Informativa => "informativa.html",
-            PageKind::Prenotazione | PageKind::PrenotazioneGestione | PageKind::Assistenza => {
+            PageKind::Prenotazione
+            | PageKind::PrenotazioneGestione
+            | PageKind::Assistenza
+            | PageKind::Segnalazione
+            | PageKind::SegnalazioneSegui
+            | PageKind::SegnalazioniElenco => {
                 ctx.insert("sportelli", &sportelli(site));
                 let api = site
                     .content
@@ -540,6 +545,16 @@ impl Renderer {
                     PageKind::Assistenza => {
                         ctx.insert("categorie", &categorie_assistenza(site));
                         "assistenza.html"
+                    }
+                    PageKind::Segnalazione
+                    | PageKind::SegnalazioneSegui
+                    | PageKind::SegnalazioniElenco => {
+                        ctx.insert("segnalazioni", &segnalazioni_pagina(site));
+                        match page.kind {
+                            PageKind::Segnalazione => "segnalazione.html",
+                            PageKind::SegnalazioneSegui => "segnalazione-segui.html",
+                            _ => "segnalazioni-elenco.html",
+                        }
                     }
                     _ => "prenotazione-gestione.html",
                 }
@@ -790,6 +805,52 @@ fn categorie_assistenza(site: &Site<'_>) -> Vec<CategoriaAssistenza> {
         ],
     });
     out
+}
+
+/// What the segnalazione pages show: the types of disservizio, the map, the informativa, the
+/// usual days to handle one, and where to write without the online form.
+#[derive(Serialize)]
+struct SegnalazioniPagina<'a> {
+    categorie: Vec<&'a str>,
+    mappa: Option<&'a crate::sportello::config::Mappa>,
+    /// The same as JSON, for the page's script.
+    mappa_json: Option<String>,
+    /// The tile server's host, named on the page before the map is opened.
+    mappa_host: Option<String>,
+    informativa: &'a str,
+    giorni: i64,
+    /// A `mailto:` address for reports without the form.
+    email: String,
+}
+
+fn segnalazioni_pagina<'a>(site: &'a Site<'_>) -> Option<SegnalazioniPagina<'a>> {
+    let c = &site.content.comune;
+    let s = c.sportello.as_deref()?;
+    let sg = s.segnalazioni.as_ref()?;
+    let email = c
+        .config
+        .servizi_online
+        .segnalazione_disservizio
+        .as_deref()
+        .and_then(|u| u.strip_prefix("mailto:"))
+        .unwrap_or(&c.config.email)
+        .to_string();
+    Some(SegnalazioniPagina {
+        categorie: sg.categorie.iter().map(|x| x.nome.as_str()).collect(),
+        mappa: sg.mappa.as_ref(),
+        mappa_json: sg
+            .mappa
+            .as_ref()
+            .and_then(|m| serde_json::to_string(m).ok()),
+        mappa_host: sg
+            .mappa
+            .as_ref()
+            .and_then(|m| url::Url::parse(&m.tessere.replace(['{', '}'], "")).ok())
+            .and_then(|u| u.host_str().map(str::to_string)),
+        informativa: &s.informativa,
+        giorni: sg.giorni,
+        email,
+    })
 }
 
 fn sportelli<'a>(site: &'a Site<'_>) -> Vec<SportelloPagina<'a>> {

@@ -11,6 +11,8 @@ use serde::{Deserialize, Deserializer};
 pub struct Sportello {
     /// The comune's privacy notice: booking stays disabled without it.
     pub informativa: String,
+    /// The offices that take appointments; none when the comune only takes segnalazioni.
+    #[serde(default)]
     pub sportelli: Vec<Ufficio>,
     /// No booking closer than this to the appointment.
     #[serde(default = "default_anticipo")]

@@ -628,7 +628,7 @@ async fn valutazioni(
     };
     let b = base(&comune);
     let mut corpo = format!(
-        "<h1>Valutazioni delle pagine - Comune di {}</h1><nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}valutazioni.csv?giorni={g}\">Esporta CSV</a></nav><p>Dal {}: {} pagine valutate, {} risposte. Prima le pagine con la media più bassa.</p><table><thead><tr><th scope=\"col\">Pagina</th><th scope=\"col\">Risposte</th><th scope=\"col\">Media</th><th scope=\"col\">1-5 stelle</th><th scope=\"col\">Motivi</th><th scope=\"col\">Commenti</th></tr></thead><tbody>",
+        "<h1>Valutazioni delle pagine - Comune di {}</h1><nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}segnalazioni\">Segnalazioni</a><a href=\"{b}assistenza\">Richieste di assistenza</a><a href=\"{b}valutazioni.csv?giorni={g}\">Esporta CSV</a></nav><p>Dal {}: {} pagine valutate, {} risposte. Prima le pagine con la media più bassa.</p><table><thead><tr><th scope=\"col\">Pagina</th><th scope=\"col\">Risposte</th><th scope=\"col\">Media</th><th scope=\"col\">1-5 stelle</th><th scope=\"col\">Motivi</th><th scope=\"col\">Commenti</th></tr></thead><tbody>",
         esc(&nome),
         crate::render::filters::data_lunga(da),
         pagine.len(),
@@ -739,7 +739,7 @@ async fn richieste(
     pagina(
         "Richieste di assistenza",
         &format!(
-            "<h1>Richieste di assistenza - Comune di {}</h1><nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a><a href=\"{b}assistenza.csv\">Esporta CSV</a></nav><p>{} richieste</p><table><thead><tr><th scope=\"col\">Ricevuta</th><th scope=\"col\">Codice</th><th scope=\"col\">Richiedente</th><th scope=\"col\">Email</th><th scope=\"col\">Categoria</th><th scope=\"col\">Servizio</th><th scope=\"col\">Richiesta</th><th scope=\"col\">Stato</th><th scope=\"col\">Azioni</th></tr></thead><tbody>{righe}</tbody></table>",
+            "<h1>Richieste di assistenza - Comune di {}</h1><nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}segnalazioni\">Segnalazioni</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a><a href=\"{b}assistenza.csv\">Esporta CSV</a></nav><p>{} richieste</p><table><thead><tr><th scope=\"col\">Ricevuta</th><th scope=\"col\">Codice</th><th scope=\"col\">Richiedente</th><th scope=\"col\">Email</th><th scope=\"col\">Categoria</th><th scope=\"col\">Servizio</th><th scope=\"col\">Richiesta</th><th scope=\"col\">Stato</th><th scope=\"col\">Azioni</th></tr></thead><tbody>{righe}</tbody></table>",
             esc(&nome),
             elenco.len()
         ),

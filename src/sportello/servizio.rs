@@ -989,7 +989,9 @@ pub fn router(s: Arc<Stato>) -> Router {
         .route("/api/v1/{comune}/assistenza", post(assistenza))
         .route(
             "/api/v1/{comune}/segnalazioni",
-            post(segnalazioni::nuova).layer(DefaultBodyLimit::max(segnalazioni::MAX_CORPO)),
+            post(segnalazioni::nuova)
+                .layer(DefaultBodyLimit::max(segnalazioni::MAX_CORPO))
+                .layer(axum::middleware::from_fn(segnalazioni::misura)),
         )
         .route(
             "/api/v1/{comune}/segnalazioni/consulta",

@@ -16,8 +16,9 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, Path as UrlPath, State};
+use axum::extract::{ConnectInfo, Path as UrlPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, Utc};
@@ -61,6 +62,31 @@ fn in_corso() -> Response {
     )
 }
 
+fn troppo_grande() -> Response {
+    errore(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "i file sono troppo grandi: al massimo {} file di {} MB ciascuno",
+            allegati::MAX_FILE,
+            allegati::MAX_BYTE / 1024 / 1024
+        ),
+    )
+}
+
+/// Refuses a request that declares a body over `MAX_CORPO` before reading any of it (a body
+/// without a declared length is cut at the limit while it is read).
+pub(super) async fn misura(req: Request, next: Next) -> Response {
+    let dichiarata = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if dichiarata.is_some_and(|n| n > MAX_CORPO) {
+        return troppo_grande();
+    }
+    next.run(req).await
+}
+
 /// A new segnalazione.
 pub(super) async fn nuova(
     State(s): S,
@@ -81,16 +107,7 @@ pub(super) async fn nuova(
     }
     let n = match corpo {
         Ok(Json(n)) => n,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return errore(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "i file sono troppo grandi: al massimo {} file di {} MB ciascuno",
-                    allegati::MAX_FILE,
-                    allegati::MAX_BYTE / 1024 / 1024
-                ),
-            )
-        }
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => return troppo_grande(),
         Err(_) => return errore(StatusCode::BAD_REQUEST, "richiesta non valida"),
     };
     let errori = dominio::controlla(&n, &cfg);

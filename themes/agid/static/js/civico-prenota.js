@@ -1,53 +1,12 @@
 /* Booking pages of the Modello Comuni, driven by the `civico sportello` service (JSON across
  * origins, no cookies). Progressive enhancement: the page shows the offices' contacts; the
  * steps appear only once the service answers. Text from the service is inserted with
- * textContent only, never as HTML. */
+ * textContent only, never as HTML. Needs civico-sportello.js (the shared helpers). */
 (function () {
   'use strict';
 
-  var TEMPO = 10000;
-
-  function chiama(url, corpo, chiave) {
-    var ctrl = new AbortController();
-    var t = setTimeout(function () { ctrl.abort(); }, TEMPO);
-    var opz = { signal: ctrl.signal, credentials: 'omit', headers: {} };
-    if (corpo) {
-      opz.method = 'POST';
-      opz.headers['Content-Type'] = 'application/json';
-      if (chiave) opz.headers['Idempotency-Key'] = chiave;
-      opz.body = JSON.stringify(corpo);
-    }
-    return fetch(url, opz).then(function (r) {
-      clearTimeout(t);
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        return { stato: r.status, dati: j };
-      });
-    }, function (e) {
-      clearTimeout(t);
-      throw e;
-    });
-  }
-
-  function el(tag, testo, attr) {
-    var e = document.createElement(tag);
-    if (testo != null) e.textContent = testo;
-    if (attr) Object.keys(attr).forEach(function (k) { e.setAttribute(k, attr[k]); });
-    return e;
-  }
-
-  function chiaveCasuale() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var a = new Uint8Array(16);
-    crypto.getRandomValues(a);
-    return Array.prototype.map.call(a, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
-  }
-
-  function messaggio(risposta) {
-    var d = risposta.dati || {};
-    if (d.errore) return d.errore;
-    if (d.errori) return Object.keys(d.errori).map(function (k) { return d.errori[k]; }).join(' ');
-    return 'Il servizio non risponde: riprova tra poco o contatta l\'ufficio.';
-  }
+  var S = window.civicoSportello;
+  var chiama = S.chiama, el = S.el, chiaveCasuale = S.chiave, messaggio = S.messaggio;
 
   function meseDi(s) {
     return s.etichetta.replace(/^\S+ \d+ /, '').replace(/ ore .*$/, '');
