@@ -758,6 +758,23 @@ mod servizio {
         }
     }
 
+    /// Builds `comune`'s site from the service's copy of the content, calling the service
+    /// (`servizi_online.sportello` set to its address), uncompressed: (the output folder to
+    /// keep, the comune's site).
+    pub fn sito_per(s: &Servizio, comune: &str) -> (tempfile::TempDir, PathBuf) {
+        let yaml = s.root.join("comuni").join(comune).join("comune.yaml");
+        let text = std::fs::read_to_string(&yaml).unwrap().replace(
+            "sportello: \"https://sportello.provincia-valdoro.vd.example\"",
+            &format!("sportello: \"{}\"", s.url),
+        );
+        std::fs::write(&yaml, text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let (ok, err) = build(&s.root, out.path(), &["--comune", comune, "--no-compress"]);
+        assert!(ok, "{err}");
+        let site = out.path().join(comune);
+        (out, site)
+    }
+
     /// Runs one statement on the service's database (a SQLite file or a PostgreSQL URL).
     pub fn sql(db: &str, statement: &str) {
         use civico::sportello::db::{Conn, Dove};

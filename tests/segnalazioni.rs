@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::io::Write as _;
-
 use base64::Engine as _;
 use common::{call, call_with, csrf, mail_text, pow, Operatore, Servizio, PASSWORD};
 use serde_json::{json, Value};
@@ -408,27 +406,10 @@ fn a_segnalazione_is_filed_followed_and_handled_on_postgres() {
 /// A PNG of `l` × `a` grey pixels, all black: a few hundred kilobytes that inflate to
 /// `l × a` bytes (a decompression bomb).
 fn bomba_png(l: u32, a: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut pezzo = |tipo: &[u8], dati: &[u8]| {
-        out.extend((dati.len() as u32).to_be_bytes());
-        let mut crc = flate2::Crc::new();
-        crc.update(tipo);
-        crc.update(dati);
-        out.extend(tipo);
-        out.extend(dati);
-        out.extend(crc.sum().to_be_bytes());
-    };
-    let mut ihdr = l.to_be_bytes().to_vec();
-    ihdr.extend(a.to_be_bytes());
-    ihdr.extend([8, 0, 0, 0, 0]);
-    pezzo(b"IHDR", &ihdr);
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    let riga = vec![0u8; l as usize + 1];
-    for _ in 0..a {
-        z.write_all(&riga).unwrap();
-    }
-    pezzo(b"IDAT", &z.finish().unwrap());
-    pezzo(b"IEND", &[]);
+    let mut out = Vec::new();
+    image::DynamicImage::ImageLuma8(image::GrayImage::new(l, a))
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
 
@@ -590,20 +571,7 @@ fn segnalazione_pages_and_back_office_work_in_chromium_end_to_end() {
     )
     .unwrap();
     let s = common::start_sportello(&yaml, false, &["--allow-origin", &site_origin]).unwrap();
-    let comune = s.root.join("comuni/valfiorita/comune.yaml");
-    let text = std::fs::read_to_string(&comune).unwrap().replace(
-        "sportello: \"https://sportello.provincia-valdoro.vd.example\"",
-        &format!("sportello: \"{}\"", s.url),
-    );
-    std::fs::write(&comune, text).unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (ok, err) = common::build(
-        &s.root,
-        out.path(),
-        &["--comune", "valfiorita", "--no-compress"],
-    );
-    assert!(ok, "{err}");
-    let site = out.path().join("valfiorita");
+    let (_out, site) = common::sito_per(&s, "valfiorita");
     let foto = common::repo().join("tests/fixtures/foto-gps.jpg");
 
     let v = common::node_script(

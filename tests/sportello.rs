@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::process::{Child, Command};
+use std::process::Command;
 
 use common::{
-    bin, call, call_with, copy_dir, csrf, mail_text, pow, repo, Operatore, Servizio, SmtpSink,
-    PASSWORD,
+    bin, call, call_with, copy_dir, csrf, mail_text, pow, repo, Operatore, Servizio, PASSWORD,
 };
 use serde_json::{json, Value};
 
@@ -645,40 +644,13 @@ fn booking_pages_work_in_chromium_end_to_end() {
         .unwrap()
         .port();
     let site_origin = format!("http://127.0.0.1:{port}");
-    // The service with content-example's own sportello.yaml.
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("sito");
-    copy_dir(&repo().join("content-example"), &root);
-    let smtp = SmtpSink::start();
-    let mut cmd = Command::new(bin());
-    cmd.arg("sportello")
-        .arg("--root")
-        .arg(&root)
-        .arg("--db")
-        .arg(dir.path().join("p.sqlite"))
-        .args(["--port", "0", "--pow-cost", "1", "--pow-prefix", "0"])
-        .args(["--smtp", &smtp.url(), "--allow-origin", &site_origin]);
-    let (child, url) = common::spawn_server(cmd);
-    struct Kill(Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _service = Kill(child);
-    // The site, built to call it.
-    let yaml = root.join("comuni/valfiorita/comune.yaml");
-    let text = std::fs::read_to_string(&yaml).unwrap();
-    let text = text.replace(
-        "sportello: \"https://sportello.provincia-valdoro.vd.example\"",
-        &format!("sportello: \"{url}\""),
-    );
-    std::fs::write(&yaml, text).unwrap();
-    let out = dir.path().join("out");
-    let (ok, err) = common::build(&root, &out, &["--comune", "valfiorita", "--no-compress"]);
-    assert!(ok, "{err}");
-    let site = out.join("valfiorita");
+    // The service with content-example's own sportello.yaml, and the site built to call it.
+    let yaml =
+        std::fs::read_to_string(repo().join("content-example/comuni/valfiorita/sportello.yaml"))
+            .unwrap();
+    let s = common::start_sportello(&yaml, false, &["--allow-origin", &site_origin]).unwrap();
+    let (_out, site) = common::sito_per(&s, "valfiorita");
+    let (smtp, url) = (&s.smtp, s.url.clone());
     let doc = common::html(&site.join("prenotazione-appuntamento/index.html"));
     let api = common::select(&doc, "[data-civico-prenota]")[0]
         .value()

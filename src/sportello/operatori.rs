@@ -192,6 +192,26 @@ async fn blocca<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Op
     tokio::task::spawn_blocking(f).await.ok()
 }
 
+/// Reads for the logged-in operator of `comune`: `f` runs off the async threads with a pooled
+/// connection. `None` without a valid session (the caller sends to the login page) or when the
+/// database fails.
+async fn per_operatore<T: Send + 'static>(
+    s: &Arc<Stato>,
+    comune: &str,
+    h: HeaderMap,
+    f: impl FnOnce(&mut super::db::Conn, &Sessione) -> Option<T> + Send + 'static,
+) -> Option<(Sessione, T)> {
+    let (s2, c2) = (s.clone(), comune.to_string());
+    blocca(move || {
+        let ses = sessione(&s2, &c2, &h)?;
+        let mut c = s2.pool.prendi().ok()?;
+        let v = f(&mut c, &ses)?;
+        Some((ses, v))
+    })
+    .await
+    .flatten()
+}
+
 fn modulo_accesso(comune: &str, nome: &str, errore: Option<&str>) -> Response {
     pagina(
         "Accesso operatori",
@@ -339,19 +359,14 @@ async fn agenda(
     let Some(e) = enti.get(&comune) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let s2 = s.clone();
-    let (c2, h2) = (comune.clone(), h.clone());
+    let c2 = comune.clone();
     let tz = s.tz;
     let sportello = f.sportello.clone().filter(|x| !x.is_empty());
     let (da, dal, al, settimana) = intervallo(&f, tz);
-    let dati = blocca(move || {
-        let ses = sessione(&s2, &c2, &h2)?;
-        let mut c = s2.pool.prendi().ok()?;
-        let v = registro::elenco(&mut c, &c2, sportello.as_deref(), dal, al).ok()?;
-        Some((ses, v))
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        registro::elenco(c, &c2, sportello.as_deref(), dal, al).ok()
     })
-    .await
-    .flatten();
+    .await;
     let Some((ses, elenco)) = dati else {
         return entra(&comune);
     };
@@ -535,17 +550,13 @@ async fn esporta(
 ) -> Response {
     let tz = s.tz;
     let (da, dal, al, _) = intervallo(&f, tz);
-    let s2 = s.clone();
     let c2 = comune.clone();
     let sportello = f.sportello.clone().filter(|x| !x.is_empty());
-    let dati = blocca(move || {
-        sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        registro::elenco(&mut c, &c2, sportello.as_deref(), dal, al).ok()
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        registro::elenco(c, &c2, sportello.as_deref(), dal, al).ok()
     })
-    .await
-    .flatten();
-    let Some(elenco) = dati else {
+    .await;
+    let Some((_, elenco)) = dati else {
         return entra(&comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -614,16 +625,12 @@ async fn valutazioni(
         return StatusCode::NOT_FOUND.into_response();
     };
     let da = dal(&q, s.tz);
-    let s2 = s.clone();
     let c2 = comune.clone();
-    let dati = blocca(move || {
-        sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        super::valutazioni::per_pagina(&mut c, &c2, da).ok()
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        super::valutazioni::per_pagina(c, &c2, da).ok()
     })
-    .await
-    .flatten();
-    let Some(pagine) = dati else {
+    .await;
+    let Some((_, pagine)) = dati else {
         return entra(&comune);
     };
     let b = base(&comune);
@@ -666,16 +673,12 @@ async fn valutazioni_csv(
     h: HeaderMap,
 ) -> Response {
     let da = dal(&q, s.tz);
-    let s2 = s.clone();
     let c2 = comune.clone();
-    let dati = blocca(move || {
-        sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        super::valutazioni::elenco(&mut c, &c2, da).ok()
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        super::valutazioni::elenco(c, &c2, da).ok()
     })
-    .await
-    .flatten();
-    let Some(righe) = dati else {
+    .await;
+    let Some((_, righe)) = dati else {
         return entra(&comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -701,15 +704,11 @@ async fn richieste(
     let Some(nome) = s.enti().get(&comune).map(|e| e.nome.clone()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let s2 = s.clone();
     let c2 = comune.clone();
-    let dati = blocca(move || {
-        let ses = sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        Some((ses, super::assistenza::elenco(&mut c, &c2).ok()?))
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        super::assistenza::elenco(c, &c2).ok()
     })
-    .await
-    .flatten();
+    .await;
     let Some((ses, elenco)) = dati else {
         return entra(&comune);
     };
@@ -786,16 +785,12 @@ async fn richieste_csv(
     UrlPath(comune): UrlPath<String>,
     h: HeaderMap,
 ) -> Response {
-    let s2 = s.clone();
     let c2 = comune.clone();
-    let dati = blocca(move || {
-        sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        super::assistenza::elenco(&mut c, &c2).ok()
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        super::assistenza::elenco(c, &c2).ok()
     })
-    .await
-    .flatten();
-    let Some(elenco) = dati else {
+    .await;
+    let Some((_, elenco)) = dati else {
         return entra(&comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -12,7 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{base, blocca, csv_scaricabile, entra, esc, pagina, scrivi, sessione, stessa_origine};
+use super::{
+    base, blocca, csv_scaricabile, entra, esc, pagina, per_operatore, scrivi, sessione,
+    stessa_origine,
+};
 use crate::sportello::segnalazioni::{self as dominio, Azione, Respinta, Scheda, STATI};
 use crate::sportello::servizio::Stato;
 
@@ -47,6 +50,21 @@ pub(super) struct Filtro {
     scadute: Option<String>,
 }
 
+/// `<option>`s of (value, label), the one equal to `attuale` selected.
+fn scelta(valori: &[(String, String)], attuale: Option<&str>) -> String {
+    valori
+        .iter()
+        .map(|(v, t)| {
+            let sel = if attuale == Some(v.as_str()) {
+                " selected"
+            } else {
+                ""
+            };
+            format!("<option value=\"{}\"{sel}>{}</option>", esc(v), esc(t))
+        })
+        .collect()
+}
+
 /// The segnalazioni of the comune, newest first, filtered.
 pub(super) async fn elenco(
     State(s): St,
@@ -60,15 +78,12 @@ pub(super) async fn elenco(
     };
     let stato = f.stato.clone().filter(|x| !x.is_empty());
     let ufficio = f.ufficio.clone().filter(|x| !x.is_empty());
-    let (s2, c2) = (s.clone(), comune.clone());
-    let dati = blocca(move || {
-        sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        dominio::elenco(&mut c, &c2, stato.as_deref(), ufficio.as_deref()).ok()
+    let c2 = comune.clone();
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        dominio::elenco(c, &c2, stato.as_deref(), ufficio.as_deref()).ok()
     })
-    .await
-    .flatten();
-    let Some(mut tutte) = dati else {
+    .await;
+    let Some((_, mut tutte)) = dati else {
         return entra(&comune);
     };
     let ora = Utc::now();
@@ -97,23 +112,6 @@ pub(super) async fn elenco(
             if x.pubblica { "sì" } else { "no" },
         );
     }
-    let scelta = |valori: &[(String, String)], attuale: Option<&str>| -> String {
-        valori
-            .iter()
-            .map(|(v, t)| {
-                format!(
-                    "<option value=\"{}\"{}>{}</option>",
-                    esc(v),
-                    if attuale == Some(v.as_str()) {
-                        " selected"
-                    } else {
-                        ""
-                    },
-                    esc(t)
-                )
-            })
-            .collect()
-    };
     let stati: Vec<(String, String)> = STATI
         .iter()
         .map(|(s, t)| (s.to_string(), t.to_string()))
@@ -160,18 +158,15 @@ pub(super) async fn scheda(
     let Some(e) = enti.get(&comune) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let (s2, c2, k2) = (s.clone(), comune.clone(), codice.clone());
-    let dati = blocca(move || {
-        let ses = sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        let x = dominio::leggi(&mut c, &c2, &k2).ok()?;
-        let passi = dominio::passi(&mut c, &c2, &k2).ok()?;
-        let file = dominio::file(&mut c, &c2, &k2).ok()?;
-        Some((ses, x, passi, file))
+    let (c2, k2) = (comune.clone(), codice.clone());
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        let x = dominio::leggi(c, &c2, &k2).ok()?;
+        let passi = dominio::passi(c, &c2, &k2).ok()?;
+        let file = dominio::file(c, &c2, &k2).ok()?;
+        Some((x, passi, file))
     })
-    .await
-    .flatten();
-    let Some((ses, x, passi, file)) = dati else {
+    .await;
+    let Some((ses, (x, passi, file))) = dati else {
         return entra(&comune);
     };
     let Some(x) = x else {
@@ -235,17 +230,8 @@ pub(super) async fn scheda(
         .as_ref()
         .map(|c| c.uffici())
         .unwrap_or_default();
-    let assegna: String = uffici
-        .iter()
-        .map(|u| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(u),
-                if *u == x.ufficio { " selected" } else { "" },
-                esc(u)
-            )
-        })
-        .collect();
+    let uffici: Vec<(String, String)> = uffici.into_iter().map(|u| (u.clone(), u)).collect();
+    let assegna = scelta(&uffici, Some(&x.ufficio));
     let pubblica = format!(
         "<form method=\"post\" action=\"{azione}\">{}<input type=\"hidden\" name=\"pubblica\" value=\"{}\"><p>{}</p><p><button type=\"submit\">{}</button></p></form>",
         nascosti(&ses.csrf, "pubblica"),
@@ -409,15 +395,12 @@ pub(super) async fn file(
     UrlPath((comune, codice, n)): UrlPath<(String, String, i64)>,
     h: HeaderMap,
 ) -> Response {
-    let (s2, c2) = (s.clone(), comune.clone());
-    let dati = blocca(move || {
-        sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        dominio::contenuto(&mut c, &c2, &codice, n).ok()
+    let c2 = comune.clone();
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        dominio::contenuto(c, &c2, &codice, n).ok()
     })
-    .await
-    .flatten();
-    let Some(dati) = dati else {
+    .await;
+    let Some((_, dati)) = dati else {
         return entra(&comune);
     };
     let Some((nome, tipo, byte)) = dati else {
@@ -449,15 +432,12 @@ pub(super) async fn file(
 
 /// Every segnalazione of the comune as CSV.
 pub(super) async fn csv(State(s): St, UrlPath(comune): UrlPath<String>, h: HeaderMap) -> Response {
-    let (s2, c2) = (s.clone(), comune.clone());
-    let dati = blocca(move || {
-        sessione(&s2, &c2, &h)?;
-        let mut c = s2.pool.prendi().ok()?;
-        dominio::elenco(&mut c, &c2, None, None).ok()
+    let c2 = comune.clone();
+    let dati = per_operatore(&s, &comune, h, move |c, _| {
+        dominio::elenco(c, &c2, None, None).ok()
     })
-    .await
-    .flatten();
-    let Some(tutte) = dati else {
+    .await;
+    let Some((_, tutte)) = dati else {
         return entra(&comune);
     };
     let ora = Utc::now();

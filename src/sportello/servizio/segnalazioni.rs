@@ -28,6 +28,7 @@ use tokio::sync::Semaphore;
 
 use super::{anti_abuso, blocca, chiave, errore, non_disponibile, risposta_di, troppe, S};
 use crate::sportello::allegati;
+use crate::sportello::config::Segnalazioni;
 use crate::sportello::registro::{gia_risposto, Fallito};
 use crate::sportello::segnalazioni::{self as dominio, Nuova};
 
@@ -45,6 +46,13 @@ fn non_riceve() -> Response {
         StatusCode::NOT_FOUND,
         "questo comune non riceve segnalazioni online: scrivi all'indirizzo email del Comune",
     )
+}
+
+/// The segnalazioni section of a comune served, if it takes them.
+fn configurazione(s: &super::Stato, comune: &str) -> Option<Segnalazioni> {
+    s.enti()
+        .get(comune)
+        .and_then(|e| e.sportello.segnalazioni.clone())
 }
 
 fn campi(errori: serde_json::Map<String, serde_json::Value>) -> Response {
@@ -95,11 +103,7 @@ pub(super) async fn nuova(
     h: HeaderMap,
     corpo: Result<Json<Nuova>, JsonRejection>,
 ) -> Response {
-    let Some(cfg) = s
-        .enti()
-        .get(&comune)
-        .and_then(|e| e.sportello.segnalazioni.clone())
-    else {
+    let Some(cfg) = configurazione(&s, &comune) else {
         return non_riceve();
     };
     if !s.consenti(sock, &h, &comune) {
@@ -256,11 +260,7 @@ pub(super) async fn consulta(
 
 /// The moderated public list and the figure of the last twelve months; cached for five minutes.
 pub(super) async fn pubbliche(State(s): S, UrlPath(comune): UrlPath<String>) -> Response {
-    let Some(cfg) = s
-        .enti()
-        .get(&comune)
-        .and_then(|e| e.sportello.segnalazioni.clone())
-    else {
+    let Some(cfg) = configurazione(&s, &comune) else {
         return non_riceve();
     };
     let s2 = s.clone();

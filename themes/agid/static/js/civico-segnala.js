@@ -75,17 +75,8 @@
 
     function vai(n) {
       stato.passo = n;
-      form.querySelectorAll('[data-passo]').forEach(function (s) {
-        s.hidden = Number(s.getAttribute('data-passo')) !== n;
-      });
-      form.querySelectorAll('.civico-passi li').forEach(function (li) {
-        if (Number(li.getAttribute('data-indice')) === n) li.setAttribute('aria-current', 'step');
-        else li.removeAttribute('aria-current');
-      });
-      indietro.hidden = n === 1;
+      S.mostraPasso(form, n, indietro);
       avanti.textContent = n === 3 ? 'Invia la segnalazione' : 'Avanti';
-      var h = form.querySelector('[data-passo="' + n + '"] [data-titolo-passo]');
-      if (h) { h.setAttribute('tabindex', '-1'); h.focus(); }
       if (n === 2 && stato.mappa) stato.mappa.invalidateSize();
     }
 

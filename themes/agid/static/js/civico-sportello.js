@@ -64,8 +64,23 @@
     return i ? i.value : '';
   }
 
+  /* Shows step `n` of a form of steps (`section[data-passo]`, the step bar `.civico-passi`),
+   * hides the back button on the first, and moves the focus to the step's title. */
+  function mostraPasso(form, n, indietro) {
+    form.querySelectorAll('[data-passo]').forEach(function (s) {
+      s.hidden = Number(s.getAttribute('data-passo')) !== n;
+    });
+    form.querySelectorAll('.civico-passi li').forEach(function (li) {
+      if (Number(li.getAttribute('data-indice')) === n) li.setAttribute('aria-current', 'step');
+      else li.removeAttribute('aria-current');
+    });
+    indietro.hidden = n === 1;
+    var h = form.querySelector('[data-passo="' + n + '"] [data-titolo-passo]');
+    if (h) { h.setAttribute('tabindex', '-1'); h.focus(); }
+  }
+
   window.civicoSportello = {
     chiama: chiama, el: el, chiave: chiave, messaggio: messaggio,
-    nuovaVerifica: nuovaVerifica, verifica: verifica
+    nuovaVerifica: nuovaVerifica, verifica: verifica, mostraPasso: mostraPasso
   };
 })();
