@@ -186,26 +186,48 @@ pub fn free_port() -> u16 {
 /// Starts a server command whose first line on standard output contains its `http://` address;
 /// keeps reading what it prints (as a terminal would). Returns the child and the address
 /// without a trailing slash.
-pub fn spawn_server(mut cmd: Command) -> (std::process::Child, String) {
+pub fn spawn_server(cmd: Command) -> (std::process::Child, String) {
+    let (child, url, _) = spawn_server_logged(cmd);
+    (child, url)
+}
+
+/// What a server printed on standard output and error, kept as it comes.
+pub type Log = std::sync::Arc<std::sync::Mutex<String>>;
+
+/// `spawn_server`, keeping everything the server prints (to check what it logs).
+pub fn spawn_server_logged(mut cmd: Command) -> (std::process::Child, String, Log) {
     use std::io::BufRead as _;
     let mut child = cmd
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the server starts");
+    let log: Log = Default::default();
     let mut reader = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut line = String::new();
     reader
         .read_line(&mut line)
         .expect("the server prints its address");
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    log.lock().unwrap().push_str(&line);
+    let keep = |mut r: Box<dyn std::io::BufRead + Send>, log: Log| {
+        std::thread::spawn(move || {
+            let mut l = String::new();
+            while r.read_line(&mut l).unwrap_or(0) > 0 {
+                log.lock().unwrap().push_str(&l);
+                l.clear();
+            }
+        });
+    };
+    keep(Box::new(reader), log.clone());
+    let err = child.stderr.take().expect("piped stderr");
+    keep(Box::new(std::io::BufReader::new(err)), log.clone());
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .trim_end_matches('/')
         .to_string();
-    (child, url)
+    (child, url, log)
 }
 
 // --- A throwaway PostgreSQL server on loopback (Debian's postgresql package) -------------
@@ -603,6 +625,8 @@ mod servizio {
     /// and an operators file (anna for Valfiorita, carlo for Castelmarino).
     pub struct Servizio {
         child: Child,
+        /// What the service printed (it must never print personal data).
+        pub log: Log,
         pub url: String,
         pub origin: String,
         pub root: PathBuf,
@@ -677,8 +701,9 @@ mod servizio {
             .arg("--operators")
             .arg(&operatori)
             .args(extra);
-        let (child, url) = spawn_server(cmd);
+        let (child, url, log) = spawn_server_logged(cmd);
         Some(Servizio {
+            log,
             child,
             url,
             origin,

@@ -382,6 +382,15 @@ fn file_filed_followed_and_handled(s: &Servizio) {
         "/operatori/castelmarino/segnalazioni/{codice}/file/1"
     ));
     assert_eq!(status, 404);
+    // Nothing personal was ever logged by the service.
+    let log = s.log.lock().unwrap().clone();
+    assert!(log.contains("listening"), "{log}");
+    for privato in ["maria", "Bianchi", "Roma 12", "333", &token, "Buca"] {
+        assert!(
+            !log.to_lowercase().contains(&privato.to_lowercase()),
+            "{privato} logged:\n{log}"
+        );
+    }
     // Without a session, no file.
     let mut anonimo = Operatore {
         base: s.url.clone(),
@@ -806,4 +815,47 @@ fn the_example_sites_carry_the_segnalazione_pages() {
             .unwrap()
             .ends_with("/segnalazione-disservizio/"));
     }
+}
+
+/// The honeypot field filled: refused, nothing stored. Over the per-address limit: 429 with
+/// Retry-After, for filing and following alike.
+#[test]
+fn robots_and_floods_are_refused() {
+    let s = common::start_sportello(SPORTELLO, false, &["--limit-ip", "6"]).unwrap();
+    let api = format!("{}/api/v1/valfiorita", s.url);
+    let mut trappola = segnalazione(&pow(&api), &[]);
+    trappola["sito_web"] = json!("https://spam.example");
+    let (status, _, _) = call("POST", &format!("{api}/segnalazioni"), None, Some(trappola));
+    assert_eq!(status, 400);
+    // Two challenges and one report so far; the next follow-ups use up the allowance.
+    let codes: Vec<u16> = (0..6)
+        .map(|_| {
+            call(
+                "POST",
+                &format!("{api}/segnalazioni/consulta"),
+                None,
+                Some(json!({"token": "B".repeat(32)})),
+            )
+            .0
+        })
+        .collect();
+    assert!(
+        codes.contains(&404) && codes.ends_with(&[429, 429]),
+        "{codes:?}"
+    );
+    let (status, v, _) = call(
+        "POST",
+        &format!("{api}/segnalazioni"),
+        None,
+        Some(segnalazione("", &[])),
+    );
+    assert_eq!(status, 429, "{v}");
+    // (The operators' login shares the address's allowance: the register is read directly.)
+    let mut c = civico::sportello::db::Conn::apri(&civico::sportello::db::Dove::da(&s.db)).unwrap();
+    let n = c
+        .riga("SELECT COUNT(*) FROM segnalazione", &[])
+        .unwrap()
+        .unwrap()[0]
+        .intero();
+    assert_eq!(n, 0, "nothing stored");
 }
