@@ -807,18 +807,16 @@ fn categorie_assistenza(site: &Site<'_>) -> Vec<CategoriaAssistenza> {
     out
 }
 
-/// What the segnalazione pages show: the types of disservizio, the map, the informativa, the
-/// usual days to handle one, and where to write without the online form.
+/// What the segnalazione pages show: the types of disservizio, the map, the informativa, and
+/// where to write without the online form.
 #[derive(Serialize)]
 struct SegnalazioniPagina<'a> {
     categorie: Vec<&'a str>,
-    mappa: Option<&'a crate::sportello::config::Mappa>,
-    /// The same as JSON, for the page's script.
+    /// The map's settings as JSON, for the page's script; none without a map.
     mappa_json: Option<String>,
     /// The tile server's host, named on the page before the map is opened.
     mappa_host: Option<String>,
     informativa: &'a str,
-    giorni: i64,
     /// A `mailto:` address for reports without the form.
     email: String,
 }
@@ -837,7 +835,6 @@ fn segnalazioni_pagina<'a>(site: &'a Site<'_>) -> Option<SegnalazioniPagina<'a>>
         .to_string();
     Some(SegnalazioniPagina {
         categorie: sg.categorie.iter().map(|x| x.nome.as_str()).collect(),
-        mappa: sg.mappa.as_ref(),
         mappa_json: sg
             .mappa
             .as_ref()
@@ -848,7 +845,6 @@ fn segnalazioni_pagina<'a>(site: &'a Site<'_>) -> Option<SegnalazioniPagina<'a>>
             .and_then(|m| url::Url::parse(&m.tessere.replace(['{', '}'], "")).ok())
             .and_then(|u| u.host_str().map(str::to_string)),
         informativa: &s.informativa,
-        giorni: sg.giorni,
         email,
     })
 }

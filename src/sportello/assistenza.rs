@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::db::{Conn, Esito};
-use super::registro::{accoda, casuale, riserva_chiave, rispondi, ts, Email, Fallito};
+use super::registro::{accoda, codice_leggibile, riserva_chiave, rispondi, ts, Email, Fallito};
 use crate::p;
 
 /// The category that is not a service category.
@@ -61,7 +61,7 @@ pub fn controlla(r: &Richiesta) -> serde_json::Map<String, serde_json::Value> {
             metti(campo, "al massimo 100 caratteri, senza a capo");
         }
     }
-    if !super::servizio::email_valida(r.email.trim()) {
+    if !super::config::email_valida(r.email.trim()) {
         metti(
             "email",
             "indirizzo email non valido: scrivilo come nome@esempio.it",
@@ -124,8 +124,7 @@ pub fn registra(
                 return Ok(prima);
             }
         }
-        let x = casuale(8);
-        let codice = format!("AS-{}-{}", &x[..4], &x[4..]);
+        let codice = codice_leggibile("AS");
         c.esegui(
             "INSERT INTO assistenza (comune, codice, nome, cognome, email, categoria, servizio, descrizione, stato, creata)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'nuova', ?9)",

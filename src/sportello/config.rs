@@ -131,6 +131,11 @@ impl Segnalazioni {
         }
         v
     }
+    /// Where a new segnalazione of a category is announced: its office's email, or the
+    /// section's.
+    pub fn email_di<'a>(&'a self, c: &'a CategoriaSegnalazione) -> Option<&'a str> {
+        c.email.as_deref().or(self.email.as_deref())
+    }
     /// The days to handle a category.
     pub fn giorni_di(&self, c: &CategoriaSegnalazione) -> i64 {
         c.giorni.unwrap_or(self.giorni)
@@ -339,11 +344,18 @@ pub fn controlla(s: &Sportello) -> Result<(), (String, Option<String>)> {
     Ok(())
 }
 
-/// An address that can receive mail: one `@` with something on both sides, no spaces.
-fn indirizzo_email(s: &str) -> bool {
-    !s.contains(char::is_whitespace)
-        && s.split_once('@')
-            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.contains('@'))
+/// Whether an email address looks deliverable (one @, a dot in the domain, no spaces): for
+/// what citizens type and for the offices' addresses of sportello.yaml alike.
+pub fn email_valida(email: &str) -> bool {
+    email.len() <= 254
+        && !email.contains(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.contains('@')
+                && b.contains('.')
+                && !b.starts_with('.')
+                && !b.ends_with('.')
+        })
 }
 
 /// The `segnalazioni:` section: categories unique and named, offices and deadlines sensible,
@@ -365,7 +377,7 @@ fn controlla_segnalazioni(sg: &Segnalazioni) -> Result<(), (String, Option<Strin
             "ufficio:",
         );
     }
-    if let Some(e) = sg.email.as_deref().filter(|e| !indirizzo_email(e)) {
+    if let Some(e) = sg.email.as_deref().filter(|e| !email_valida(e)) {
         return qui(format!("email `{e}` non è un indirizzo email"), "email:");
     }
     let mut visti = std::collections::HashSet::new();
@@ -386,7 +398,7 @@ fn controlla_segnalazioni(sg: &Segnalazioni) -> Result<(), (String, Option<Strin
                 &riga,
             );
         }
-        if let Some(e) = c.email.as_deref().filter(|e| !indirizzo_email(e)) {
+        if let Some(e) = c.email.as_deref().filter(|e| !email_valida(e)) {
             return qui(
                 format!("la categoria `{}` ha un'email non valida `{e}`", c.nome),
                 &riga,

@@ -270,6 +270,12 @@ fn codice(sportello: &str) -> String {
         .take(2)
         .collect::<String>()
         .to_uppercase();
+    codice_leggibile(&prefisso)
+}
+
+/// A code a person can read out on the phone: `prefisso-XXXX-XXXX` of the unambiguous
+/// alphabet of `casuale` (bookings `AN-…`, richieste `AS-…`, segnalazioni `SE-…`).
+pub fn codice_leggibile(prefisso: &str) -> String {
     let c = casuale(8);
     format!("{prefisso}-{}-{}", &c[..4], &c[4..])
 }

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use super::allegati::{self, Allegato};
 use super::config::Segnalazioni;
 use super::db::{Conn, Esito};
-use super::registro::{accoda, casuale, hash, riserva_chiave, rispondi, ts, Email, Fallito};
+use super::registro::{
+    accoda, casuale, codice_leggibile, hash, riserva_chiave, rispondi, ts, Email, Fallito,
+};
 use crate::p;
 
 /// The states, with the label the reporter and the operators read.
@@ -161,7 +163,7 @@ pub fn controlla(n: &Nuova, cfg: &Segnalazioni) -> serde_json::Map<String, serde
             metti(campo, "al massimo 100 caratteri, senza a capo".into());
         }
     }
-    if !super::servizio::email_valida(n.email.trim()) {
+    if !super::config::email_valida(n.email.trim()) {
         metti(
             "email",
             "indirizzo email non valido: scrivilo come nome@esempio.it".into(),
@@ -307,8 +309,7 @@ pub fn registra(
                 });
             }
         }
-        let x = casuale(8);
-        let codice = format!("SE-{}-{}", &x[..4], &x[4..]);
+        let codice = codice_leggibile("SE");
         let token = casuale(32);
         let coord = |v: Option<f64>| v.map(|x| format!("{x:.6}"));
         c.esegui(

@@ -36,7 +36,7 @@ use serde_json::{json, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::agenda;
-use super::config::{Sportello, Ufficio};
+use super::config::{email_valida, Sportello, Ufficio};
 use super::db::{Dove, Pool};
 use super::limiti::{Limiti, Soglie};
 use super::posta::{self, Contesto, Postino};
@@ -495,19 +495,6 @@ struct Richiesta {
     sito_web: String,
     #[serde(default)]
     chiave: Option<String>,
-}
-
-/// Whether an email address looks deliverable (one @, a dot in the domain, no spaces).
-pub fn email_valida(email: &str) -> bool {
-    email.len() <= 254
-        && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(a, b)| {
-            !a.is_empty()
-                && !b.contains('@')
-                && b.contains('.')
-                && !b.starts_with('.')
-                && !b.ends_with('.')
-        })
 }
 
 /// Field checks of a booking; the messages per field.

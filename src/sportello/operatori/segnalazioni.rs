@@ -17,7 +17,7 @@ use super::{
     stessa_origine,
 };
 use crate::sportello::segnalazioni::{self as dominio, Azione, Respinta, Scheda, STATI};
-use crate::sportello::servizio::Stato;
+use crate::sportello::servizio::{Ente, Stato};
 
 type St = State<Arc<Stato>>;
 
@@ -48,6 +48,16 @@ pub(super) struct Filtro {
     /// Only the overdue ones.
     #[serde(default)]
     scadute: Option<String>,
+}
+
+/// The offices a segnalazione of the comune may be assigned to (none once the comune has
+/// removed its segnalazioni section: states can still be changed).
+fn uffici(e: &Ente) -> Vec<String> {
+    e.sportello
+        .segnalazioni
+        .as_ref()
+        .map(|c| c.uffici())
+        .unwrap_or_default()
 }
 
 /// `<option>`s of (value, label), the one equal to `attuale` selected.
@@ -116,15 +126,7 @@ pub(super) async fn elenco(
         .iter()
         .map(|(s, t)| (s.to_string(), t.to_string()))
         .collect();
-    let uffici: Vec<(String, String)> = e
-        .sportello
-        .segnalazioni
-        .as_ref()
-        .map(|c| c.uffici())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| (u.clone(), u))
-        .collect();
+    let uffici: Vec<(String, String)> = uffici(e).into_iter().map(|u| (u.clone(), u)).collect();
     let corpo = format!(
         "<h1>Segnalazioni - Comune di {}</h1>{}\
 <form method=\"get\" action=\"{b}segnalazioni\"><label for=\"stato\">Stato</label><select id=\"stato\" name=\"stato\"><option value=\"\">Tutti</option>{}</select><label for=\"ufficio\">Ufficio</label><select id=\"ufficio\" name=\"ufficio\"><option value=\"\">Tutti</option>{}</select><label><input type=\"checkbox\" name=\"scadute\" value=\"1\"{}> Solo quelle oltre il termine</label> <button type=\"submit\">Mostra</button></form>\
@@ -224,13 +226,7 @@ pub(super) async fn scheda(
             nascosti(&ses.csrf, "stato")
         )
     };
-    let uffici = e
-        .sportello
-        .segnalazioni
-        .as_ref()
-        .map(|c| c.uffici())
-        .unwrap_or_default();
-    let uffici: Vec<(String, String)> = uffici.into_iter().map(|u| (u.clone(), u)).collect();
+    let uffici: Vec<(String, String)> = uffici(e).into_iter().map(|u| (u.clone(), u)).collect();
     let assegna = scelta(&uffici, Some(&x.ufficio));
     let pubblica = format!(
         "<form method=\"post\" action=\"{azione}\">{}<input type=\"hidden\" name=\"pubblica\" value=\"{}\"><p>{}</p><p><button type=\"submit\">{}</button></p></form>",
@@ -331,12 +327,7 @@ pub(super) async fn agisci(
         }
         let enti = s2.enti();
         let e = enti.get(&c2).ok_or(StatusCode::NOT_FOUND)?;
-        let uffici = e
-            .sportello
-            .segnalazioni
-            .as_ref()
-            .map(|c| c.uffici())
-            .unwrap_or_default();
+        let uffici = uffici(e);
         let mut c = s2
             .pool
             .prendi()

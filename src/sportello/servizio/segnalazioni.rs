@@ -129,10 +129,7 @@ pub(super) async fn nuova(
     let out = blocca(move || -> Result<Response, Fallito> {
         let _turno = turno;
         let enti = s2.enti();
-        let Some((e, cfg)) = enti
-            .get(&comune)
-            .and_then(|e| e.sportello.segnalazioni.as_ref().map(|c| (e, c)))
-        else {
+        let Some(e) = enti.get(&comune) else {
             return Ok(non_riceve());
         };
         let mut c = s2.pool.prendi()?;
@@ -160,29 +157,18 @@ pub(super) async fn nuova(
             }
         };
         let mut c = s2.pool.prendi()?;
-        let email_ufficio = cfg
-            .categoria(&n.categoria)
-            .and_then(|x| x.email.clone())
-            .or_else(|| cfg.email.clone());
+        let email_ufficio = cfg.categoria(&n.categoria).and_then(|x| cfg.email_di(x));
         let tz = s2.tz;
         let r = dominio::registra(
             &mut c,
             &comune,
-            cfg,
+            &cfg,
             &n,
             &file,
             k.as_deref(),
             Utc::now(),
             |r, ufficio| {
-                dominio::messaggi_nuova(
-                    r,
-                    &n,
-                    ufficio,
-                    email_ufficio.as_deref(),
-                    &e.nome,
-                    &e.sito,
-                    tz,
-                )
+                dominio::messaggi_nuova(r, &n, ufficio, email_ufficio, &e.nome, &e.sito, tz)
             },
         )?;
         if r.codice.is_empty() {
