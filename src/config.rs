@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::fields::Posto;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
+use crate::href::Href;
 
 /// The network: `civico.yaml` at the site root.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -19,7 +20,7 @@ pub struct Rete {
     /// Who runs the sites, e.g. "Centro Servizi Territoriali della Provincia di ...".
     pub gestore: String,
     #[serde(default)]
-    pub gestore_url: Option<String>,
+    pub gestore_url: Option<Href>,
     #[serde(default = "default_tema")]
     pub tema: String,
     #[serde(default = "default_lingua")]
@@ -44,7 +45,7 @@ pub struct Rete {
     /// `Access-Control-Allow-Origin` for the fonts. The icon sprite stays in each site (SVG
     /// `<use>` only works on the same origin).
     #[serde(default)]
-    pub risorse_condivise: Option<String>,
+    pub risorse_condivise: Option<Href>,
     /// The git-based web editor (Decap CMS, also Sveltia CMS) written at `/admin/` of every
     /// comune's site.
     #[serde(default)]
@@ -85,7 +86,7 @@ pub struct Portale {
     pub percorso: String,
     pub titolo: String,
     /// Public URL of the portal (for the manifest and the links), e.g. https://eventi.provincia.it/
-    pub base_url: String,
+    pub base_url: Href,
     #[serde(default)]
     pub descrizione: Option<String>,
 }
@@ -134,7 +135,7 @@ pub struct Indirizzo {
 #[serde(deny_unknown_fields)]
 pub struct Link {
     pub nome: String,
-    pub url: String,
+    pub url: Href,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -143,11 +144,11 @@ pub struct Analytics {
     /// Web Analytics Italia site id.
     pub sito_id: u32,
     #[serde(default = "default_wai")]
-    pub url: String,
+    pub url: Href,
 }
 
-fn default_wai() -> String {
-    "https://ingestion.webanalytics.italia.it/".into()
+fn default_wai() -> Href {
+    Href::parse("https://ingestion.webanalytics.italia.it/").expect("a valid address")
 }
 
 /// Where the comune's online services live (booking, reports, help), until civico's own.
@@ -155,18 +156,18 @@ fn default_wai() -> String {
 #[serde(deny_unknown_fields)]
 pub struct ServiziOnline {
     #[serde(default)]
-    pub prenotazione_appuntamento: Option<String>,
+    pub prenotazione_appuntamento: Option<Href>,
     #[serde(default)]
-    pub segnalazione_disservizio: Option<String>,
+    pub segnalazione_disservizio: Option<Href>,
     #[serde(default)]
-    pub richiesta_assistenza: Option<String>,
+    pub richiesta_assistenza: Option<Href>,
     /// Endpoint that receives the page ratings of the feedback widget (POST, JSON).
     #[serde(default)]
-    pub valutazioni: Option<String>,
+    pub valutazioni: Option<Href>,
     /// Address of the `civico sportello` service (`https://sportello.provincia.example.it`):
     /// with a `sportello.yaml` in the comune's folder, the booking pages use it.
     #[serde(default)]
-    pub sportello: Option<String>,
+    pub sportello: Option<Href>,
 }
 
 /// The comune's services on the IO app, one per kind of publication. Each value names the
@@ -235,8 +236,8 @@ pub struct Comune {
     pub popolazione: Option<u32>,
     #[serde(default)]
     pub social: Vec<Link>,
-    pub dichiarazione_accessibilita: String,
-    pub area_personale: String,
+    pub dichiarazione_accessibilita: Href,
+    pub area_personale: Href,
     #[serde(default)]
     pub analytics: Option<Analytics>,
     /// Office hours of the municipio, one line per item.
@@ -250,7 +251,7 @@ pub struct Comune {
     #[serde(default)]
     pub colore_primario: Option<Posto<String>>,
     #[serde(default)]
-    pub piano_miglioramento: Option<String>,
+    pub piano_miglioramento: Option<Href>,
     #[serde(default)]
     pub finanziato_pnrr: bool,
     /// Keep the Amministrazione trasparente sections that do not apply to comuni (for other
@@ -334,7 +335,7 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
     })?;
     let rete: Rete = crate::yaml::parse(&text, &shown, 0, &text)?;
     if let Some(r) = &rete.risorse_condivise {
-        if url::Url::parse(r).map_or(true, |u| u.scheme() != "https") {
+        if !r.is_https() {
             return Err(Diagnostic::error(
                 "E-VALUE-INVALID",
                 &shown,
@@ -356,9 +357,7 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
             )
             .hint("usa lettere minuscole, cifre e trattini, per esempio percorso: eventi"));
         }
-        if url::Url::parse(&p.base_url)
-            .map_or(true, |u| u.scheme() != "https" && u.scheme() != "http")
-        {
+        if !p.base_url.is_web() {
             return Err(Diagnostic::error(
                 "E-VALUE-INVALID",
                 &shown,
@@ -368,6 +367,13 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
                 "scrivi l'indirizzo completo, per esempio https://eventi.provincia.example.it/",
             ));
         }
+    }
+    if let Some(msg) = cartella_fuori(root, &rete.cartella_comuni) {
+        let line = crate::yaml::line_of(&text, "cartella_comuni").unwrap_or(1);
+        return Err(Diagnostic::error("E-VALUE-INVALID", &shown, msg)
+            .at(line, 1)
+            .hint("scrivi il nome di una cartella dentro quella del sito, per esempio cartella_comuni: comuni")
+            .with_source(&text));
     }
     if rete.fuso_orario.parse::<chrono_tz::Tz>().is_err() {
         return Err(Diagnostic::error(
@@ -381,6 +387,33 @@ pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
         .hint("scrivi fuso_orario: Europe/Rome, oppure togli la riga"));
     }
     Ok(rete)
+}
+
+/// Why `cartella_comuni` is not a folder inside the root, if it is not: nothing outside the
+/// site's folder is ever read.
+fn cartella_fuori(root: &Path, cartella: &str) -> Option<String> {
+    use std::path::Component;
+    let p = Path::new(cartella);
+    let plain = !cartella.trim().is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !plain {
+        return Some(format!(
+            "cartella_comuni `{cartella}` esce dalla cartella del sito"
+        ));
+    }
+    // A link inside the root may still point outside it.
+    let (Ok(r), Ok(c)) = (root.canonicalize(), root.join(p).canonicalize()) else {
+        return None; // a missing folder is reported when the comuni are read
+    };
+    (!c.starts_with(&r)).then(|| {
+        format!("cartella_comuni `{cartella}` è un collegamento a una cartella fuori dal sito")
+    })
+}
+
+/// Whether `path` (links resolved) lies inside `root`.
+fn inside(root: &Path, path: &Path) -> bool {
+    matches!((root.canonicalize(), path.canonicalize()), (Ok(r), Ok(p)) if p.starts_with(&r))
 }
 
 impl Rete {
@@ -403,6 +436,8 @@ pub fn load_comuni(
         Ok(rd) => rd
             .filter_map(Result::ok)
             .filter(|e| e.path().join("comune.yaml").is_file())
+            // A comune's folder linked from elsewhere is not part of the site.
+            .filter(|e| inside(root, &e.path()))
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
             .collect(),
         Err(e) => {
@@ -418,6 +453,17 @@ pub fn load_comuni(
         }
     };
     slugs.sort();
+    if slugs.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "E-CONFIG",
+                display_path(root, &dir),
+                "nessun comune nella cartella: ogni comune è una sottocartella con il suo comune.yaml",
+            )
+            .hint("controlla cartella_comuni in civico.yaml, oppure crea un comune con `civico new comune <slug>`"),
+        );
+        return Vec::new();
+    }
     for s in only {
         if !slugs.contains(s) {
             diags.push(
@@ -462,7 +508,7 @@ pub fn load_comuni(
                 }
             };
             if let Some(u) = &mut config.servizi_online.sportello {
-                *u = u.trim_end_matches('/').to_string();
+                *u = u.without_trailing_slash();
                 let ok = url::Url::parse(u).is_ok_and(|x| {
                     x.scheme() == "https"
                         || (x.scheme() == "http"

@@ -164,6 +164,22 @@ fn noon(d: NaiveDate, tz: Tz) -> chrono::DateTime<chrono::FixedOffset> {
         .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local).fixed_offset())
 }
 
+/// Plain text as HTML text: `<`, `>`, `&` and quotes as entities.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The RSS 2.0 document of a feed.
 pub fn rss(f: &Feed, base_url: &str, tz: Tz, today: NaiveDate) -> Vec<u8> {
     let items = f
@@ -172,7 +188,8 @@ pub fn rss(f: &Feed, base_url: &str, tz: Tz, today: NaiveDate) -> Vec<u8> {
         .map(|v| rss::Item {
             title: Some(v.titolo.clone()),
             link: Some(v.url.clone()),
-            description: Some(v.descrizione.clone()),
+            // Feed readers read an RSS description as HTML: the plain text is escaped for it.
+            description: Some(escape_html(&v.descrizione)),
             guid: Some(rss::Guid {
                 value: v.url.clone(),
                 permalink: true,
@@ -373,5 +390,37 @@ mod tests {
         );
         let index = String::from_utf8(split[3].1.clone()).unwrap();
         assert!(index.contains("<sitemapindex") && index.contains("https://x.it/sitemap-3.xml"));
+    }
+
+    #[test]
+    fn rss_descriptions_are_text_not_markup() {
+        let feed = Feed {
+            path: "/novita/feed.xml".into(),
+            titolo: "Novità".into(),
+            descrizione: "Notizie".into(),
+            pagina: "/novita/".into(),
+            voci: vec![Voce {
+                titolo: "Avviso".into(),
+                url: "https://x.it/novita/avviso/".into(),
+                descrizione: "<img src=x onerror=alert(1)> Tom & Jerry".into(),
+                data: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                categoria: None,
+            }],
+        };
+        let xml = rss(
+            &feed,
+            "https://x.it",
+            chrono_tz::Europe::Rome,
+            feed.voci[0].data,
+        );
+        // What a reader gets once the XML is parsed, and then reads as HTML.
+        let ch = ::rss::Channel::read_from(&xml[..]).unwrap();
+        let html = ch.items[0].description.clone().unwrap();
+        assert_eq!(html, "&lt;img src=x onerror=alert(1)&gt; Tom &amp; Jerry");
+        let read = scraper::Html::parse_fragment(&html);
+        assert!(read
+            .select(&scraper::Selector::parse("img").unwrap())
+            .next()
+            .is_none());
     }
 }

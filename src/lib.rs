@@ -8,6 +8,7 @@
 // travel on the cold path only, so their size does not matter and boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod active_content;
 pub mod albo;
 pub mod appio;
 pub mod cache;
@@ -19,6 +20,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod distribuzione;
 pub mod fingerprint;
+pub mod href;
 pub mod incremental;
 pub mod markdown;
 pub mod model;

@@ -30,7 +30,22 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 /// Turns a link destination written by an editor into a URL, or says why it cannot.
 pub trait LinkResolver {
     /// `dest` is neither external (has no scheme) nor a same-page anchor.
-    fn resolve(&self, dest: &str) -> Result<String, String>;
+    fn resolve(&self, dest: &str) -> Result<String, LinkError>;
+}
+
+/// Why a link cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    /// It leads to nothing (or outside the comune's folder).
+    Broken(String),
+    /// It leads to a file that would run code on the site (see `active_content`).
+    Active(String),
+}
+
+impl From<String> for LinkError {
+    fn from(message: String) -> LinkError {
+        LinkError::Broken(message)
+    }
 }
 
 /// A heading of the rendered text, for page indexes.
@@ -313,24 +328,17 @@ fn resolve(dest: &str, image: bool, resolver: &dyn LinkResolver) -> Result<Strin
     let lower = d.to_ascii_lowercase();
     let scheme = scheme_of(&lower);
     match scheme {
-        Some("http" | "https" | "mailto" | "tel") => Ok(d.to_string()),
-        Some(s @ ("javascript" | "vbscript" | "data" | "file")) => Err((
-            "E-LINK-UNSAFE",
-            (
-                format!("collegamento non consentito (`{s}:`)"),
-                "usa solo collegamenti https://, mailto:, tel: o percorsi di contenuti".to_string(),
-            ),
-        )),
-        Some(s) => Err((
-            "E-LINK-UNSAFE",
-            (
-                format!("protocollo di collegamento sconosciuto `{s}:`"),
-                "usa solo collegamenti https://, mailto:, tel: o percorsi di contenuti".to_string(),
-            ),
-        )),
+        // An address with a scheme follows the rule of every address (crate::href).
+        Some(_) => crate::href::Href::parse(d)
+            .map(|h| h.to_string())
+            .map_err(|r| ("E-LINK-UNSAFE", (r.message, r.hint))),
         None if d.starts_with('#') || d.is_empty() => Ok(d.to_string()),
-        None => resolver.resolve(d).map_err(|msg| {
-            (
+        None => resolver.resolve(d).map_err(|e| match e {
+            LinkError::Active(msg) => (
+                crate::active_content::CODE,
+                (msg, crate::active_content::HINT.to_string()),
+            ),
+            LinkError::Broken(msg) => (
                 "E-LINK-BROKEN",
                 (
                     msg,
@@ -340,7 +348,7 @@ fn resolve(dest: &str, image: bool, resolver: &dyn LinkResolver) -> Result<Strin
                         "scrivi il percorso del file di contenuto, per esempio ../uffici/anagrafe.md o @/servizi/carta-identita.md".to_string()
                     },
                 ),
-            )
+            ),
         }),
     }
 }
@@ -406,7 +414,12 @@ fn dangerous(html: &str) -> Option<&'static str> {
             return Some(what);
         }
     }
-    // Event handler attributes: whitespace or `/`, then on<letters>, optional spaces, `=`.
+    has_event_handler(&l).then_some("gestore di eventi (on...=)")
+}
+
+/// Whether a lower-case markup text has an event handler attribute inside a tag: whitespace,
+/// `/` or a quote, then on<letters>, optional spaces, `=`.
+pub(crate) fn has_event_handler(l: &str) -> bool {
     let b = l.as_bytes();
     let mut i = 0;
     while i + 2 < b.len() {
@@ -423,12 +436,12 @@ fn dangerous(html: &str) -> Option<&'static str> {
                 j += 1;
             }
             if letters && j < b.len() && b[j] == b'=' && l[..i].contains('<') {
-                return Some("gestore di eventi (on...=)");
+                return true;
             }
         }
         i += 1;
     }
-    None
+    false
 }
 
 /// Inline tags that need no attributes and cannot hurt: passed through as written.
@@ -532,11 +545,11 @@ mod tests {
 
     struct R;
     impl LinkResolver for R {
-        fn resolve(&self, dest: &str) -> Result<String, String> {
+        fn resolve(&self, dest: &str) -> Result<String, LinkError> {
             match dest {
                 "../uffici/anagrafe.md" => Ok("/amministrazione/uffici/anagrafe/".into()),
                 "foto.jpg" => Ok("/novita/x/foto.jpg".into()),
-                _ => Err(format!("collegamento a un contenuto inesistente `{dest}`")),
+                _ => Err(format!("collegamento a un contenuto inesistente `{dest}`").into()),
             }
         }
     }

@@ -168,7 +168,7 @@ pub fn datasets(site: &Site<'_>, today: chrono::NaiveDate) -> Vec<Dataset> {
                     titolo_di(&s.ufficio_responsabile.key),
                     s.accedi_online
                         .as_ref()
-                        .map(|x| x.value.clone())
+                        .map(|x| x.value.to_string())
                         .unwrap_or_default(),
                     argomenti(&d.meta),
                     url(site, i),

@@ -97,6 +97,9 @@ fn to_diagnostic(err: &YamlError, file: &Path, line_offset: usize) -> Diagnostic
         .hint("tieni una sola riga per ogni campo"),
         other => {
             let raw = strip_location(&other.to_string());
+            if let Some(d) = coded_diagnostic(&raw, file) {
+                return d.at(line, col);
+            }
             let (code, hint) = classify(&raw);
             let d = Diagnostic::error(code, file, italian(&raw));
             match hint {
@@ -106,6 +109,28 @@ fn to_diagnostic(err: &YamlError, file: &Path, line_offset: usize) -> Diagnostic
         }
     };
     d.at(line, col)
+}
+
+/// Separates code, message and hint in the error of a field type that has its own code
+/// (`Href`): serde passes errors on as one string.
+const FIELD_SEPARATOR: char = '\u{241f}';
+
+/// A field type's error as one serde message; `to_diagnostic` splits it again.
+pub fn coded_message(code: &str, message: &str, hint: &str) -> String {
+    format!("{code}{FIELD_SEPARATOR}{message}{FIELD_SEPARATOR}{hint}")
+}
+
+fn coded_diagnostic(raw: &str, file: &Path) -> Option<Diagnostic> {
+    // serde-saphyr may put its own words before the message: the code starts at `E-`.
+    let start = raw.find("E-")?;
+    let mut parts = raw[start..].split(FIELD_SEPARATOR);
+    let (code, message, hint) = (parts.next()?, parts.next()?, parts.next()?);
+    // The code is static in every field type; find the one the message names.
+    let code: &'static str = match code {
+        crate::href::CODE => crate::href::CODE,
+        _ => return None,
+    };
+    Some(Diagnostic::error(code, file, message).hint(hint.to_string()))
 }
 
 /// serde-saphyr appends " at line X column Y" to some messages; we print the position ourselves.

@@ -182,6 +182,28 @@ fn mutation_remove_the_pec() {
 }
 
 #[test]
+fn a_build_that_fails_fails_the_check_with_its_errors() {
+    // The sources are fine; only the build finds that the stemma does not exist.
+    let tmp = example();
+    let f = tmp.path().join(V).join("comune.yaml");
+    let at = line_of(&f, "stemma:");
+    edit(&f, "media/stemma.svg", "media/stemma-perso.svg");
+    let (code, json, _) = run_check(tmp.path(), &[]);
+    assert_eq!(code, 1, "{json:#}");
+    let found = keys(&json);
+    assert!(
+        found.contains(&(
+            "valfiorita".into(),
+            "E-FILE-MISSING".into(),
+            format!("{V}/comune.yaml"),
+            at,
+            "error".into()
+        )),
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn mutation_malformed_pec() {
     let mut at = 0;
     let (code, added, _) = mutation(|r| {

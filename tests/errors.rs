@@ -341,3 +341,241 @@ fn the_portal_cannot_be_written_outside_the_output_folder() {
     );
     assert!(!out.path().join("fuori").exists());
 }
+
+/// Replaces `from` with `to` in a file of the scaffolded comune.
+fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let p = root.join("comuni/prova").join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "`{from}` not in {rel}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn unsafe_urls_in_front_matter_are_refused_at_the_value() {
+    // Each disguise browsers undo: case, spaces, a tab or a newline inside the scheme, an entity.
+    for url in [
+        "javascript:alert(1)",
+        "  JaVaScRiPt:alert(1)",
+        "java\\tscript:alert(1)",
+        "java\\nscript:alert(1)",
+        "javascript&#58;alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+    ] {
+        let src = NOTIZIA_OK.replace(
+            "---\nTesto.",
+            &format!("allegati:\n  - titolo: \"Bando\"\n    url: \"{url}\"\n---\nTesto."),
+        );
+        let err = fails_with("notizie/x.md", src.as_bytes());
+        assert_diag(
+            &err,
+            "notizie/x.md",
+            10,
+            10,
+            "E-URL-UNSAFE",
+            "indirizzo non consentito",
+        );
+        assert!(
+            err.contains("https://"),
+            "the hint says what is allowed: {err}"
+        );
+    }
+}
+
+#[test]
+fn unsafe_urls_in_comune_yaml_are_refused() {
+    for (field, from, to) in [
+        (
+            "area_personale",
+            "area_personale: \"",
+            "area_personale: \"javascript:alert(document.cookie)//",
+        ),
+        (
+            "social",
+            "    url: \"https://",
+            "    url: \"javascript:alert(1)//",
+        ),
+        (
+            "ente_appartenenza",
+            "  url: \"https://",
+            "  url: \" JAVA\\tSCRIPT:alert(1)//",
+        ),
+    ] {
+        let net = network();
+        edit(net.path(), "comune.yaml", from, to);
+        let out = tempfile::tempdir().unwrap();
+        let (ok, err) = build(net.path(), out.path(), &[]);
+        assert!(!ok, "{field}: {err}");
+        let line = err
+            .lines()
+            .find(|l| l.contains("error[E-URL-UNSAFE]"))
+            .unwrap_or_else(|| panic!("{field}: {err}"));
+        assert!(line.contains("comune.yaml:"), "{line}");
+        assert!(line.to_lowercase().contains("script:alert("), "{line}");
+        assert!(!out.path().join("prova").exists());
+    }
+}
+
+#[test]
+fn active_files_are_not_published() {
+    // An SVG image with a script, an HTML file linked from the text, an SVG stemma with a handler.
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let net = network();
+    write(net.path(), "notizie/foto.svg", svg);
+    write(
+        net.path(),
+        "notizie/pagina.html",
+        b"<script>alert(1)</script>",
+    );
+    let src = NOTIZIA_OK.replace(
+        "---\nTesto.",
+        "immagine:\n  file: foto.svg\n  alt: \"Foto\"\n---\nVedi [la pagina](pagina.html).",
+    );
+    write(net.path(), "notizie/x.md", src.as_bytes());
+    let stemma = net.path().join("comuni/prova/media/stemma.svg");
+    let clean = std::fs::read_to_string(&stemma).unwrap();
+    std::fs::write(
+        &stemma,
+        clean.replacen("<svg", "<svg onload=\"alert(1)\"", 1),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok, "{err}");
+    assert_diag(&err, "notizie/x.md", 9, 9, "E-FILE-ACTIVE", "uno script");
+    assert_diag(&err, "notizie/x.md", 12, 6, "E-FILE-ACTIVE", "i file .html");
+    let stemma_err = err
+        .lines()
+        .find(|l| l.contains("comune.yaml:") && l.contains("error[E-FILE-ACTIVE]"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(stemma_err.contains("gestore di eventi"), "{stemma_err}");
+    // A plain SVG stemma (the scaffold's) is published as it is.
+    std::fs::write(&stemma, clean).unwrap();
+    write(net.path(), "notizie/x.md", NOTIZIA_OK.as_bytes());
+    assert!(build(net.path(), out.path(), &[]).0);
+    assert!(out.path().join("prova/media/stemma.svg").is_file());
+}
+
+#[test]
+fn two_files_of_one_name_are_an_error_not_an_overwrite() {
+    let net = network();
+    write(net.path(), "notizie/js/civico.js.txt", b"uno");
+    write(net.path(), "notizie/civico.js.txt", b"due");
+    let src = NOTIZIA_OK.replace("Testo.", "[a](js/civico.js.txt) e [b](civico.js.txt)");
+    write(net.path(), "notizie/x.md", src.as_bytes());
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok, "{err}");
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        9,
+        25,
+        "E-LINK-BROKEN",
+        "hanno lo stesso nome",
+    );
+}
+
+#[test]
+fn cartella_comuni_stays_inside_the_root_and_is_not_empty() {
+    let net = network();
+    let cfg = net.path().join("civico.yaml");
+    let y = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        y.replace("cartella_comuni: comuni", "cartella_comuni: ../../../etc"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "error[E-VALUE-INVALID]: cartella_comuni `../../../etc` esce dalla cartella del sito"
+        ),
+        "{err}"
+    );
+    std::fs::create_dir_all(net.path().join("vuota")).unwrap();
+    std::fs::write(
+        &cfg,
+        y.replace("cartella_comuni: comuni", "cartella_comuni: vuota"),
+    )
+    .unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok, "zero comuni is an error: {err}");
+    assert!(
+        err.contains("error[E-CONFIG]: nessun comune nella cartella"),
+        "{err}"
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc", net.path().join("link")).unwrap();
+        std::fs::write(
+            &cfg,
+            y.replace("cartella_comuni: comuni", "cartella_comuni: link"),
+        )
+        .unwrap();
+        let (ok, err) = build(net.path(), out.path(), &[]);
+        assert!(!ok);
+        assert!(
+            err.contains("collegamento a una cartella fuori dal sito"),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_build_leaves_nothing_behind_after_the_next() {
+    let root = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::repo().join("content-example"), root.path());
+    let out = root.path().join("public");
+    let staging = root.path().join(".public.civico-staging");
+    // Kill a build while it stages; sometimes it is faster than the poll, so try a few times.
+    let mut killed_while_staging = false;
+    for _ in 0..20 {
+        let mut child = Command::new(bin())
+            .arg("build")
+            .arg(root.path())
+            .args(["--date", "2026-11-23", "--no-cache"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let t = std::time::Instant::now();
+        while t.elapsed() < std::time::Duration::from_secs(60) {
+            let busy = std::fs::read_dir(&staging).is_ok_and(|mut d| d.next().is_some());
+            if busy || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        if std::fs::read_dir(&staging).is_ok_and(|mut d| d.next().is_some()) {
+            killed_while_staging = true;
+            break;
+        }
+    }
+    assert!(killed_while_staging, "no build was caught while staging");
+    let hidden = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        hidden(&out),
+        Vec::<String>::new(),
+        "nothing staged in the published folder"
+    );
+    // A folder left inside the output by an older civico is cleaned too.
+    std::fs::create_dir_all(out.join(".valfiorita.staging-4000000000/albo")).unwrap();
+    let (ok, err) = build(root.path(), &out, &["--no-cache"]);
+    assert!(ok, "{err}");
+    assert_eq!(hidden(&out), Vec::<String>::new());
+    assert!(!staging.exists(), "the staging area is gone");
+    assert!(out.join("valfiorita/index.html").is_file());
+}

@@ -503,6 +503,19 @@ pub fn run(opts: &CheckOptions) -> Report {
             b.today = Some(today);
             b.compress = false;
             let r = crate::commands::build::run(&b);
+            if !r.written {
+                // The gate must not pass when the site cannot be built: every error of the build
+                // is a finding of its comune (the sources above had none).
+                for d in r.diagnostics.iter().filter(|d| d.is_error()) {
+                    match comune_of(root, d, &rete.cartella_comuni) {
+                        Some(slug) => by_comune
+                            .entry(slug.clone())
+                            .or_default()
+                            .push(from_diag(root, d, &slug)),
+                        None => generali.push(from_diag(root, d, "")),
+                    }
+                }
+            }
             r.written.then(|| t.path().to_path_buf())
         })
     };

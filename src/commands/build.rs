@@ -133,6 +133,8 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         .today
         .unwrap_or_else(|| today_in(rete.tz(), chrono::Utc::now()));
     let out = opts.out_dir();
+    // What killed builds left in the publish folder goes before anything else.
+    crate::render::output::clean_stale(&out);
     let mut cache = opts.cache.then(|| crate::cache::Cache::open(root, &out));
     let common =
         crate::cache::Cache::common(root, &rete.tema, &(today, opts.drafts, opts.compress));
@@ -348,6 +350,22 @@ pub(crate) fn stemma(
                 (Ok(f), Ok(d)) => f.starts_with(d) && f.is_file(),
                 _ => false,
             });
+    let active = candidate
+        .as_ref()
+        .filter(|_| inside)
+        .and_then(|p| crate::active_content::refusal(p));
+    if let Some(why) = active {
+        diags.push(
+            Diagnostic::error(
+                crate::active_content::CODE,
+                &shown,
+                format!("stemma `{}`: {why}", cfg.stemma.value),
+            )
+            .at(cfg.stemma.line, cfg.stemma.col)
+            .hint(crate::active_content::HINT),
+        );
+        return String::new();
+    }
     match candidate {
         Some(p) if inside => {
             let dest = format!("/{}", rel.replace('\\', "/"));

@@ -205,7 +205,7 @@ pub struct Allegato {
     #[serde(default)]
     pub file: Option<Posto<String>>,
     #[serde(default)]
-    pub url: Option<Posto<String>>,
+    pub url: Option<Posto<crate::href::Href>>,
 }
 
 /// Contacts of an office, a place, a person or an event.
@@ -219,7 +219,7 @@ pub struct Contatti {
     #[serde(default)]
     pub pec: Option<String>,
     #[serde(default)]
-    pub url: Option<String>,
+    pub url: Option<crate::href::Href>,
     #[serde(default)]
     pub indirizzo: Option<String>,
 }

@@ -282,7 +282,7 @@ pub struct Servizio {
     #[serde(default)]
     pub costi: Option<Testo>,
     #[serde(default)]
-    pub accedi_online: Option<Posto<String>>,
+    pub accedi_online: Option<Posto<crate::href::Href>>,
     #[serde(default)]
     pub canale_fisico: Option<Testo>,
     #[serde(default)]
@@ -431,7 +431,7 @@ pub struct Documento {
     #[serde(default)]
     pub file: Option<Posto<String>>,
     #[serde(default)]
-    pub url: Option<Posto<String>>,
+    pub url: Option<Posto<crate::href::Href>>,
     #[serde(default)]
     pub data: Option<Data>,
     #[serde(default)]

@@ -13,7 +13,7 @@ use std::path::{Component, Path, PathBuf};
 use super::{Asset, Target};
 use crate::content::fields::normalise_key;
 use crate::content::Document;
-use crate::markdown::LinkResolver;
+use crate::markdown::{LinkError, LinkResolver};
 
 /// What every document of a site can link to.
 pub struct SiteLinks<'a> {
@@ -53,7 +53,7 @@ impl<'a> DocLinks<'a> {
     }
 
     /// A file named in the front matter (image, attachment): copied and given a URL.
-    pub fn attachment(&self, written: &str) -> Result<String, String> {
+    pub fn attachment(&self, written: &str) -> Result<String, LinkError> {
         let w = written.trim();
         if w.starts_with("http://") || w.starts_with("https://") {
             return Ok(w.to_string());
@@ -61,7 +61,7 @@ impl<'a> DocLinks<'a> {
         self.file(w)
     }
 
-    fn file(&self, path: &str) -> Result<String, String> {
+    fn file(&self, path: &str) -> Result<String, LinkError> {
         let decoded = percent_decode(path);
         let candidates: Vec<PathBuf> = if let Some(abs) = decoded.strip_prefix('/') {
             vec![PathBuf::from(abs)]
@@ -72,9 +72,7 @@ impl<'a> DocLinks<'a> {
         };
         for rel in candidates {
             let Some(rel) = lexical_normalise(&rel) else {
-                return Err(format!(
-                    "il percorso `{path}` esce dalla cartella del comune"
-                ));
+                return Err(format!("il percorso `{path}` esce dalla cartella del comune").into());
             };
             let on_disk = self.site.comune_dir.join(&rel);
             if !on_disk.is_file() {
@@ -86,9 +84,10 @@ impl<'a> DocLinks<'a> {
                 _ => false,
             };
             if !inside {
-                return Err(format!(
-                    "il file `{path}` è fuori dalla cartella del comune"
-                ));
+                return Err(format!("il file `{path}` è fuori dalla cartella del comune").into());
+            }
+            if let Some(why) = crate::active_content::refusal(&on_disk) {
+                return Err(LinkError::Active(format!("`{path}`: {why}")));
             }
             let rel_str = rel.to_string_lossy().replace('\\', "/");
             let dest = if rel_str.starts_with("media/") {
@@ -100,18 +99,30 @@ impl<'a> DocLinks<'a> {
                     .unwrap_or_default();
                 format!("{}{}", self.page_url, name)
             };
-            self.assets.borrow_mut().push(Asset {
+            let mut assets = self.assets.borrow_mut();
+            if let Some(other) = assets.iter().find(|a| a.dest == dest && a.src != on_disk) {
+                let other = other
+                    .src
+                    .strip_prefix(self.site.comune_dir)
+                    .unwrap_or(&other.src);
+                return Err(format!(
+                    "il file `{path}` e il file `{}` hanno lo stesso nome e verrebbero pubblicati entrambi come `{dest}`: rinominane uno",
+                    other.display()
+                )
+                .into());
+            }
+            assets.push(Asset {
                 src: on_disk,
                 dest: dest.clone(),
             });
             return Ok(format!("{}{}", self.site.base_path, url_escape_path(&dest)));
         }
-        Err(format!("il file `{path}` non esiste"))
+        Err(format!("il file `{path}` non esiste").into())
     }
 }
 
 impl LinkResolver for DocLinks<'_> {
-    fn resolve(&self, dest: &str) -> Result<String, String> {
+    fn resolve(&self, dest: &str) -> Result<String, LinkError> {
         let (path, suffix) = match dest.find(['#', '?']) {
             Some(i) => (&dest[..i], &dest[i..]),
             None => (dest, ""),
@@ -122,15 +133,15 @@ impl LinkResolver for DocLinks<'_> {
             } else {
                 let joined = self.rel_dir.join(percent_decode(path));
                 let Some(n) = lexical_normalise(&joined) else {
-                    return Err(format!(
-                        "il collegamento `{dest}` esce dalla cartella del comune"
-                    ));
+                    return Err(
+                        format!("il collegamento `{dest}` esce dalla cartella del comune").into(),
+                    );
                 };
                 normalise_key(&n.to_string_lossy().replace('\\', "/"))
             };
             return match self.site.keys.get(&key) {
                 Some(t) => Ok(format!("{}{}{}", self.site.base_path, t.url, suffix)),
-                None => Err(format!("collegamento a un contenuto inesistente `{path}`")),
+                None => Err(format!("collegamento a un contenuto inesistente `{path}`").into()),
             };
         }
         if path.starts_with('/') && !path.starts_with("/media/") {
@@ -142,7 +153,7 @@ impl LinkResolver for DocLinks<'_> {
             if self.site.urls.contains(&with_slash) {
                 return Ok(format!("{}{}{}", self.site.base_path, with_slash, suffix));
             }
-            return Err(format!("la pagina `{path}` non esiste in questo sito"));
+            return Err(format!("la pagina `{path}` non esiste in questo sito").into());
         }
         self.file(path).map(|u| format!("{u}{suffix}"))
     }

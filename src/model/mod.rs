@@ -532,12 +532,24 @@ fn render_doc(
             Ok(u) => {
                 out.files.insert(f.value.clone(), u);
             }
-            Err(msg) => diags.push(
-                Diagnostic::error("E-FILE-MISSING", &doc.shown, msg)
-                    .at(f.line, f.col)
-                    .hint("metti il file accanto al testo o nella cartella media/ del comune")
-                    .with_source(&doc.source),
-            ),
+            Err(e) => {
+                let (code, msg, hint) = match e {
+                    markdown::LinkError::Broken(m) => (
+                        "E-FILE-MISSING",
+                        m,
+                        "metti il file accanto al testo o nella cartella media/ del comune",
+                    ),
+                    markdown::LinkError::Active(m) => {
+                        (crate::active_content::CODE, m, crate::active_content::HINT)
+                    }
+                };
+                diags.push(
+                    Diagnostic::error(code, &doc.shown, msg)
+                        .at(f.line, f.col)
+                        .hint(hint)
+                        .with_source(&doc.source),
+                )
+            }
         }
     }
     (out, resolver.into_assets(), diags)

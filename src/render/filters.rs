@@ -134,6 +134,10 @@ pub fn register(tera: &mut Tera) {
     );
     tera.register_filter("anno", date_filter(|d| d.year().to_string()));
     tera.register_filter("json_str", JsonStr);
+    // `{% if v is indirizzo_web %}`: a table cell is a link only if it is a safe web address.
+    tera.register_test("indirizzo_web", |s: &str, _: Kwargs, _: &State| {
+        crate::href::Href::parse(s).is_ok_and(|h| h.is_web())
+    });
     tera.register_filter("formato", |s: &str, _: Kwargs, _: &State| {
         s.rsplit_once('.')
             .map(|(_, e)| e.to_ascii_uppercase())

@@ -710,13 +710,12 @@ impl Renderer {
             }
             Err(d) => errors.push(d),
         }
-        let copies: Vec<Result<(), Diagnostic>> = site
-            .assets
+        let copies: Vec<Result<(), Diagnostic>> = unique_assets(&site.assets)
             .par_iter()
             .map(|a| {
-                staging.copy(&a.src, &a.dest).map_err(|e| {
-                    Diagnostic::error("E-IO", &a.src, format!("copia non riuscita: {e}"))
-                })
+                staging
+                    .copy_new(&a.src, &a.dest)
+                    .map_err(|e| copy_error(&a.src, &a.dest, &e))
             })
             .collect();
         for c in copies {
@@ -935,4 +934,43 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// The error of copying an editor's file into the site: a clash with a file the site already
+/// has (a page, a theme file, another attachment of the same name) or an I/O failure.
+fn copy_error(src: &Path, dest: &str, e: &std::io::Error) -> Diagnostic {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        Diagnostic::error(
+            "E-FILE-CONFLICT",
+            src,
+            format!(
+                "il file andrebbe pubblicato come `{dest}`, che il sito usa già per un altro file"
+            ),
+        )
+        .hint(
+            "rinomina il file: due file pubblicati nella stessa cartella devono avere nomi diversi",
+        )
+    } else {
+        Diagnostic::error("E-IO", src, format!("copia non riuscita: {e}"))
+    }
+}
+
+/// The assets to copy, one per destination: the same file named twice (the stemma also linked
+/// from a page) is copied once; two different files for one destination are left for
+/// `copy_new` to refuse.
+fn unique_assets(assets: &[crate::model::Asset]) -> Vec<&crate::model::Asset> {
+    let mut seen: std::collections::HashMap<&str, std::path::PathBuf> = Default::default();
+    let mut out = Vec::with_capacity(assets.len());
+    for a in assets {
+        let real = a.src.canonicalize().unwrap_or_else(|_| a.src.clone());
+        match seen.get(a.dest.as_str()) {
+            Some(prev) if *prev == real => continue,
+            Some(_) => out.push(a),
+            None => {
+                seen.insert(&a.dest, real);
+                out.push(a);
+            }
+        }
+    }
+    out
 }

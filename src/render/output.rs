@@ -1,10 +1,14 @@
-//! Writing a site atomically: everything goes into a staging folder beside the target, and only
-//! a complete site replaces the previous one.
+//! Writing a site atomically: everything goes into a staging folder outside the published tree,
+//! and only a complete site replaces the previous one.
 //!
-//! `Staging::new` makes `<out>/.<slug>.staging-<pid>`; the renderer writes there; `commit` swaps
-//! it in place of `<out>/<slug>` (the old one is renamed away first, then removed). Dropping a
-//! `Staging` without committing removes it, so a failed or interrupted build leaves the previous
-//! output as it was.
+//! `Staging::new` makes `<parent>/.<out>.civico-staging/<slug>.<pid>`, a sibling of the output
+//! folder (so on the same file system, and never inside what a deploy uploads); the renderer
+//! writes there; `commit` swaps it in place of `<out>/<slug>` (the old one is renamed into the
+//! staging area first, then removed). Dropping a `Staging` without committing removes it, so a
+//! failed build leaves the previous output as it was. A killed build cannot clean up after itself:
+//! `clean_stale` removes what dead builds left, at the start of every build. Where the sibling
+//! cannot be used (no write access to the parent, another file system), staging falls back to a
+//! hidden `<out>/.<slug>.staging-<pid>` folder, which `clean_stale` removes as well.
 
 use std::path::{Path, PathBuf};
 
@@ -14,10 +18,93 @@ pub struct Staging {
     committed: bool,
 }
 
+/// The staging area of `out`: a hidden sibling folder, when it is on the same file system.
+fn sibling_area(out: &Path) -> Option<PathBuf> {
+    let area = area_path(out)?;
+    std::fs::create_dir_all(&area).ok()?;
+    if same_device(&area, out) {
+        Some(area)
+    } else {
+        let _ = std::fs::remove_dir(&area);
+        None
+    }
+}
+
+/// Where the staging area of `out` is (whether or not it exists).
+fn area_path(out: &Path) -> Option<PathBuf> {
+    let out = std::path::absolute(out).ok()?;
+    let name = out.file_name()?.to_string_lossy();
+    Some(out.parent()?.join(format!(".{name}.civico-staging")))
+}
+
+#[cfg(unix)]
+fn same_device(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    matches!((std::fs::metadata(a), std::fs::metadata(b)), (Ok(x), Ok(y)) if x.dev() == y.dev())
+}
+
+#[cfg(not(unix))]
+fn same_device(_: &Path, _: &Path) -> bool {
+    true
+}
+
+/// Whether the process `pid` still runs (then its staging folders are in use).
+fn alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc_fs = Path::new("/proc");
+    proc_fs.is_dir() && proc_fs.join(pid.to_string()).exists()
+}
+
+/// The process id at the end of a staging name (`a.123`, `.a.staging-123`, `.a.old-123`), if
+/// the name is one of civico's.
+fn staging_pid(name: &str, in_area: bool) -> Option<u32> {
+    let tail = if in_area {
+        name.rsplit_once('.').map(|(_, t)| t)?
+    } else {
+        let rest = name.strip_prefix('.')?;
+        let (_, t) = rest
+            .rsplit_once(".staging-")
+            .or_else(|| rest.rsplit_once(".old-"))?;
+        t
+    };
+    tail.parse().ok()
+}
+
+/// Removes the staging folders that killed builds left, in the staging area of `out` and in
+/// `out` itself (older builds staged there). Returns how many were removed.
+pub fn clean_stale(out: &Path) -> usize {
+    let mut places: Vec<(PathBuf, bool)> = vec![(out.to_path_buf(), false)];
+    let area = area_path(out).filter(|a| a.is_dir());
+    places.extend(area.clone().map(|a| (a, true)));
+    let mut removed = 0;
+    for (dir, in_area) in places {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stale = staging_pid(&name, in_area).is_some_and(|pid| !alive(pid));
+            if stale && std::fs::remove_dir_all(e.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    if let Some(a) = area {
+        let _ = std::fs::remove_dir(a); // only when empty
+    }
+    removed
+}
+
 impl Staging {
     pub fn new(out: &Path, slug: &str) -> std::io::Result<Staging> {
         std::fs::create_dir_all(out)?;
-        let dir = out.join(format!(".{slug}.staging-{}", std::process::id()));
+        let pid = std::process::id();
+        let dir = match sibling_area(out) {
+            Some(area) => area.join(format!("{slug}.{pid}")),
+            None => out.join(format!(".{slug}.staging-{pid}")),
+        };
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
@@ -38,12 +125,18 @@ impl Staging {
         std::fs::write(path, bytes)
     }
 
-    pub fn copy(&self, src: &Path, rel: &str) -> std::io::Result<()> {
+    /// Copies `src` to `rel`, which must not exist yet: an editor's file never replaces a page
+    /// or a theme file (the error is `AlreadyExists`).
+    pub fn copy_new(&self, src: &Path, rel: &str) -> std::io::Result<()> {
         let path = self.path_of(rel)?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::copy(src, path).map(|_| ())
+        let mut to = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        std::io::copy(&mut std::fs::File::open(src)?, &mut to).map(|_| ())
     }
 
     /// Joins a site path to the staging dir, refusing anything that could leave it.
@@ -125,14 +218,21 @@ impl Staging {
 
     /// Replaces the target with the staged site.
     pub fn commit(mut self) -> std::io::Result<()> {
-        let old = self.target.with_file_name(format!(
-            ".{}.old-{}",
-            self.target
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy(),
-            std::process::id()
-        ));
+        // The previous site is moved beside the staging folder, out of the published tree.
+        let name = self
+            .target
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let pid = std::process::id();
+        let old = match self
+            .dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
+            true => self.target.with_file_name(format!(".{name}.old-{pid}")),
+            false => self.dir.with_file_name(format!("{name}-old.{pid}")),
+        };
         let had_old = self.target.exists();
         if had_old {
             self.keep_unchanged_mtimes();
@@ -159,6 +259,14 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        // The staging area goes when its last build is done (it fails while others use it).
+        if let Some(area) = self
+            .dir
+            .parent()
+            .filter(|a| a.to_string_lossy().ends_with(".civico-staging"))
+        {
+            let _ = std::fs::remove_dir(area);
         }
     }
 }
@@ -231,6 +339,48 @@ mod tests {
             "nuovo"
         );
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn staging_is_outside_the_published_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let s = Staging::new(&out, "a").unwrap();
+        s.write("/index.html", b"x").unwrap();
+        assert!(!s.dir.starts_with(&out), "{}", s.dir.display());
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+        s.commit().unwrap();
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["public"], "the staging area is removed once empty");
+    }
+
+    #[test]
+    fn stale_staging_of_dead_builds_is_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let dead = 4_000_000_000u32; // above any pid_max
+        for d in [
+            out.join(format!(".a.staging-{dead}")),
+            out.join(format!(".a.old-{dead}")),
+            tmp.path().join(format!(".public.civico-staging/a.{dead}")),
+            out.join("a"),
+            out.join(".well-known"),
+        ] {
+            std::fs::create_dir_all(d.join("albo")).unwrap();
+        }
+        let live = Staging::new(&out, "b").unwrap();
+        assert_eq!(clean_stale(&out), 3);
+        assert!(live.dir.is_dir(), "a running build's folder stays");
+        assert!(out.join("a/albo").is_dir() && out.join(".well-known").is_dir());
+        let mut left: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".well-known", "a"]);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sportello {
-    /// The comune's privacy notice: booking stays disabled without it.
+    /// The comune's privacy notice (an https address, checked by `controlla` as an `Href`):
+    /// booking stays disabled without it.
     pub informativa: String,
     /// The offices that take appointments; none when the comune only takes segnalazioni.
     #[serde(default)]
@@ -297,7 +298,7 @@ pub fn parse(text: &str) -> Result<Sportello, String> {
 /// What serde cannot check: the message, and the beginning of the line it concerns
 /// (`id: anagrafe`, `nome: Strade`, `segnalazioni:`), to point at it.
 pub fn controlla(s: &Sportello) -> Result<(), (String, Option<String>)> {
-    if !s.informativa.starts_with("https://") {
+    if !crate::href::Href::parse(&s.informativa).is_ok_and(|h| h.is_https()) {
         return Err((
             "informativa: scrivi l'indirizzo https:// dell'informativa privacy del comune (senza, le prenotazioni restano chiuse)"
                 .into(),

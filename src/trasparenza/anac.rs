@@ -660,7 +660,7 @@ fn controlli(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
     let c: Controlli = parse_yaml(text, shown, diags)?;
     let mut bad = Errori::new(shown, text, diags);
     let mut righe = Vec::new();
-    let url_ok = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+    let url_ok = |u: &str| crate::href::Href::parse(u).is_ok_and(|h| h.is_web());
     for (organismo, atti, ammessi) in [
         ("OIV o struttura analoga", &c.oiv, &DOCUMENTI_OIV[..]),
         ("Organo di revisione", &c.revisori, &DOCUMENTI_REVISORI[..]),

@@ -288,7 +288,7 @@ pub(crate) fn assemble(
                 }
                 (None, Some(u)) => FileAt {
                     titolo: a.titolo.clone(),
-                    url: u.value.clone(),
+                    url: u.value.to_string(),
                     file: None,
                     formato: "Link".into(),
                     dimensione: String::new(),
