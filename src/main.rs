@@ -160,15 +160,33 @@ struct SportelloArgs {
     /// Hex prefix the challenge's key must start with (each digit = 16 times more work)
     #[arg(long, default_value = "00")]
     pow_prefix: String,
-    /// Requests per minute from one client address (challenges, holds, bookings, logins)
+    /// Requests per minute from one client (an IPv4 address or an IPv6 /64): challenges,
+    /// holds, bookings, reports
     #[arg(long, default_value_t = 30)]
     limit_ip: u32,
     /// Requests per minute for one comune
     #[arg(long, default_value_t = 600)]
     limit_comune: u32,
-    /// Trust X-Forwarded-For for the client address (only behind a proxy that sets it)
+    /// Trust X-Forwarded-For for the client address (only behind a proxy that sets it): the
+    /// client is the right-most entry, the one the proxy appended
     #[arg(long)]
     trust_proxy: bool,
+    /// With --trust-proxy: a proxy (address or network, 10.0.0.0/8) in front of the service;
+    /// its entries in X-Forwarded-For are skipped (repeatable, for chains of proxies)
+    #[arg(long, value_name = "CIDR", requires = "trust_proxy")]
+    trusted_proxy: Vec<ipnet::IpNet>,
+    /// Login attempts per minute from one client address on the operators' pages
+    #[arg(long, default_value_t = 10)]
+    limit_login: u32,
+    /// Seconds a client may take to send a request's headers
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    header_timeout: u64,
+    /// Seconds a client may pause while sending a request's body
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    body_timeout: u64,
+    /// Connections one client (an IPv4 address or an IPv6 /64) may hold at once
+    #[arg(long, default_value_t = 256)]
+    limit_connections: usize,
     /// Another origin allowed to call the API (e.g. the preview of `civico serve`)
     #[arg(long, value_name = "ORIGIN")]
     allow_origin: Vec<String>,
@@ -223,9 +241,16 @@ fn sportello(a: SportelloArgs) -> ExitCode {
             per_comune: a.limit_comune,
         },
         trust_proxy: a.trust_proxy,
+        proxy_fidati: a.trusted_proxy,
+        accessi_per_ip: a.limit_login,
         origini_extra: a.allow_origin,
         operatori: a.operators,
         ogni_secondi: a.jobs_every,
+        tempi: civico::sportello::connessioni::Tempi {
+            intestazioni: std::time::Duration::from_secs(a.header_timeout.max(1)),
+            corpo: std::time::Duration::from_secs(a.body_timeout.max(1)),
+            per_cliente: a.limit_connections.max(1),
+        },
     };
     match servizio::run(o, a.once) {
         Ok(()) => ExitCode::SUCCESS,

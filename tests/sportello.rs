@@ -984,3 +984,294 @@ fn help_requests_are_stored_mailed_and_handled_by_operators() {
     );
     assert_eq!(status, 409, "another comune's request cannot be touched");
 }
+
+// --- Hardening: a hostile client ------------------------------------------------------------
+
+/// POSTs JSON with extra headers: (status, JSON body, Set-Cookie).
+fn post_with(url: &str, body: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    let mut r = common::agent()
+        .post(url)
+        .header("Content-Type", "application/json");
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let resp = r.send(body).unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.into_body().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn login(base: &str, password: &str, xff: &str) -> (u16, String, Option<String>) {
+    let mut r = common::agent().post(format!("{base}/operatori/valfiorita/accesso"));
+    if !xff.is_empty() {
+        r = r.header("X-Forwarded-For", xff);
+    }
+    let resp = r
+        .send_form([("utente", "anna"), ("password", password)])
+        .unwrap();
+    let status = resp.status().as_u16();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (
+        status,
+        resp.into_body().read_to_string().unwrap_or_default(),
+        cookie,
+    )
+}
+
+#[test]
+fn a_client_cannot_rotate_forwarded_for_to_escape_limits() {
+    let s = start_with(false, &["--trust-proxy", "--limit-ip", "3"]).unwrap();
+    let api = format!("{}/api/v1/valfiorita", s.url);
+    let sfida = |xff: &str| {
+        common::agent()
+            .get(format!("{api}/sfida"))
+            .header("X-Forwarded-For", xff)
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    // The proxy appends the real address; the client writes whatever it likes to its left.
+    let codes: Vec<u16> = (0..5)
+        .map(|i| sfida(&format!("10.9.8.{i}, 203.0.113.7")))
+        .collect();
+    assert_eq!(codes, [200, 200, 200, 429, 429]);
+    // One IPv6 /64 is one client.
+    let codes: Vec<u16> = (0..4)
+        .map(|i| sfida(&format!("2001:db8:7:7::{i:x}")))
+        .collect();
+    assert_eq!(codes, [200, 200, 200, 429]);
+    assert_eq!(sfida("198.51.100.20"), 200, "another client is free");
+    // Wrong operator passwords from "rotating" addresses: the account locks after five.
+    let mut last = (0, String::new(), None);
+    for i in 0..6 {
+        last = login(&s.url, "sbagliata", &format!("10.0.0.{i}, 192.0.2.{i}"));
+    }
+    assert_eq!(last.0, 429, "{}", last.1);
+    assert!(
+        last.1
+            .contains("Troppi tentativi non riusciti per questo utente"),
+        "{}",
+        last.1
+    );
+    // Locked means locked: the right password waits too.
+    let (status, body, cookie) = login(&s.url, PASSWORD, "192.0.2.99");
+    assert_eq!(status, 429, "{body}");
+    assert!(cookie.is_none());
+}
+
+#[test]
+fn citizens_traffic_does_not_lock_operators_out() {
+    let s = start_with(false, &["--limit-comune", "3"]).unwrap();
+    let api = format!("{}/api/v1/valfiorita", s.url);
+    let codes: Vec<u16> = (0..6)
+        .map(|_| call("GET", &format!("{api}/sfida"), None, None).0)
+        .collect();
+    assert!(
+        codes.ends_with(&[429, 429]),
+        "the comune's budget is spent: {codes:?}"
+    );
+    let (status, body, cookie) = login(&s.url, PASSWORD, "");
+    assert_eq!(status, 303, "{body}");
+    let cookie = cookie.unwrap();
+    assert!(cookie.contains("HttpOnly"));
+    assert!(
+        !cookie.contains("Secure"),
+        "a loopback-only trial has no TLS: {cookie}"
+    );
+}
+
+#[test]
+fn the_operator_cookie_is_secure_off_loopback() {
+    let s = start_with(false, &["--bind", "0.0.0.0"]).unwrap();
+    let base = s.url.replace("0.0.0.0", "127.0.0.1");
+    let (status, body, cookie) = login(&base, PASSWORD, "");
+    assert_eq!(status, 303, "{body}");
+    assert!(cookie.unwrap().contains("; Secure"));
+}
+
+#[test]
+fn slow_huge_and_malformed_requests_are_refused_in_italian() {
+    use std::io::{Read, Write};
+    let s = start_with(
+        false,
+        &[
+            "--header-timeout",
+            "1",
+            "--body-timeout",
+            "1",
+            "--limit-connections",
+            "8",
+        ],
+    )
+    .unwrap();
+    let api = format!("{}/api/v1/valfiorita", s.url);
+    // A declared body over the limit: 413 before any of it is sent.
+    let (status, v) = common::post_raw(&format!("{api}/prenotazioni"), 50_000_000, b"");
+    assert_eq!(status, 413, "{v}");
+    assert!(
+        v["errore"]
+            .as_str()
+            .unwrap()
+            .contains("richiesta troppo grande"),
+        "{v}"
+    );
+    // Malformed JSON, the wrong type, a missing field: Italian JSON errors.
+    let (status, v) = post_with(&format!("{api}/prenotazioni/consulta"), "{\"token\": ", &[]);
+    assert_eq!(
+        (status, v["errore"].as_str()),
+        (400, Some("la richiesta non è un JSON valido"))
+    );
+    let (status, v) = post_with(&format!("{api}/prenotazioni/consulta"), "{}", &[]);
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(
+        v["errore"],
+        "dati della richiesta non validi: manca il campo `token`"
+    );
+    let resp = common::agent()
+        .post(format!("{api}/prenotazioni/consulta"))
+        .header("Content-Type", "text/plain")
+        .send("{}")
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 415);
+    // Headers that never end, and a body that stops: the service hangs up, it does not wait.
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let t = std::time::Instant::now();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    slow.write_all(b"GET /salute HTTP/1.1\r\nHost: x\r\nX-A: ")
+        .unwrap();
+    let mut buf = Vec::new();
+    let _ = slow.read_to_end(&mut buf);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    let t = std::time::Instant::now();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    slow.write_all(
+        b"POST /api/v1/valfiorita/prenotazioni/consulta HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"token\"",
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    let _ = slow.read_to_end(&mut buf);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    // Many connections from one client: beyond the cap, new ones are closed at once.
+    let held: Vec<std::net::TcpStream> = (0..8)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    let mut extra = std::net::TcpStream::connect(&addr).unwrap();
+    extra
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let _ = extra.write_all(b"GET /salute HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut buf = Vec::new();
+    let _ = extra.read_to_end(&mut buf);
+    assert!(buf.is_empty(), "{}", String::from_utf8_lossy(&buf));
+    drop(held);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(call("GET", &format!("{}/salute", s.url), None, None).0, 200);
+}
+
+/// Idempotency without readable tokens, and a challenge that a failed booking does not spend.
+fn replies_and_challenges(s: &Servizio) {
+    let api = format!("{}/api/v1/valfiorita", s.url);
+    let free = slots(&api);
+    let body = richiesta(&free[1], "idem@example.it", &pow(&api));
+    let key = "k-idem-0001-abcdef";
+    let (st, a, _) = call_with(
+        "POST",
+        &format!("{api}/prenotazioni"),
+        None,
+        Some(body.clone()),
+        Some(key),
+    );
+    assert_eq!(st, 201, "{a}");
+    let token = a["token"].as_str().unwrap().to_string();
+    // What a copy of the database holds: no token, no link, no address, no key.
+    let dump = dump_idempotenza(&s.db);
+    assert!(!dump.is_empty());
+    for secret in [token.as_str(), "idem@example.it", key] {
+        assert!(!dump.contains(secret), "{secret} readable in {dump}");
+    }
+    // The client that kept its key gets the same answer back.
+    let (st, b, _) = call_with(
+        "POST",
+        &format!("{api}/prenotazioni"),
+        None,
+        Some(body),
+        Some(key),
+    );
+    assert_eq!(
+        (st, b["token"].as_str()),
+        (201, Some(token.as_str())),
+        "{b}"
+    );
+    // A booking refused (the slot is full) leaves its challenge for the retry elsewhere.
+    let altcha = pow(&api);
+    let (st, v, _) = call_with(
+        "POST",
+        &format!("{api}/prenotazioni"),
+        None,
+        Some(richiesta(&free[1], "altra@example.it", &altcha)),
+        Some("k-idem-0002-abcdef"),
+    );
+    assert_eq!(st, 409, "{v}");
+    let (st, v, _) = call_with(
+        "POST",
+        &format!("{api}/prenotazioni"),
+        None,
+        Some(richiesta(&free[2], "altra@example.it", &altcha)),
+        Some("k-idem-0003-abcdef"),
+    );
+    assert_eq!(st, 201, "{v}");
+    // Spent now: a third use is refused.
+    let (st, v, _) = call_with(
+        "POST",
+        &format!("{api}/prenotazioni"),
+        None,
+        Some(richiesta(&free[3], "terza@example.it", &altcha)),
+        Some("k-idem-0004-abcdef"),
+    );
+    assert_eq!(st, 422, "{v}");
+    assert!(
+        v["errore"].as_str().unwrap().contains("già stata usata"),
+        "{v}"
+    );
+}
+
+/// Every row of the idempotency table as text.
+fn dump_idempotenza(db: &str) -> String {
+    use civico::sportello::db::{Conn, Dove};
+    let mut c = Conn::apri(&Dove::da(db)).unwrap();
+    c.righe("SELECT comune, chiave, risposta FROM idempotenza", &[])
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {} {}", r[0].testo(), r[1].testo(), r[2].testo()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn replies_are_unreadable_and_challenges_survive_refusals_on_sqlite() {
+    replies_and_challenges(&start());
+}
+
+#[test]
+fn replies_are_unreadable_and_challenges_survive_refusals_on_postgres() {
+    if let Some(s) = start_with(true, &[]) {
+        replies_and_challenges(&s);
+    }
+}

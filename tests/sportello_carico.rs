@@ -73,7 +73,9 @@ fn start(dir: &std::path::Path, db: &str) -> Servizio {
             "--pow-prefix",
             "0",
         ])
-        .args(["--limit-ip", "1000000", "--limit-comune", "1000000"]);
+        .args(["--limit-ip", "1000000", "--limit-comune", "1000000"])
+        // A hundred clients share one address here, each opening many connections.
+        .args(["--limit-connections", "100000"]);
     let (child, url) = common::spawn_server(cmd);
     Servizio { child, url }
 }

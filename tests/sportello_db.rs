@@ -115,6 +115,7 @@ fn book(
         quando,
         fine,
         componi,
+        None,
     )
 }
 
@@ -157,6 +158,7 @@ fn fifty_clients_on_a_slot_of_three(db: Db) {
                                 ora(),
                                 fine,
                                 componi,
+                                None,
                             ),
                             Err(e) => Err(e),
                         }
@@ -219,6 +221,7 @@ fn holds_expire(db: Db) {
         dopo,
         fine,
         componi,
+        None,
     );
     assert!(
         matches!(r, Err(Fallito::Rifiuto(Rifiuto::TrattenutaScaduta))),
@@ -240,6 +243,7 @@ fn holds_expire(db: Db) {
         ora() + Duration::minutes(5),
         fine,
         componi,
+        None,
     );
     let p = nuova(r);
     assert_eq!(p.inizio, po2.inizio);

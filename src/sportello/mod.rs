@@ -9,7 +9,9 @@
 //! - `db`: SQLite or PostgreSQL behind one small interface, with versioned migrations;
 //! - `registro`: holds, bookings, cancellations, moves, reminders, the mail queue, retention,
 //!   with the capacity of a slot enforced by one guarded statement;
-//! - `sfida`: the ALTCHA proof-of-work challenge; `limiti`: rate limits;
+//! - `sfida`: the ALTCHA proof-of-work challenge; `limiti`: rate limits and login throttling;
+//! - `connessioni`: accepting connections (timeouts, connections per client); `richiesta`:
+//!   JSON bodies with Italian errors, declared sizes refused before reading;
 //! - `posta`: the messages to citizens and their delivery over SMTP;
 //! - `servizio`: the JSON API the booking pages call, CORS-limited per comune, and the jobs;
 //! - `operatori`: the operators' back-office;
@@ -25,6 +27,8 @@ pub mod allegati;
 pub mod assistenza;
 pub mod config;
 #[cfg(feature = "sportello")]
+pub mod connessioni;
+#[cfg(feature = "sportello")]
 pub mod db;
 #[cfg(feature = "sportello")]
 pub mod limiti;
@@ -34,6 +38,8 @@ pub mod operatori;
 pub mod posta;
 #[cfg(feature = "sportello")]
 pub mod registro;
+#[cfg(feature = "sportello")]
+pub mod richiesta;
 #[cfg(feature = "sportello")]
 pub mod segnalazioni;
 #[cfg(feature = "sportello")]

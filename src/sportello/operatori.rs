@@ -2,7 +2,7 @@
 //! password hashes from a file outside the repository), see the day's or the week's
 //! appointments per office, mark them done or no-show, cancel one with a message to the
 //! citizen, export CSV. The session cookie is HttpOnly, `SameSite=Strict`, scoped to the
-//! comune's path (and `Secure` behind an HTTPS proxy); every form carries a per-session CSRF
+//! comune's path (and `Secure` unless the service is only on loopback without a proxy); every form carries a per-session CSRF
 //! token and must come from the same origin. An operator of one comune never sees another's.
 //! The segnalazioni have their own pages (`segnalazioni` below).
 
@@ -23,6 +23,7 @@ use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
+use super::limiti::{durata, Attesa};
 use super::posta;
 use super::registro::{self, casuale, hash, ts};
 use super::servizio::Stato;
@@ -212,6 +213,12 @@ async fn per_operatore<T: Send + 'static>(
     .flatten()
 }
 
+/// A login page with 429 Too Many Requests.
+fn troppi(mut r: Response) -> Response {
+    *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    r
+}
+
 fn modulo_accesso(comune: &str, nome: &str, errore: Option<&str>) -> Response {
     pagina(
         "Accesso operatori",
@@ -252,8 +259,24 @@ async fn accedi(
     if !stessa_origine(&h) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    if !s.consenti(sock, &h, &comune) {
-        return modulo_accesso(&comune, &nome, Some("Troppi tentativi: attendi un minuto."));
+    // Logins have a budget of their own: citizens' traffic never locks operators out.
+    let adesso = std::time::Instant::now();
+    match s.accessi.prova(s.ip(sock, &h), &comune, &f.utente, adesso) {
+        Ok(()) => {}
+        Err(Attesa::Cliente) => {
+            return troppi(modulo_accesso(
+                &comune,
+                &nome,
+                Some("Troppi tentativi di accesso da questo indirizzo: attendi un minuto."),
+            ))
+        }
+        Err(Attesa::Account(d)) => {
+            let msg = format!(
+                "Troppi tentativi non riusciti per questo utente: riprova tra {}.",
+                durata(d)
+            );
+            return troppi(modulo_accesso(&comune, &nome, Some(&msg)));
+        }
     }
     let hash_salvato = s
         .operatori
@@ -278,8 +301,10 @@ async fn accedi(
     .await
     .unwrap_or(false);
     if !ok {
+        s.accessi.fallito(&comune, &f.utente, adesso);
         return modulo_accesso(&comune, &nome, Some("Utente o password non corretti."));
     }
+    s.accessi.riuscito(&comune, &f.utente);
     let id = casuale(40);
     let csrf = casuale(32);
     let scade = Utc::now() + Duration::hours(DURATA_ORE);
@@ -297,9 +322,7 @@ async fn accedi(
     if !matches!(salvato, Some(Ok(()))) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
-    let sicuro = h
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes() == b"https");
+    let sicuro = s.cookie_sicuro(&h);
     let mut r = Redirect::to(&base(&comune)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{COOKIE}={id}; Path={}; HttpOnly; SameSite=Strict; Max-Age={}{}",

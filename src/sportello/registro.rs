@@ -108,6 +108,9 @@ CREATE INDEX valutazione_pagina ON valutazione (comune, pagina, giorno);
     (ASSISTENZA, ASSISTENZA),
     // 4: segnalazioni di disservizio, their files and their history (the audit log).
     (SEGNALAZIONI, SEGNALAZIONI),
+    // 5: idempotency keys are stored hashed and their answers encrypted: the rows written in
+    // clear before go (they live one day anyway).
+    ("DELETE FROM idempotenza;", "DELETE FROM idempotenza;"),
 ];
 
 /// One text for both databases: SQLite reads BIGINT as an integer column.
@@ -158,6 +161,8 @@ pub enum Rifiuto {
     Inesistente,
     /// Too close to the appointment to cancel or move it online.
     Tardi,
+    /// The anti-robot challenge was spent before, by another request.
+    SfidaUsata,
 }
 
 /// A refusal or a database failure.
@@ -412,12 +417,17 @@ pub fn prenota(
     ora: DateTime<Utc>,
     fine_di: impl Fn(&str, DateTime<Utc>) -> Option<DateTime<Utc>>,
     componi: impl FnOnce(&Prenotazione) -> Composto,
+    sfida: Option<&super::sfida::Soluzione>,
 ) -> Result<Prenotato, Fallito> {
     c.transazione(|c| {
         if let Some(k) = chiave {
             if let Some(prima) = riserva_chiave(c, comune, k, ora)? {
                 return Ok(Prenotato::Ripetuta(prima));
             }
+        }
+        // Spent with the booking: a request that fails or dies midway leaves it to its retry.
+        if let Some(sf) = sfida {
+            sf.spendi(c).map_err(|_| Rifiuto::SfidaUsata)?;
         }
         let (sportello, inizio, fine) = match origine {
             Origine::Diretta(posto) => {
@@ -437,11 +447,13 @@ pub fn prenota(
             }
         };
         let email = dati.email.trim().to_lowercase();
-        c.blocca(&format!("persona:{comune}:{sportello}:{email}"))?;
+        // `nome+tag@` is the same mailbox as `nome@`: one person, one limit.
+        let (persona, con_tag) = persona_email(&email);
+        c.blocca(&format!("persona:{comune}:{sportello}:{persona}"))?;
         let attive = c
             .riga(
-                "SELECT COUNT(*) FROM prenotazione WHERE comune = ?1 AND sportello = ?2 AND email = ?3 AND stato = 'confermata' AND inizio > ?4",
-                p![comune, &sportello, &email, ts(ora)],
+                "SELECT COUNT(*) FROM prenotazione WHERE comune = ?1 AND sportello = ?2 AND (email = ?3 OR email LIKE ?5 ESCAPE '!') AND stato = 'confermata' AND inizio > ?4",
+                p![comune, &sportello, &persona, ts(ora), con_tag],
             )?
             .map_or(0, |r| r[0].intero());
         if attive >= i64::from(limite_per_persona) {
@@ -481,11 +493,27 @@ pub fn prenota(
     })
 }
 
+/// The mailbox of an address without its `+tag` (`anna+x@a.it` is `anna@a.it`), and the LIKE
+/// pattern (escape `!`) of its tagged forms.
+pub fn persona_email(email: &str) -> (String, String) {
+    let (locale, dominio) = email.rsplit_once('@').unwrap_or((email, ""));
+    let base = locale.split('+').next().unwrap_or(locale);
+    let esc = |s: &str| s.replace('!', "!!").replace('%', "!%").replace('_', "!_");
+    (
+        format!("{base}@{dominio}"),
+        format!("{}+%@{}", esc(base), esc(dominio)),
+    )
+}
+
 /// Reserves an idempotency key inside the caller's transaction. `None`: the key is new and
 /// the caller answers the request, then records the answer with `rispondi` (if the
 /// transaction rolls back, so does the key). `Some`: the first answer (empty while that
 /// request is still in progress). A concurrent request with the same key waits on the key's
 /// row until the first commits.
+///
+/// The key is stored as a hash and the answer encrypted with a key derived from it (see
+/// `cifra`): a copy of the database holds neither the tokens the answers carry nor the means to
+/// read them; only a client that still has its idempotency key can.
 pub fn riserva_chiave(
     c: &mut Conn,
     comune: &str,
@@ -494,17 +522,18 @@ pub fn riserva_chiave(
 ) -> Esito<Option<String>> {
     let nuova = c.esegui(
         "INSERT INTO idempotenza (comune, chiave, risposta, creata) VALUES (?1, ?2, '', ?3) ON CONFLICT DO NOTHING",
-        p![comune, chiave, ts(ora)],
+        p![comune, chiave_salvata(comune, chiave), ts(ora)],
     )?;
     if nuova == 1 {
         return Ok(None);
     }
     let r = c.riga(
         "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2",
-        p![comune, chiave],
+        p![comune, chiave_salvata(comune, chiave)],
     )?;
     Ok(Some(
-        r.map(|r| r[0].testo().to_string()).unwrap_or_default(),
+        r.map(|r| decifra(comune, chiave, r[0].testo()))
+            .unwrap_or_default(),
     ))
 }
 
@@ -512,7 +541,11 @@ pub fn riserva_chiave(
 pub fn rispondi(c: &mut Conn, comune: &str, chiave: &str, risposta: &str) -> Esito<()> {
     c.esegui(
         "UPDATE idempotenza SET risposta = ?3 WHERE comune = ?1 AND chiave = ?2",
-        p![comune, chiave, risposta],
+        p![
+            comune,
+            chiave_salvata(comune, chiave),
+            cifra(comune, chiave, risposta)
+        ],
     )?;
     Ok(())
 }
@@ -521,9 +554,61 @@ pub fn rispondi(c: &mut Conn, comune: &str, chiave: &str, risposta: &str) -> Esi
 pub fn gia_risposto(c: &mut Conn, comune: &str, chiave: &str) -> Esito<Option<String>> {
     Ok(c.riga(
         "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2 AND risposta <> ''",
-        p![comune, chiave],
+        p![comune, chiave_salvata(comune, chiave)],
     )?
-    .map(|r| r[0].testo().to_string()))
+    .map(|r| decifra(comune, chiave, r[0].testo())))
+}
+
+/// What the database keeps of an idempotency key: its hash.
+fn chiave_salvata(comune: &str, chiave: &str) -> String {
+    hash(&format!("idempotenza\0{comune}\0{chiave}"))
+}
+
+/// The encryption key of an answer: derived from the idempotency key (another domain than
+/// `chiave_salvata`), so it is never in the database.
+fn chiave_cifratura(comune: &str, chiave: &str) -> chacha20poly1305::Key {
+    let d = Sha256::digest(format!("risposta\0{comune}\0{chiave}").as_bytes());
+    chacha20poly1305::Key::clone_from_slice(&d)
+}
+
+/// `nonce || ciphertext`, in base64 (ChaCha20-Poly1305).
+fn cifra(comune: &str, chiave: &str, risposta: &str) -> String {
+    use base64::Engine;
+    use chacha20poly1305::aead::{Aead, KeyInit};
+    let cipher = chacha20poly1305::ChaCha20Poly1305::new(&chiave_cifratura(comune, chiave));
+    let mut nonce = [0u8; 12];
+    if getrandom::fill(&mut nonce).is_err() {
+        // Each key encrypts one answer only: a fixed nonce is still unique for it.
+        nonce = [0u8; 12];
+    }
+    let mut out = nonce.to_vec();
+    match cipher.encrypt(
+        chacha20poly1305::Nonce::from_slice(&nonce),
+        risposta.as_bytes(),
+    ) {
+        Ok(ct) => out.extend(ct),
+        Err(_) => return String::new(),
+    }
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
+/// The answer `cifra` stored; empty when it cannot be read (an answer still in progress).
+fn decifra(comune: &str, chiave: &str, salvata: &str) -> String {
+    use base64::Engine;
+    use chacha20poly1305::aead::{Aead, KeyInit};
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(salvata) else {
+        return String::new();
+    };
+    if bytes.len() < 12 {
+        return String::new();
+    }
+    let (nonce, ct) = bytes.split_at(12);
+    let cipher = chacha20poly1305::ChaCha20Poly1305::new(&chiave_cifratura(comune, chiave));
+    cipher
+        .decrypt(chacha20poly1305::Nonce::from_slice(nonce), ct)
+        .ok()
+        .and_then(|p| String::from_utf8(p).ok())
+        .unwrap_or_default()
 }
 
 /// The active booking of `comune` with this token.
@@ -860,6 +945,7 @@ mod tests {
             ora(),
             |_, _| None,
             semplice,
+            None,
         )? {
             Prenotato::Nuova(p, _) => Ok(*p),
             Prenotato::Ripetuta(_) => unreachable!(),
@@ -876,6 +962,40 @@ mod tests {
         let c = codice("anagrafe");
         assert!(c.starts_with("AN-") && c.len() == 12, "{c}");
         assert_eq!(hash("x").len(), 64);
+    }
+
+    #[test]
+    fn plus_tags_do_not_multiply_the_per_person_limit() {
+        let (_d, pool) = pool();
+        let mut c = pool.prendi().unwrap();
+        let t2 = t() + Duration::hours(1);
+        book(
+            &mut c,
+            &posto("valfiorita", t(), 5),
+            "anna+uno@example.it",
+            2,
+        )
+        .unwrap();
+        book(
+            &mut c,
+            &posto("valfiorita", t2, 5),
+            "Anna+due@Example.it",
+            2,
+        )
+        .unwrap();
+        for other in ["anna@example.it", "anna+tre@example.it"] {
+            assert!(matches!(
+                book(&mut c, &posto("valfiorita", t(), 5), other, 2),
+                Err(Fallito::Rifiuto(Rifiuto::Limite))
+            ));
+        }
+        // A LIKE wildcard in the address matches only itself.
+        book(&mut c, &posto("valfiorita", t(), 5), "a_n%a@example.it", 2).unwrap();
+        book(&mut c, &posto("valfiorita", t(), 5), "bruno@example.it", 2).unwrap();
+        assert_eq!(
+            persona_email("a_b+x@c.it"),
+            ("a_b@c.it".to_string(), "a!_b+%@c.it".to_string())
+        );
     }
 
     #[test]
@@ -943,6 +1063,7 @@ mod tests {
             dopo,
             |_, i| Some(i),
             semplice,
+            None,
         );
         assert!(matches!(
             r,

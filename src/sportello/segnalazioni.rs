@@ -132,6 +132,12 @@ pub fn controlla(n: &Nuova, cfg: &Segnalazioni) -> serde_json::Map<String, serde
         (Some(la), Some(lo)) => {
             if !(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo) {
                 metti("luogo", "le coordinate del punto non sono valide".into());
+            } else if la == 0.0 && lo == 0.0 {
+                // What a failed position reading gives: a point in the Gulf of Guinea.
+                metti(
+                    "luogo",
+                    "la posizione non è stata rilevata: scegli il punto sulla mappa o scrivi l'indirizzo".into(),
+                );
             }
             true
         }
@@ -813,6 +819,23 @@ mod tests {
             privacy: true,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_null_island_is_not_a_place() {
+        let mut n = ok();
+        n.indirizzo.clear();
+        (n.lat, n.lon) = (Some(0.0), Some(0.0));
+        let e = controlla(&n, &cfg());
+        assert!(
+            e["luogo"]
+                .as_str()
+                .unwrap()
+                .contains("non è stata rilevata"),
+            "{e:?}"
+        );
+        (n.lat, n.lon) = (Some(0.0), Some(12.5));
+        assert!(controlla(&n, &cfg()).is_empty());
     }
 
     #[test]

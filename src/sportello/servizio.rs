@@ -17,7 +17,7 @@
 //! - `POST /api/v1/{comune}/valutazioni`, `POST /api/v1/{comune}/assistenza`;
 //! - the segnalazioni routes (`segnalazioni` below).
 
-mod segnalazioni;
+pub(super) mod segnalazioni;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -41,6 +41,7 @@ use super::db::{Dove, Pool};
 use super::limiti::{Limiti, Soglie};
 use super::posta::{self, Contesto, Postino};
 use super::registro::{self, Composto, Dati, Fallito, Origine, Posto, Prenotato, Rifiuto};
+use super::richiesta::Corpo;
 use super::sfida::Sfide;
 
 /// A comune served: its booking setup and its site.
@@ -97,12 +98,19 @@ pub struct Opzioni {
     pub soglie: Soglie,
     /// Believe `X-Forwarded-For` (only behind a reverse proxy that sets it).
     pub trust_proxy: bool,
+    /// The proxies in front of the service, skipped in `X-Forwarded-For` (empty: the peer is
+    /// the one proxy).
+    pub proxy_fidati: Vec<ipnet::IpNet>,
+    /// Operators' login attempts per minute from one client.
+    pub accessi_per_ip: u32,
     /// Extra allowed origins (e.g. the preview of `civico serve`).
     pub origini_extra: Vec<String>,
     /// Operators file (YAML, outside the repository).
     pub operatori: Option<PathBuf>,
     /// Seconds between two runs of the jobs.
     pub ogni_secondi: u64,
+    /// How long a client may take to send headers and each part of a body.
+    pub tempi: super::connessioni::Tempi,
 }
 
 /// The state every handler shares.
@@ -112,7 +120,13 @@ pub struct Stato {
     pub tz: chrono_tz::Tz,
     sfide: Sfide,
     limiti: Limiti,
+    /// Operators' logins, apart from citizens' traffic.
+    pub accessi: super::limiti::Accessi,
     trust_proxy: bool,
+    proxy_fidati: Vec<ipnet::IpNet>,
+    /// The service listens on a loopback address only (a local trial, or behind a proxy).
+    locale: bool,
+    tempi: super::connessioni::Tempi,
     origini_extra: Vec<String>,
     pub operatori: RwLock<Arc<super::operatori::Operatori>>,
     /// Wakes the mail carrier.
@@ -132,17 +146,28 @@ impl Stato {
     }
     /// The client's address: the socket's, or the proxy's report when trusted.
     pub fn ip(&self, sock: SocketAddr, h: &HeaderMap) -> IpAddr {
-        if self.trust_proxy {
-            if let Some(ip) = h
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok())
-            {
-                return ip;
-            }
+        if !self.trust_proxy {
+            return sock.ip();
         }
-        sock.ip()
+        let voci: Vec<&str> = h
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        super::limiti::indirizzo_cliente(sock.ip(), &voci, &self.proxy_fidati)
+    }
+    /// Whether connections from `ip` come through a trusted proxy.
+    pub fn proxy_fidato(&self, ip: IpAddr) -> bool {
+        self.trust_proxy
+            && (self.proxy_fidati.is_empty() || self.proxy_fidati.iter().any(|n| n.contains(&ip)))
+    }
+    /// Whether cookies must be `Secure`: always, unless the service is only reachable on
+    /// loopback without a proxy, or the proxy says the request came over https.
+    pub fn cookie_sicuro(&self, h: &HeaderMap) -> bool {
+        !self.locale
+            || self.trust_proxy
+            || h.get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
     }
     pub fn consenti(&self, sock: SocketAddr, h: &HeaderMap, comune: &str) -> bool {
         self.limiti.consenti(self.ip(sock, h), comune)
@@ -252,6 +277,7 @@ fn rifiuto(r: Rifiuto) -> Response {
             StatusCode::CONFLICT,
             "l'appuntamento è troppo vicino per annullarlo o spostarlo online: telefona all'ufficio",
         ),
+        Rifiuto::SfidaUsata => errore(StatusCode::UNPROCESSABLE_ENTITY, super::sfida::GIA_USATA),
     }
 }
 
@@ -378,6 +404,17 @@ fn anti_abuso(
     trappola: &str,
     altcha: Option<&str>,
 ) -> Result<(), Response> {
+    controlla_sfida(s, trappola, altcha)?
+        .spendi(c)
+        .map_err(|m| errore(StatusCode::UNPROCESSABLE_ENTITY, &m))
+}
+
+/// The honeypot and the challenge, without spending it (see `Soluzione::spendi`).
+fn controlla_sfida(
+    s: &Stato,
+    trappola: &str,
+    altcha: Option<&str>,
+) -> Result<super::sfida::Soluzione, Response> {
     if !trappola.is_empty() {
         return Err(errore(StatusCode::BAD_REQUEST, "richiesta non valida"));
     }
@@ -388,7 +425,7 @@ fn anti_abuso(
         ));
     };
     s.sfide
-        .verifica(c, a, Utc::now())
+        .controlla(a, Utc::now())
         .map_err(|m| errore(StatusCode::UNPROCESSABLE_ENTITY, &m))
 }
 
@@ -427,7 +464,7 @@ async fn trattieni(
     UrlPath(comune): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(r): Json<RichiestaTrattenuta>,
+    Corpo(r): Corpo<RichiestaTrattenuta>,
 ) -> Response {
     let enti = s.enti();
     let Some(e) = enti.get(&comune) else {
@@ -557,7 +594,7 @@ async fn prenota(
     UrlPath(comune): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(r): Json<Richiesta>,
+    Corpo(r): Corpo<Richiesta>,
 ) -> Response {
     let enti = s.enti();
     let Some(e) = enti.get(&comune) else {
@@ -622,13 +659,16 @@ async fn prenota(
                 return Ok(risposta_json(StatusCode::CREATED, r));
             }
         }
-        if diretta {
-            if let Err(resp) = anti_abuso(&s2, &mut c, &r.sito_web, r.altcha.as_deref()) {
-                return Ok(resp);
+        let sfida = if diretta {
+            match controlla_sfida(&s2, &r.sito_web, r.altcha.as_deref()) {
+                Ok(sf) => Some(sf),
+                Err(resp) => return Ok(resp),
             }
         } else if !r.sito_web.is_empty() {
             return Ok(errore(StatusCode::BAD_REQUEST, "richiesta non valida"));
-        }
+        } else {
+            None
+        };
         let tz = s2.tz;
         let preavviso = e.sportello.preavviso_annullamento_ore;
         let origine = match (&po, &r.trattenuta) {
@@ -667,6 +707,7 @@ async fn prenota(
                     email: Some(posta::conferma(p, &x, preavviso)),
                 }
             },
+            sfida.as_ref(),
         )?;
         Ok(match esito {
             Prenotato::Nuova(_, risposta) => {
@@ -795,7 +836,7 @@ async fn consulta(
     UrlPath(c): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(t): Json<PerToken>,
+    Corpo(t): Corpo<PerToken>,
 ) -> Response {
     per_token(s, c, sock, h, t, "consulta").await
 }
@@ -804,7 +845,7 @@ async fn annulla(
     UrlPath(c): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(t): Json<PerToken>,
+    Corpo(t): Corpo<PerToken>,
 ) -> Response {
     per_token(s, c, sock, h, t, "annulla").await
 }
@@ -813,7 +854,7 @@ async fn sposta(
     UrlPath(c): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(t): Json<PerToken>,
+    Corpo(t): Corpo<PerToken>,
 ) -> Response {
     per_token(s, c, sock, h, t, "sposta").await
 }
@@ -825,7 +866,7 @@ async fn valuta(
     UrlPath(comune): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(r): Json<super::valutazioni::Risposta>,
+    Corpo(r): Corpo<super::valutazioni::Risposta>,
 ) -> Response {
     if !s.enti().contains_key(&comune) {
         return errore(StatusCode::NOT_FOUND, "comune non servito");
@@ -855,7 +896,7 @@ async fn assistenza(
     UrlPath(comune): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(r): Json<super::assistenza::Richiesta>,
+    Corpo(r): Corpo<super::assistenza::Richiesta>,
 ) -> Response {
     if !s.enti().contains_key(&comune) {
         return errore(StatusCode::NOT_FOUND, "comune non servito");
@@ -989,11 +1030,16 @@ pub fn router(s: Arc<Stato>) -> Router {
             get(segnalazioni::pubbliche),
         )
         .layer(cors);
+    let tempo_corpo = s.tempi.corpo;
     Router::new()
         .merge(api)
         .merge(super::operatori::router())
         .route("/salute", get(salute))
-        .layer(DefaultBodyLimit::max(16 * 1024))
+        .layer(DefaultBodyLimit::max(super::richiesta::MAX_CORPO))
+        .layer(axum::middleware::from_fn(super::richiesta::misura))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            tempo_corpo,
+        ))
         .with_state(s)
 }
 
@@ -1027,7 +1073,11 @@ pub fn stato(o: &Opzioni) -> Result<Arc<Stato>, String> {
             o.prefisso_sfida.clone(),
         ),
         limiti: Limiti::new(o.soglie),
+        accessi: super::limiti::Accessi::new(o.accessi_per_ip),
         trust_proxy: o.trust_proxy,
+        proxy_fidati: o.proxy_fidati.clone(),
+        locale: o.bind.is_loopback(),
+        tempi: o.tempi,
         origini_extra: o.origini_extra.clone(),
         operatori: RwLock::new(Arc::new(operatori)),
         sveglia: (Mutex::new(false), Condvar::new()),
@@ -1087,6 +1137,7 @@ pub fn lavori(s: &Stato, postino: Option<&Postino>) -> Result<String, String> {
         .map_err(|e| e.to_string())?;
     }
     s.limiti.pulisci();
+    s.accessi.pulisci(std::time::Instant::now());
     let inviati = match postino {
         Some(p) => p
             .svuota(&mut c, &|comune| {
@@ -1228,14 +1279,14 @@ pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
             }
         ));
         avvia_lavori(&s, &o, postino, visto);
-        axum::serve(
-            listener,
-            router(s).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        let proxy = {
+            let s = s.clone();
+            move |ip: IpAddr| s.proxy_fidato(ip)
+        };
+        super::connessioni::servi(listener, router(s), o.tempi, proxy, async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await
-        .map_err(|e| format!("server error: {e}"))
+        .await;
+        Ok(())
     })
 }

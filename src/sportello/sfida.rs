@@ -50,7 +50,13 @@ impl Sfide {
     /// Checks a solved challenge (the widget's base64 payload) and spends it. `Err` carries
     /// the Italian message for the citizen.
     pub fn verifica(&self, c: &mut Conn, payload: &str, ora: DateTime<Utc>) -> Result<(), String> {
-        const NON_VALIDA: &str = "verifica anti-robot non riuscita: ricarica la pagina e riprova";
+        self.controlla(payload, ora)?.spendi(c)
+    }
+
+    /// Checks a solved challenge without spending it: spend it with `Soluzione::spendi` inside
+    /// the transaction that does what it pays for, so that a request that fails or dies midway
+    /// leaves it unspent for its retry.
+    pub fn controlla(&self, payload: &str, ora: DateTime<Utc>) -> Result<Soluzione, String> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(payload.trim())
             .map_err(|_| NON_VALIDA.to_string())?;
@@ -75,16 +81,34 @@ impl Sfide {
             .expires_at
             .and_then(|t| DateTime::from_timestamp(t, 0))
             .unwrap_or(ora + self.durata);
+        Ok(Soluzione { firma, scade })
+    }
+}
+
+const NON_VALIDA: &str = "verifica anti-robot non riuscita: ricarica la pagina e riprova";
+/// The message of a challenge already spent.
+pub const GIA_USATA: &str = "questa verifica anti-robot è già stata usata: ricarica la pagina";
+
+/// A solved challenge, checked, not yet spent.
+#[derive(Debug, Clone)]
+pub struct Soluzione {
+    firma: String,
+    scade: DateTime<Utc>,
+}
+
+impl Soluzione {
+    /// Spends the challenge (each is good once); `Err` when it was spent before.
+    pub fn spendi(&self, c: &mut Conn) -> Result<(), String> {
         let nuova = c
             .esegui(
                 "INSERT INTO sfida (firma, scade) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                p![firma, ts(scade)],
+                p![&self.firma, ts(self.scade)],
             )
             .map_err(|_| NON_VALIDA.to_string())?;
         if nuova == 1 {
             Ok(())
         } else {
-            Err("questa verifica anti-robot è già stata usata: ricarica la pagina".into())
+            Err(GIA_USATA.into())
         }
     }
 }

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use super::super::richiesta::Corpo;
 use super::{anti_abuso, blocca, chiave, errore, non_disponibile, risposta_di, troppe, S};
 use crate::sportello::allegati;
 use crate::sportello::config::Segnalazioni;
@@ -84,12 +85,7 @@ fn troppo_grande() -> Response {
 /// Refuses a request that declares a body over `MAX_CORPO` before reading any of it (a body
 /// without a declared length is cut at the limit while it is read).
 pub(super) async fn misura(req: Request, next: Next) -> Response {
-    let dichiarata = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if dichiarata.is_some_and(|n| n > MAX_CORPO) {
+    if super::super::richiesta::dichiarata(req.headers()).is_some_and(|n| n > MAX_CORPO as u64) {
         return troppo_grande();
     }
     next.run(req).await
@@ -112,7 +108,7 @@ pub(super) async fn nuova(
     let n = match corpo {
         Ok(Json(n)) => n,
         Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => return troppo_grande(),
-        Err(_) => return errore(StatusCode::BAD_REQUEST, "richiesta non valida"),
+        Err(r) => return super::super::richiesta::rifiuto(&r, MAX_CORPO),
     };
     let errori = dominio::controlla(&n, &cfg);
     if !errori.is_empty() {
@@ -211,7 +207,7 @@ pub(super) async fn consulta(
     UrlPath(comune): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
-    Json(t): Json<PerToken>,
+    Corpo(t): Corpo<PerToken>,
 ) -> Response {
     if !s.enti().contains_key(&comune) {
         return errore(StatusCode::NOT_FOUND, "comune non servito");
