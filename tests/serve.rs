@@ -471,3 +471,66 @@ fn incremental_rebuilds_equal_a_fresh_build() {
         }
     }
 }
+
+/// The status of a GET with the `Host` header given.
+fn status_with_host(origin: &str, path: &str, host_header: &str) -> u16 {
+    let host = origin.trim_start_matches("http://");
+    let mut tcp = TcpStream::connect(host).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        tcp,
+        "GET {path} HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    let _ = tcp.read_to_string(&mut resp);
+    resp.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(unix)]
+#[test]
+fn foreign_host_names_and_links_out_of_the_folder_are_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let s = Server::start(&[
+        "--comune",
+        "castelmarino",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let port = s.origin.rsplit(':').next().unwrap().to_string();
+    // DNS rebinding: a page's own name pointed at 127.0.0.1 is not answered.
+    for host in [
+        format!("rebind.example:{port}"),
+        "127.0.0.1.nip.io".to_string(),
+    ] {
+        assert_eq!(
+            status_with_host(&s.origin, "/castelmarino/", &host),
+            421,
+            "{host}"
+        );
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        assert_eq!(
+            status_with_host(&s.origin, "/castelmarino/", &host),
+            200,
+            "{host}"
+        );
+    }
+    // A link inside the preview folder to a file outside it is not followed.
+    let secret = s.root.join("segreto.txt");
+    std::fs::write(&secret, "riservato").unwrap();
+    std::os::unix::fs::symlink(&secret, out.path().join("castelmarino/segreto.txt")).unwrap();
+    std::os::unix::fs::symlink(s.root.parent().unwrap(), out.path().join("fuori")).unwrap();
+    let (status, body) = s.get("/castelmarino/segreto.txt");
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("riservato"));
+    assert_eq!(s.get("/fuori/sito/civico.yaml").0, 404);
+    assert_eq!(s.get("/castelmarino/").0, 200);
+}

@@ -3,4 +3,5 @@
 
 pub mod build;
 pub mod new;
+pub mod preview_guard;
 pub mod serve;

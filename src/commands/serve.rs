@@ -173,7 +173,16 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
             .map_err(|e| format!("cannot start the rebuild thread: {e}"))?;
     }
 
-    let app = router(shared.clone(), &out);
+    let guard = super::preview_guard::Guard {
+        out: out
+            .canonicalize()
+            .map_err(|e| format!("cannot resolve {}: {e}", out.display()))?,
+        bind: opts.bind,
+    };
+    let app = router(shared.clone(), &out).layer(axum::middleware::from_fn_with_state(
+        guard,
+        super::preview_guard::check,
+    ));
     // A closed standard output (a parent that read the address and went away) must not stop
     // the server: write errors are ignored.
     {
