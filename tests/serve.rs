@@ -239,20 +239,7 @@ fn an_error_shows_in_the_overlay_data_and_fixing_it_clears_it() {
 
 /// Sends a request with the path exactly as given (no client-side normalisation).
 fn raw_status(origin: &str, path: &str) -> u16 {
-    let host = origin.trim_start_matches("http://");
-    let mut tcp = TcpStream::connect(host).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        tcp,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut resp = String::new();
-    let _ = tcp.read_to_string(&mut resp);
-    resp.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+    status_with_host(origin, path, origin.trim_start_matches("http://"))
 }
 
 #[test]
@@ -472,7 +459,7 @@ fn incremental_rebuilds_equal_a_fresh_build() {
     }
 }
 
-/// The status of a GET with the `Host` header given.
+/// The status of a GET with the `Host` header and the path exactly as given.
 fn status_with_host(origin: &str, path: &str, host_header: &str) -> u16 {
     let host = origin.trim_start_matches("http://");
     let mut tcp = TcpStream::connect(host).unwrap();

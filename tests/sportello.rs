@@ -1221,30 +1221,21 @@ fn replies_and_challenges(s: &Servizio) {
     );
     // A booking refused (the slot is full) leaves its challenge for the retry elsewhere.
     let altcha = pow(&api);
-    let (st, v, _) = call_with(
-        "POST",
-        &format!("{api}/prenotazioni"),
-        None,
-        Some(richiesta(&free[1], "altra@example.it", &altcha)),
-        Some("k-idem-0002-abcdef"),
-    );
+    let prenota = |slot: &str, email: &str, key: &str| {
+        call_with(
+            "POST",
+            &format!("{api}/prenotazioni"),
+            None,
+            Some(richiesta(slot, email, &altcha)),
+            Some(key),
+        )
+    };
+    let (st, v, _) = prenota(&free[1], "altra@example.it", "k-idem-0002-abcdef");
     assert_eq!(st, 409, "{v}");
-    let (st, v, _) = call_with(
-        "POST",
-        &format!("{api}/prenotazioni"),
-        None,
-        Some(richiesta(&free[2], "altra@example.it", &altcha)),
-        Some("k-idem-0003-abcdef"),
-    );
+    let (st, v, _) = prenota(&free[2], "altra@example.it", "k-idem-0003-abcdef");
     assert_eq!(st, 201, "{v}");
     // Spent now: a third use is refused.
-    let (st, v, _) = call_with(
-        "POST",
-        &format!("{api}/prenotazioni"),
-        None,
-        Some(richiesta(&free[3], "terza@example.it", &altcha)),
-        Some("k-idem-0004-abcdef"),
-    );
+    let (st, v, _) = prenota(&free[3], "terza@example.it", "k-idem-0004-abcdef");
     assert_eq!(st, 422, "{v}");
     assert!(
         v["errore"].as_str().unwrap().contains("già stata usata"),

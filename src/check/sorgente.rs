@@ -162,6 +162,23 @@ fn from_diag(root: &Path, d: &Diagnostic, comune: &str) -> Finding {
     }
 }
 
+/// Files a diagnostic as a finding of its comune, or of the network when it names none.
+fn file_under(
+    root: &Path,
+    cartella: &str,
+    d: &Diagnostic,
+    by_comune: &mut BTreeMap<String, Vec<Finding>>,
+    generali: &mut Vec<Finding>,
+) {
+    match comune_of(root, d, cartella) {
+        Some(slug) => by_comune
+            .entry(slug.clone())
+            .or_default()
+            .push(from_diag(root, d, &slug)),
+        None => generali.push(from_diag(root, d, "")),
+    }
+}
+
 /// The comune a diagnostic's file belongs to (`comuni/<slug>/...`).
 fn comune_of(root: &Path, d: &Diagnostic, cartella: &str) -> Option<String> {
     let f = below_root(root, d).to_string_lossy().replace('\\', "/");
@@ -467,13 +484,13 @@ pub fn run(opts: &CheckOptions) -> Report {
     let pipeline_errors = diagnostics.iter().any(Diagnostic::is_error);
     let mut by_comune: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for d in &diagnostics {
-        match comune_of(root, d, &rete.cartella_comuni) {
-            Some(slug) => by_comune
-                .entry(slug.clone())
-                .or_default()
-                .push(from_diag(root, d, &slug)),
-            None => generali.push(from_diag(root, d, "")),
-        }
+        file_under(
+            root,
+            &rete.cartella_comuni,
+            d,
+            &mut by_comune,
+            &mut generali,
+        );
     }
     for f in config_findings {
         by_comune.entry(f.comune.clone()).or_default().push(f);
@@ -507,13 +524,13 @@ pub fn run(opts: &CheckOptions) -> Report {
                 // The gate must not pass when the site cannot be built: every error of the build
                 // is a finding of its comune (the sources above had none).
                 for d in r.diagnostics.iter().filter(|d| d.is_error()) {
-                    match comune_of(root, d, &rete.cartella_comuni) {
-                        Some(slug) => by_comune
-                            .entry(slug.clone())
-                            .or_default()
-                            .push(from_diag(root, d, &slug)),
-                        None => generali.push(from_diag(root, d, "")),
-                    }
+                    file_under(
+                        root,
+                        &rete.cartella_comuni,
+                        d,
+                        &mut by_comune,
+                        &mut generali,
+                    );
                 }
             }
             r.written.then(|| t.path().to_path_buf())
