@@ -6,9 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use civico::check;
-use civico::commands::{build, new, serve};
-use civico::diagnostics::Diagnostic;
+mod cmd;
+
+use civico_check as check;
+use civico_core::diagnostics::Diagnostic;
+use civico_site::{pipeline as build, scaffold as new};
+use cmd::serve;
 
 /// Static site generator for the websites of Italian comuni (Modello Comuni, AGID).
 #[derive(Parser)]
@@ -51,7 +54,7 @@ enum Command {
         check: bool,
         /// Build only shard I of N (balanced by size), for parallel CI runners
         #[arg(long, value_name = "I/N")]
-        shard: Option<civico::shard::Shard>,
+        shard: Option<civico_site::shard::Shard>,
         /// Rebuild every comune, even those unchanged since the last build (ignore .civico-cache/)
         #[arg(long)]
         no_cache: bool,
@@ -206,7 +209,7 @@ struct SportelloArgs {
 
 #[cfg(feature = "sportello")]
 fn sportello(a: SportelloArgs) -> ExitCode {
-    use civico::sportello::{db::Dove, limiti::Soglie, operatori, servizio};
+    use civico_sportello::{db::Dove, limiti::Soglie, operatori, servizio};
     if a.hash_password {
         let mut pw = String::new();
         if std::io::stdin().read_line(&mut pw).is_err()
@@ -246,7 +249,7 @@ fn sportello(a: SportelloArgs) -> ExitCode {
         origini_extra: a.allow_origin,
         operatori: a.operators,
         ogni_secondi: a.jobs_every,
-        tempi: civico::sportello::connessioni::Tempi {
+        tempi: civico_sportello::connessioni::Tempi {
             intestazioni: std::time::Duration::from_secs(a.header_timeout.max(1)),
             corpo: std::time::Duration::from_secs(a.body_timeout.max(1)),
             per_cliente: a.limit_connections.max(1),
@@ -291,7 +294,7 @@ struct IoSendArgs {
     #[arg(long)]
     dry_run: bool,
     /// IO services API base URL
-    #[arg(long, value_name = "URL", default_value = civico::appio::client::API_IO)]
+    #[arg(long, value_name = "URL", default_value = civico_io::client::API_IO)]
     api_url: String,
     /// Retries of a request answered 429 or 5xx before the run stops
     #[arg(long, default_value_t = 6)]
@@ -546,7 +549,10 @@ fn main() -> ExitCode {
                         );
                         return ExitCode::from(2);
                     }
-                    check::run_html(dir, args.date.unwrap_or_else(build::today_in_rome))
+                    check::run_html(
+                        dir,
+                        args.date.unwrap_or_else(civico_core::date::today_in_rome),
+                    )
                 }
                 None => check::run(&check::CheckOptions {
                     root: args.root.clone(),
@@ -592,7 +598,7 @@ fn main() -> ExitCode {
         Command::Io {
             what: IoCommand::Send(a),
         } => {
-            let opts = civico::appio::invio::Opzioni {
+            let opts = civico_io::invio::Opzioni {
                 root: a.root,
                 sito: a.site,
                 comuni: a.comuni,
@@ -604,7 +610,7 @@ fn main() -> ExitCode {
                 tentativi: a.max_retries,
                 attesa: std::time::Duration::from_millis(a.backoff_ms),
             };
-            let r = civico::appio::invio::run(&opts);
+            let r = civico_io::invio::run(&opts);
             print_diagnostics(&r.problemi);
             for line in &r.anteprima {
                 println!("would send: {line}");
@@ -647,7 +653,7 @@ fn main() -> ExitCode {
                 eprintln!("error: cannot create {}: {e}", out.display());
                 return ExitCode::from(2);
             }
-            for (name, schema) in civico::schema::all() {
+            for (name, schema) in civico_site::schema::all() {
                 let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
                 if let Err(e) = std::fs::write(out.join(&name), text + "\n") {
                     eprintln!("error: cannot write {}: {e}", out.join(&name).display());
@@ -655,10 +661,11 @@ fn main() -> ExitCode {
                 }
             }
             let dir = out.to_string_lossy().replace('\\', "/");
-            let settings = civico::schema::vscode_settings(dir.trim_end_matches('/'), "comuni");
+            let settings =
+                civico_site::schema::vscode_settings(dir.trim_end_matches('/'), "comuni");
             eprintln!(
                 "wrote {} schemas into {}; for VS Code's YAML extension put this in .vscode/settings.json:",
-                civico::schema::all().len(),
+                civico_site::schema::all().len(),
                 out.display()
             );
             println!(

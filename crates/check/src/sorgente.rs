@@ -1,0 +1,657 @@
+//! Source-level checks: the content folders, without writing a site; then, unless asked not
+//! to, the HTML checks on a build of them.
+//!
+//! Every diagnostic of the build pipeline (YAML, vocabularies, links, albo register, ANAC
+//! schemas, retention) becomes a finding with its code as rule id. On top: comune.yaml's legal
+//! data, the state of every Amministrazione trasparente section (`AT-MISSING`, `AT-EMPTY`,
+//! `AT-STALE`), the mandatory ANAC schemas, the minimum number of services and, with `--ipa`,
+//! the PEC registered in the Indice dei domicili digitali della PA.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use super::{html, CheckOptions, ComuneReport, Finding, Report, RigaAt, Score, Severity};
+use civico_core::config::{self, ComuneDir, Rete};
+use civico_core::diagnostics::{Diagnostic, Diagnostics};
+use civico_site::content::kinds::Kind;
+use civico_site::content::{self, ComuneContent};
+use civico_site::model::{self, PageKind};
+use civico_site::trasparenza::pagine::Stato;
+
+/// Domains of PEC providers, and the words PEC domains carry.
+pub fn pec_domain(domain: &str) -> bool {
+    let d = domain.trim().to_lowercase();
+    let labels: Vec<&str> = d.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && (labels.iter().any(|l| {
+            l.contains("pec")
+                || l.contains("cert")
+                || l.contains("legalmail")
+                || l.contains("postacert")
+        }))
+}
+
+/// A PEC address: `local@domain` with a PEC-like domain.
+pub fn pec_ok(s: &str) -> bool {
+    let s = s.trim();
+    match s.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && user
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c))
+                && pec_domain(domain)
+        }
+        None => false,
+    }
+}
+
+/// Codice fiscale of an ente: 11 digits whose last is the check digit (same algorithm as the
+/// partita IVA).
+pub fn cf_ente_ok(s: &str) -> bool {
+    let s = s.trim();
+    if s.len() != 11 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let d: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
+    let mut sum = 0;
+    for (i, &x) in d.iter().take(10).enumerate() {
+        if i % 2 == 0 {
+            sum += x;
+        } else {
+            let y = x * 2;
+            sum += if y > 9 { y - 9 } else { y };
+        }
+    }
+    (10 - sum % 10) % 10 == d[10]
+}
+
+/// Codice IPA: lower-case letters, digits and `_`, as IndicePA assigns them (e.g. `c_h501`).
+pub fn ipa_ok(s: &str) -> bool {
+    let s = s.trim();
+    (2..=20).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Line of the top-level `key:` in a YAML text, 0 if absent.
+fn line_of(text: &str, key: &str) -> usize {
+    civico_core::yaml::line_of(text, key).unwrap_or(0)
+}
+
+/// A path as findings show it: relative to the working directory when the site root is inside
+/// it (so editors and code review find the file), else relative to the root.
+pub(crate) fn show_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let full = root.join(rel);
+    let out = if full.is_relative() {
+        full
+    } else {
+        match std::env::current_dir()
+            .ok()
+            .and_then(|cwd| full.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        {
+            Some(p) => p,
+            None => rel.to_path_buf(),
+        }
+    };
+    out.to_string_lossy().replace('\\', "/")
+}
+
+/// The path below the root of a diagnostic's file (diagnostics show `<root name>/...`).
+fn below_root(root: &Path, d: &Diagnostic) -> std::path::PathBuf {
+    let name = root
+        .file_name()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    match d.file.strip_prefix(&name) {
+        Ok(p) => p.to_path_buf(),
+        Err(_) => d
+            .file
+            .strip_prefix(root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| d.file.clone()),
+    }
+}
+
+fn finding(
+    rule: &str,
+    sev: Severity,
+    comune: &str,
+    file: Option<String>,
+    line: usize,
+    message: String,
+) -> Finding {
+    Finding {
+        rule: rule.into(),
+        severity: sev,
+        comune: comune.into(),
+        file,
+        line,
+        col: if line > 0 { 1 } else { 0 },
+        page: None,
+        message,
+    }
+}
+
+fn from_diag(root: &Path, d: &Diagnostic, comune: &str) -> Finding {
+    let mut message = d.message.clone();
+    if let Some(h) = &d.hint {
+        message.push_str(": ");
+        message.push_str(h);
+    }
+    Finding {
+        rule: d.code.to_string(),
+        severity: if d.is_error() {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        comune: comune.to_string(),
+        file: Some(show_path(root, &below_root(root, d))),
+        line: d.line,
+        col: d.col,
+        page: None,
+        message,
+    }
+}
+
+/// Files a diagnostic as a finding of its comune, or of the network when it names none.
+fn file_under(
+    root: &Path,
+    cartella: &str,
+    d: &Diagnostic,
+    by_comune: &mut BTreeMap<String, Vec<Finding>>,
+    generali: &mut Vec<Finding>,
+) {
+    match comune_of(root, d, cartella) {
+        Some(slug) => by_comune
+            .entry(slug.clone())
+            .or_default()
+            .push(from_diag(root, d, &slug)),
+        None => generali.push(from_diag(root, d, "")),
+    }
+}
+
+/// The comune a diagnostic's file belongs to (`comuni/<slug>/...`).
+fn comune_of(root: &Path, d: &Diagnostic, cartella: &str) -> Option<String> {
+    let f = below_root(root, d).to_string_lossy().replace('\\', "/");
+    let rest = f.strip_prefix(&format!("{cartella}/"))?;
+    rest.split('/').next().map(str::to_string)
+}
+
+/// comune.yaml: PEC, codes, base_url, accessibility statement.
+fn check_config(root: &Path, c: &ComuneDir, out: &mut Vec<Finding>) {
+    let file = c.dir.join("comune.yaml");
+    let shown = show_path(root, &file);
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let cfg = &c.config;
+    let slug = &c.slug;
+    if !pec_ok(&cfg.pec.value) {
+        out.push(finding("PEC-FORMAT", Severity::Error, slug, Some(shown.clone()), cfg.pec.line,
+            format!("`{}` non sembra un indirizzo PEC: scrivi il domicilio digitale del Comune registrato nell'IPA (di solito protocollo@pec.comune.<nome>.<provincia>.it)", cfg.pec.value)));
+    }
+    if !cf_ente_ok(&cfg.codice_fiscale) {
+        out.push(finding("CF-FORMAT", Severity::Error, slug, Some(shown.clone()), line_of(&text, "codice_fiscale"),
+            format!("codice fiscale `{}` non valido: per un ente sono 11 cifre con l'ultima di controllo", cfg.codice_fiscale)));
+    }
+    if !ipa_ok(&cfg.codice_ipa) {
+        out.push(finding("IPA-FORMAT", Severity::Error, slug, Some(shown.clone()), line_of(&text, "codice_ipa"),
+            format!("codice IPA `{}` non valido: usa il codice dell'Indice PA, lettere minuscole, cifre e _ (per esempio c_h501)", cfg.codice_ipa)));
+    }
+    // An unparsable base_url is reported by the build pipeline (E-BASE-URL).
+    if let Ok(u) = url::Url::parse(cfg.base_url.value.trim()) {
+        if u.scheme() != "https" {
+            out.push(finding(
+                "BASE-URL-HTTPS",
+                Severity::Error,
+                slug,
+                Some(shown.clone()),
+                cfg.base_url.line,
+                "base_url deve usare https:// (criterio AGID C.SI.5.1)".into(),
+            ));
+        }
+        let host = u
+            .host_str()
+            .unwrap_or("")
+            .trim_start_matches("www.")
+            .to_lowercase();
+        let test_domain = [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|t| host.ends_with(t))
+            || host == "localhost";
+        let institutional = host.ends_with(".gov.it")
+            || (host.starts_with("comune.") && host.ends_with(".it"))
+            || host.contains(".comune.") && host.ends_with(".it");
+        if test_domain {
+            out.push(finding("BASE-URL-DOMINIO", Severity::Info, slug, Some(shown.clone()), cfg.base_url.line,
+                    format!("{host} è un dominio di prova: in produzione serve comune.<nome>.<provincia>.it o un dominio .gov.it (C.SI.5.2)")));
+        } else if !institutional {
+            out.push(finding("BASE-URL-DOMINIO", Severity::Warning, slug, Some(shown.clone()), cfg.base_url.line,
+                    format!("{host} non è un dominio istituzionale: AGID chiede comune.<nome>.<provincia>.it o un dominio .gov.it (C.SI.5.2)")));
+        }
+    }
+    if !cfg
+        .dichiarazione_accessibilita
+        .trim()
+        .starts_with("https://form.agid.gov.it/")
+    {
+        out.push(finding("ACCESSIBILITA-URL", Severity::Error, slug, Some(shown.clone()), line_of(&text, "dichiarazione_accessibilita"),
+            "la dichiarazione di accessibilità deve essere quella pubblicata su https://form.agid.gov.it/ (criterio AGID C.SI.3.2)".into()));
+    }
+}
+
+/// States of the transparency sections, ANAC schemas, services.
+fn check_site(
+    root: &Path,
+    rete: &Rete,
+    site: &model::Site<'_>,
+    today: NaiveDate,
+    out: &mut Vec<Finding>,
+) -> (Vec<RigaAt>, Score) {
+    let c = &site.content.comune;
+    let slug = c.slug.as_str();
+    let tree = civico_site::trasparenza::albero::get();
+    let mut grid = Vec::new();
+    let (mut ok, mut total) = (0, 0);
+    for p in &site.pages {
+        let (PageKind::Trasparenza(doc), Some(t)) = (p.kind, p.trasparenza.as_ref()) else {
+            continue;
+        };
+        if t.livello == 0 {
+            continue;
+        }
+        let Some(s) = tree.sezione(&t.slug) else {
+            continue;
+        };
+        let index = c
+            .dir
+            .join("amministrazione-trasparente")
+            .join(&t.slug)
+            .join("_index.md");
+        let shown = show_path(root, &index);
+        let src = doc
+            .map(|i| site.content.docs[i].source.as_str())
+            .unwrap_or("");
+        let has_children = !t.sottosezioni.is_empty();
+        let soglia = rete.soglia(&s.aggiornamento);
+        let stale = matches!(t.stato, Stato::ConContenuti | Stato::Dichiarata)
+            && soglia.is_some_and(|days| {
+                t.aggiornato_al
+                    .is_none_or(|d| (today - d).num_days() > days)
+            });
+        let anac = civico_site::trasparenza::anac::schema_of(&t.slug);
+        let declared = t.non_applicabile.is_some() || t.nessun_contenuto.is_some();
+        if !has_children {
+            total += 1;
+            match t.stato {
+                Stato::Mancante => out.push(finding("AT-MISSING", Severity::Error, slug, Some(shown.clone()), 0,
+                    format!("manca la sezione \"{}\" ({}): crea la cartella con _index.md e pubblica i contenuti, oppure dichiara perché non ce ne sono", s.title, s.norma))),
+                Stato::Vuota => out.push(finding("AT-EMPTY", Severity::Warning, slug, Some(shown.clone()), 1,
+                    format!("la sezione \"{}\" è vuota: pubblica i contenuti ({}) oppure scrivi nessun_contenuto: o non_applicabile: con il motivo", s.title, s.norma))),
+                _ if stale => {
+                    let line = civico_core::yaml::line_of(src, "aggiornato_al").unwrap_or(1);
+                    out.push(finding("AT-STALE", Severity::Warning, slug, Some(shown.clone()), line,
+                        format!("la sezione \"{}\" ({}) non è aggiornata: ultimo aggiornamento {}, frequenza {}", s.title, s.norma,
+                            t.aggiornato_al.map_or("mai".into(), |d| d.format("%d/%m/%Y").to_string()), s.aggiornamento)));
+                }
+                _ => ok += 1,
+            }
+            if let Some(schema) = anac {
+                if t.tabella.is_none() && !declared && t.stato != Stato::Mancante {
+                    out.push(finding("ANAC-MISSING", Severity::Error, slug, Some(shown.clone()), 0,
+                        format!("mancano i dati dello schema ANAC {} ({}): metti {} nella cartella della sezione", schema.norma, schema.delibera, schema.file)));
+                }
+            }
+        }
+        let formato_aperto = t.voci.iter().flat_map(|v| v.allegati.iter()).all(|a| {
+            !matches!(
+                a.formato.as_str(),
+                "DOC" | "XLS" | "JPG" | "JPEG" | "PNG" | "TIF" | "TIFF"
+            )
+        });
+        grid.push(RigaAt {
+            codice: s.code.clone(),
+            titolo: s.title.clone(),
+            livello: s.level,
+            stato: match (t.stato, stale) {
+                (Stato::Mancante, _) => "mancante",
+                (Stato::Vuota, _) => "vuota",
+                (_, true) => "non_aggiornata",
+                (Stato::Dichiarata, _) => "dichiarata",
+                (Stato::ConContenuti, _) => "ok",
+            },
+            pubblicato: matches!(t.stato, Stato::ConContenuti | Stato::Dichiarata) || has_children,
+            completo: t.stato != Stato::Vuota
+                && t.stato != Stato::Mancante
+                && (anac.is_none() || t.tabella.is_some() || declared),
+            aggiornato: !stale,
+            formato_aperto,
+            aggiornato_al: t.aggiornato_al,
+        });
+    }
+    let services = site
+        .content
+        .docs
+        .iter()
+        .filter(|d| d.kind == Kind::Servizio)
+        .count();
+    if services < 10 {
+        out.push(finding("SERVIZI-MIN", Severity::Error, slug, Some(show_path(root, &c.dir.join("servizi"))), 0,
+            format!("il Comune pubblica {services} schede servizio: il modello ne chiede almeno 10 (criterio AGID C.SI.1.3)")));
+    }
+    (
+        grid,
+        Score {
+            area: "Trasparenza",
+            ok,
+            total,
+        },
+    )
+}
+
+/// Reads the IPA open data (CSV with a header, or a JSON array of objects): code -> emails.
+fn read_ipa(path: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut add = |fields: Vec<(String, String)>| {
+        let code = fields.iter().find(|(k, _)| {
+            let k = k.to_lowercase();
+            k == "codice_ipa" || k == "cod_amm" || k == "codice ipa"
+        });
+        if let Some((_, code)) = code {
+            let emails: Vec<String> = fields
+                .iter()
+                .filter(|(_, v)| v.contains('@'))
+                .map(|(_, v)| v.trim().to_lowercase())
+                .collect();
+            out.entry(code.trim().to_lowercase())
+                .or_default()
+                .extend(emails);
+        }
+    };
+    if text.trim_start().starts_with('[') {
+        let v: Vec<serde_json::Map<String, serde_json::Value>> =
+            serde_json::from_str(&text).map_err(|e| format!("JSON IPA non valido: {e}"))?;
+        for o in v {
+            add(o
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect());
+        }
+    } else {
+        let delim = if text.lines().next().unwrap_or("").contains(';') {
+            b';'
+        } else {
+            b','
+        };
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(delim)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let head: Vec<String> = r
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        for rec in r.records().flatten() {
+            add(head
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(str::to_string))
+                .collect());
+        }
+    }
+    Ok(out)
+}
+
+/// Per comune: slug, name, findings, AT grid, transparency score, PEC, base path.
+type SiteResult = (
+    String,
+    String,
+    Vec<Finding>,
+    Vec<RigaAt>,
+    Score,
+    String,
+    String,
+);
+
+/// Runs the source checks, then the HTML ones unless `source_only`.
+pub fn run(opts: &CheckOptions) -> Report {
+    let root = opts.root.as_path();
+    let diags = Diagnostics::new();
+    let mut generali = Vec::new();
+    let rete = match config::load_rete(root) {
+        Ok(r) => r,
+        Err(d) => {
+            generali.push(from_diag(root, &d, ""));
+            return Report {
+                versione: env!("CARGO_PKG_VERSION"),
+                data: opts.today.unwrap_or_else(civico_core::date::today_in_rome),
+                comuni: Vec::new(),
+                generali,
+            };
+        }
+    };
+    let today = opts
+        .today
+        .unwrap_or_else(|| civico_core::date::today_in(rete.tz(), chrono::Utc::now()));
+    let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
+    let mut config_findings = Vec::new();
+    for c in &comuni {
+        check_config(root, c, &mut config_findings);
+    }
+    let mut contents: Vec<ComuneContent> = content::load_all(root, comuni, false, &diags);
+    contents
+        .par_iter_mut()
+        .for_each(|c| civico_site::albo::apply(c, today, &diags));
+    let results: Vec<SiteResult> = contents
+        .par_iter()
+        .map(|c| {
+            let site = model::build(c, rete.elementi_per_pagina, today, &diags);
+            let mut f = Vec::new();
+            let (grid, score) = check_site(root, &rete, &site, today, &mut f);
+            (
+                c.comune.slug.clone(),
+                c.comune.config.nome.clone(),
+                f,
+                grid,
+                score,
+                c.comune.config.pec.value.clone(),
+                c.comune.base_path.clone(),
+            )
+        })
+        .collect();
+    let ipa = opts.ipa.as_ref().map(|p| read_ipa(p));
+
+    let diagnostics = diags.into_sorted();
+    let pipeline_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let mut by_comune: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for d in &diagnostics {
+        file_under(
+            root,
+            &rete.cartella_comuni,
+            d,
+            &mut by_comune,
+            &mut generali,
+        );
+    }
+    for f in config_findings {
+        by_comune.entry(f.comune.clone()).or_default().push(f);
+    }
+    if let Some(Err(e)) = &ipa {
+        generali.push(finding(
+            "IPA-FILE",
+            Severity::Error,
+            "",
+            opts.ipa.as_ref().map(|p| p.display().to_string()),
+            0,
+            format!("file IPA non leggibile: {e}"),
+        ));
+    }
+
+    // HTML level: the given output folder, or a build into a temporary one.
+    let tmp = tempfile::tempdir().ok();
+    let built = if opts.source_only || pipeline_errors {
+        None
+    } else if let Some(b) = &opts.built {
+        Some(b.clone())
+    } else {
+        tmp.as_ref().and_then(|t| {
+            let mut b = civico_site::pipeline::BuildOptions::new(root);
+            b.out = Some(t.path().to_path_buf());
+            b.comuni = opts.comuni.clone();
+            b.today = Some(today);
+            b.compress = false;
+            let r = civico_site::pipeline::run(&b);
+            if !r.written {
+                // The gate must not pass when the site cannot be built: every error of the build
+                // is a finding of its comune (the sources above had none).
+                for d in r.diagnostics.iter().filter(|d| d.is_error()) {
+                    file_under(
+                        root,
+                        &rete.cartella_comuni,
+                        d,
+                        &mut by_comune,
+                        &mut generali,
+                    );
+                }
+            }
+            r.written.then(|| t.path().to_path_buf())
+        })
+    };
+    let at_titles: Vec<String> = civico_site::trasparenza::albero::get()
+        .visibili(false)
+        .filter(|s| s.level == 1)
+        .map(|s| s.title.clone())
+        .collect();
+
+    let mut comuni = Vec::new();
+    for (slug, nome, site_findings, griglia, score, pec, base) in results {
+        let mut findings = by_comune.remove(&slug).unwrap_or_default();
+        findings.extend(site_findings);
+        if let Some(Ok(ipa)) = &ipa {
+            let cfg_file = show_path(
+                root,
+                &root
+                    .join(&rete.cartella_comuni)
+                    .join(&slug)
+                    .join("comune.yaml"),
+            );
+            let code = contents
+                .iter()
+                .find(|c| c.comune.slug == slug)
+                .map(|c| c.comune.config.codice_ipa.to_lowercase())
+                .unwrap_or_default();
+            match ipa.get(&code) {
+                None => findings.push(finding(
+                    "IPA-NOT-FOUND",
+                    Severity::Warning,
+                    &slug,
+                    Some(cfg_file),
+                    0,
+                    format!("il codice IPA `{code}` non compare nei dati dell'Indice PA forniti"),
+                )),
+                Some(mails) if !mails.contains(&pec.to_lowercase()) => findings.push(finding(
+                    "PEC-IPA",
+                    Severity::Error,
+                    &slug,
+                    Some(cfg_file),
+                    0,
+                    format!(
+                        "la PEC {pec} non è il domicilio digitale registrato nell'IPA ({})",
+                        mails.join(", ")
+                    ),
+                )),
+                _ => {}
+            }
+        }
+        let mut scores = vec![score];
+        if let Some(dir) = &built {
+            let site = html::read_site(&dir.join(&slug), &base);
+            let cx = html::Context {
+                comune: &slug,
+                pec: Some(&pec),
+                at_titles: at_titles.clone(),
+            };
+            let h = html::check(&site, &cx);
+            scores.push(super::agid_score(&h));
+            findings.extend(h);
+        }
+        findings.sort_by(|a, b| {
+            a.severity
+                .cmp(&b.severity)
+                .then_with(|| a.file.cmp(&b.file))
+                .then_with(|| a.line.cmp(&b.line))
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
+        comuni.push(ComuneReport {
+            slug,
+            nome,
+            scores,
+            findings,
+            griglia,
+        });
+    }
+    // Comuni whose configuration did not load still get their findings.
+    for (slug, findings) in by_comune {
+        comuni.push(ComuneReport {
+            nome: slug.clone(),
+            slug,
+            scores: Vec::new(),
+            findings,
+            griglia: Vec::new(),
+        });
+    }
+    comuni.sort_by(|a, b| a.slug.cmp(&b.slug));
+    Report {
+        versione: env!("CARGO_PKG_VERSION"),
+        data: today,
+        comuni,
+        generali,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pec_addresses() {
+        assert!(pec_ok("protocollo@pec.comune.valfiorita.vd.it"));
+        assert!(pec_ok("comune.x@legalmail.it"));
+        assert!(pec_ok("protocollo@cert.comune.x.it"));
+        assert!(!pec_ok("info@comune.x.it"), "not a PEC domain");
+        assert!(!pec_ok("protocollo.pec.comune.it"));
+        assert!(!pec_ok("a b@pec.it"));
+    }
+
+    #[test]
+    fn codice_fiscale_check_digit() {
+        // Codice fiscale of the Comune di Roma.
+        assert!(cf_ente_ok("02438750586"));
+        assert!(!cf_ente_ok("02438750587"));
+        assert!(!cf_ente_ok("0243875058"));
+        assert!(!cf_ente_ok("RSSMRA80A01H501U"));
+    }
+
+    #[test]
+    fn ipa_codes() {
+        assert!(ipa_ok("c_h501"));
+        assert!(!ipa_ok("C H501"));
+    }
+}

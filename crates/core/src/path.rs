@@ -1,0 +1,20 @@
+//! Paths written by editors, resolved without touching the disk.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Resolves `.` and `..` without touching the disk; `None` if the path climbs above its start
+/// or is absolute.
+pub fn lexical_normalise(p: &Path) -> Option<PathBuf> {
+    let mut out: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(s) => out.push(s),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out.iter().collect())
+}

@@ -1,0 +1,29 @@
+//! The generator: one folder per comune in, one static site per comune out, shaped like the
+//! Designers Italia "Modello Comuni".
+//!
+//! `content` (walk, split front matter, parse, in parallel) -> `model` (URLs, references,
+//! Markdown, the pages and lists of the Modello, `trasparenza`, `albo`) -> `render` (Tera
+//! templates of `themes/agid/`) -> disk (`render::output`), driven by `pipeline` for a build and
+//! by `incremental` for the preview. Outputs beside the pages: feeds and sitemap
+//! (`distribuzione`), calendars, open data, the territory portal, the IO outbox, the web editor
+//! (`redazione`). It knows nothing of HTTP servers or databases.
+
+pub mod active_content;
+pub mod albo;
+pub mod cache;
+pub mod calendar;
+pub mod content;
+pub mod distribuzione;
+pub mod incremental;
+pub mod markdown;
+pub mod model;
+pub mod opendata;
+pub mod outbox;
+pub mod pipeline;
+pub mod portale;
+pub mod redazione;
+pub mod render;
+pub mod scaffold;
+pub mod schema;
+pub mod shard;
+pub mod trasparenza;

@@ -1,0 +1,559 @@
+//! The site as data: one `Site` per comune, with every page it publishes, its URL, its
+//! breadcrumb and what it lists, and the attachments to copy.
+//!
+//! Built from a comune's `Document`s in three steps: give every document a URL (and report
+//! duplicates), resolve cross references (`ufficio_responsabile: uffici/anagrafe`) and render
+//! Markdown in parallel with links checked against the URL set, then assemble the list pages of
+//! the Modello Comuni (Novità, Servizi, Amministrazione, Vivere il Comune, Argomenti, ...).
+//! Rendering to HTML is the `render` stage's job; this stage only produces plain data.
+
+pub mod links;
+pub mod pages;
+pub mod search;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::content::kinds::{Kind, Meta};
+use crate::content::{ComuneContent, Document};
+use crate::markdown::{self, Heading};
+use civico_core::diagnostics::{Diagnostic, Diagnostics};
+use civico_core::slug::slugify;
+use civico_core::vocabolari;
+
+pub use pages::{Crumb, ListItem, Page, PageKind, Pager};
+
+/// A file to copy into the site: from `src` on disk to `dest` (site path, no base path).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Asset {
+    pub src: PathBuf,
+    pub dest: String,
+}
+
+/// Markdown of one document rendered to HTML: the body and the text fields of its front matter.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Rendered {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    /// Front-matter text fields (`come_fare`, ...) rendered to HTML, by field name.
+    pub testi: BTreeMap<String, String>,
+    /// Attachments and images of the front matter: field value as written -> URL.
+    pub files: BTreeMap<String, String>,
+}
+
+/// A reference resolved to the page it points at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub titolo: String,
+    pub url: String,
+    pub kind: Kind,
+    /// For places: street address with CAP, and coordinates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indirizzo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geo: Option<crate::content::fields::Geo>,
+}
+
+/// One comune's site, ready to render.
+pub struct Site<'a> {
+    pub content: &'a ComuneContent,
+    /// URL (site path, e.g. `/novita/festa/`) of each document, by index in `content.docs`.
+    pub doc_urls: Vec<String>,
+    /// Every document, by key, for resolving references in templates.
+    pub targets: HashMap<String, Target>,
+    /// Shared with the Markdown cache of `civico serve`.
+    pub rendered: Vec<Arc<Rendered>>,
+    pub pages: Vec<Page>,
+    pub assets: Vec<Asset>,
+    /// Argomenti actually used, canonical name -> slug.
+    pub argomenti: BTreeMap<String, String>,
+    /// Generated data files (site path, bytes): the ANAC schemas as CSV and JSON.
+    pub data_files: Vec<(String, Vec<u8>)>,
+    /// Every page URL, for checking links.
+    pub url_set: HashSet<String>,
+}
+
+/// Everything of a [`Site`] but the content it borrows, kept between incremental builds.
+pub struct Parts {
+    doc_urls: Vec<String>,
+    targets: HashMap<String, Target>,
+    rendered: Vec<Arc<Rendered>>,
+    pages: Vec<Page>,
+    assets: Vec<Asset>,
+    argomenti: BTreeMap<String, String>,
+    data_files: Vec<(String, Vec<u8>)>,
+    url_set: HashSet<String>,
+}
+
+impl<'a> Site<'a> {
+    /// Keeps the model without the documents (lent back to their owner).
+    pub fn into_parts(self) -> Parts {
+        Parts {
+            doc_urls: self.doc_urls,
+            targets: self.targets,
+            rendered: self.rendered,
+            pages: self.pages,
+            assets: self.assets,
+            argomenti: self.argomenti,
+            data_files: self.data_files,
+            url_set: self.url_set,
+        }
+    }
+
+    /// The model again, over the same documents it was built from.
+    pub fn with_parts(content: &'a ComuneContent, p: Parts) -> Site<'a> {
+        Site {
+            content,
+            doc_urls: p.doc_urls,
+            targets: p.targets,
+            rendered: p.rendered,
+            pages: p.pages,
+            assets: p.assets,
+            argomenti: p.argomenti,
+            data_files: p.data_files,
+            url_set: p.url_set,
+        }
+    }
+}
+
+/// A document's rendered Markdown changed but nothing else: what the model had and now has.
+pub struct Rerendered {
+    pub old: Vec<Diagnostic>,
+    pub new: Vec<Diagnostic>,
+}
+
+impl Site<'_> {
+    pub fn slug(&self) -> &str {
+        &self.content.comune.slug
+    }
+
+    /// Prefix every site path with this to get the link that works under `base_url`.
+    pub fn base_path(&self) -> &str {
+        &self.content.comune.base_path
+    }
+}
+
+/// The URL of a document, from its kind and front matter.
+fn doc_url(doc: &Document) -> String {
+    let v = vocabolari::get();
+    let last = doc.key.rsplit('/').next().unwrap_or(&doc.key);
+    let slug = doc
+        .meta
+        .slug()
+        .map(slugify)
+        .unwrap_or_else(|| slugify(last));
+    match &doc.meta {
+        Meta::Notizia(_) => format!("/novita/{slug}/"),
+        Meta::Evento(_) => format!("/vivere-il-comune/eventi/{slug}/"),
+        Meta::Luogo(_) => format!("/vivere-il-comune/luoghi/{slug}/"),
+        Meta::Servizio(s) => {
+            let cat = s
+                .categorie
+                .first()
+                .and_then(|c| v.categoria(&c.value))
+                .map(|c| slugify(&c.nome))
+                .unwrap_or_else(|| "servizi".into());
+            format!("/servizi/{cat}/{slug}/")
+        }
+        Meta::Ufficio(u) => {
+            let group = v
+                .tipo_unita(&u.tipo.value)
+                .map(|(_, g)| slugify(g.titolo()))
+                .unwrap_or_else(|| "uffici".into());
+            format!("/amministrazione/{group}/{slug}/")
+        }
+        Meta::Persona(_) => format!("/amministrazione/persone/{slug}/"),
+        Meta::Documento(d) => {
+            let tipo = v
+                .tipo_documento(&d.tipo_documento.value)
+                .map(|t| slugify(&t.plurale))
+                .unwrap_or_else(|| "documenti".into());
+            format!("/amministrazione/documenti-e-dati/{tipo}/{slug}/")
+        }
+        Meta::Pagina(_) => format!("/{slug}/"),
+        Meta::Trasparenza(_) => {
+            let path: Vec<String> = doc.key.split('/').map(slugify).collect();
+            format!("/{}/", path.join("/"))
+        }
+        Meta::Albo(a) => match doc.meta.slug() {
+            Some(_) => format!("/albo-pretorio/{slug}/"),
+            None => format!("/albo-pretorio/{}-{}/", a.anno, a.numero),
+        },
+    }
+}
+
+/// Markdown already rendered in an earlier build of the same comune, reused while neither the
+/// document nor the set of addresses its links are checked against changed (`civico serve`).
+#[derive(Default)]
+pub struct MarkdownCache {
+    /// Fingerprint of every document key and page URL the cached renders were checked against.
+    links: u64,
+    entries: HashMap<String, Rendered3>,
+}
+
+impl MarkdownCache {
+    /// Drops the render of one document (its file changed).
+    pub fn forget(&mut self, key: &str) {
+        self.entries.remove(key);
+    }
+
+    /// Drops everything (a media file changed: links to attachments are checked on disk).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// The fingerprint of the addresses links were last checked against.
+    pub fn links(&self) -> u64 {
+        self.links
+    }
+
+    /// The attachments every cached document links, in order, without repeats.
+    fn assets(&self) -> Vec<Asset> {
+        let mut all: Vec<Asset> = self
+            .entries
+            .values()
+            .flat_map(|e| e.1.iter().cloned())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+/// Renders the Markdown of document `i` again, when only its body changed (its front matter,
+/// hence every list and address of the site, is as it was): updates `site` and `cache`.
+/// The attachments are those of the cache; the caller adds the coat of arms again.
+pub fn rerender(site: &mut Site<'_>, i: usize, cache: &mut MarkdownCache) -> Rerendered {
+    let d = &site.content.docs[i];
+    let base = links::SiteLinks {
+        comune_dir: &site.content.comune.dir,
+        base_path: &site.content.comune.base_path,
+        keys: &site.targets,
+        urls: &site.url_set,
+    };
+    let (r, a, ds) = render_doc(d, &site.doc_urls[i], &base);
+    let r = Arc::new(r);
+    site.rendered[i] = r.clone();
+    let old = cache
+        .entries
+        .insert(d.key.clone(), (r, a, ds.clone()))
+        .map(|e| e.2)
+        .unwrap_or_default();
+    site.assets = cache.assets();
+    Rerendered { old, new: ds }
+}
+
+/// A document's rendered Markdown, the attachments it links and the problems found.
+type Rendered3 = (Arc<Rendered>, Vec<Asset>, Vec<Diagnostic>);
+
+/// An order-independent fingerprint of a set of strings.
+fn set_fingerprint<'s>(items: impl Iterator<Item = &'s str>) -> u64 {
+    items.fold(0u64, |acc, s| {
+        acc.wrapping_add(civico_core::fingerprint::of(s.as_bytes()))
+    })
+}
+
+/// Builds the site of one comune. Problems go to `diags`; the site is built as far as possible
+/// so that all errors of all comuni are reported in one run.
+pub fn build<'a>(
+    content: &'a ComuneContent,
+    per_page: usize,
+    today: NaiveDate,
+    diags: &Diagnostics,
+) -> Site<'a> {
+    build_with(content, per_page, today, diags, None)
+}
+
+/// [`build`], reusing and refreshing a cache of rendered Markdown.
+pub fn build_with<'a>(
+    content: &'a ComuneContent,
+    per_page: usize,
+    today: NaiveDate,
+    diags: &Diagnostics,
+    mut cache: Option<&mut MarkdownCache>,
+) -> Site<'a> {
+    let docs = &content.docs;
+    let doc_urls: Vec<String> = docs.iter().map(doc_url).collect();
+
+    // 1. URLs are unique.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, url) in doc_urls.iter().enumerate() {
+        if let Some(&j) = seen.get(url.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "E-URL-DUPLICATE",
+                    &docs[i].shown,
+                    format!(
+                        "l'indirizzo {url} è già usato da {}",
+                        docs[j].shown.display()
+                    ),
+                )
+                .hint("rinomina uno dei due file o imposta `slug:` diverso"),
+            );
+        } else {
+            seen.insert(url, i);
+        }
+    }
+    // 2. References resolve to existing documents of the right kind.
+    let targets: HashMap<String, Target> = docs
+        .iter()
+        .zip(&doc_urls)
+        .map(|(d, u)| {
+            (
+                d.key.clone(),
+                Target {
+                    titolo: d.meta.titolo(),
+                    url: u.clone(),
+                    kind: d.kind,
+                    indirizzo: match &d.meta {
+                        crate::content::kinds::Meta::Luogo(l) => {
+                            Some(format!("{}, {}", l.indirizzo, l.cap))
+                        }
+                        _ => None,
+                    },
+                    geo: match &d.meta {
+                        crate::content::kinds::Meta::Luogo(l) => Some(l.geo),
+                        _ => None,
+                    },
+                },
+            )
+        })
+        .collect();
+    // A reference may also name an ufficio, luogo, persona, servizio or documento by its file
+    // name alone (`anagrafe` for `uffici/anagrafe`), as the web editor's relation fields write
+    // it, when no other of them has that name.
+    let mut targets = targets;
+    let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+    // Only the kinds relation fields point at (not the thousands of news and AT items).
+    let referable = |k: Kind| {
+        matches!(
+            k,
+            Kind::Ufficio | Kind::Luogo | Kind::Persona | Kind::Servizio | Kind::Documento
+        )
+    };
+    for d in docs.iter().filter(|d| referable(d.kind)) {
+        if let Some((_, name)) = d.key.rsplit_once('/') {
+            by_name.entry(name).or_default().push(&d.key);
+        }
+    }
+    let aliases: Vec<(String, Target)> = by_name
+        .into_iter()
+        .filter(|(name, keys)| keys.len() == 1 && !targets.contains_key(*name))
+        .filter_map(|(name, keys)| targets.get(keys[0]).map(|t| (name.to_string(), t.clone())))
+        .collect();
+    targets.extend(aliases);
+    for d in docs {
+        for r in d.meta.refs() {
+            if !targets.contains_key(&r.key) {
+                let near = civico_core::diagnostics::closest(
+                    &r.key,
+                    targets.keys().map(String::as_str),
+                    3,
+                );
+                let hint = if near.is_empty() {
+                    "scrivi il percorso del file senza .md, per esempio uffici/anagrafe".to_string()
+                } else {
+                    format!("forse intendevi: {}", near.join(", "))
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "E-REF-BROKEN",
+                        &d.shown,
+                        format!(
+                            "il riferimento `{}` non corrisponde a nessun contenuto",
+                            r.written
+                        ),
+                    )
+                    .at(r.line, r.col)
+                    .hint(hint)
+                    .with_source(&d.source),
+                );
+            }
+        }
+    }
+
+    // 3. The pages of the site; a free page may not take the address of a generated one.
+    // The pages of the Modello Comuni and those of Amministrazione trasparente, side by side.
+    let (mut pages, at) = rayon::join(
+        || pages::assemble(content, &doc_urls, per_page, today),
+        || {
+            crate::trasparenza::pagine::assemble(
+                &pages::Ctx {
+                    content,
+                    urls: &doc_urls,
+                    per_page,
+                    today,
+                },
+                content,
+                today,
+                diags,
+            )
+        },
+    );
+    pages.extend(at.pages);
+    let data_files = at.files;
+    let generated: HashSet<&str> = pages
+        .iter()
+        .filter(|p| !matches!(p.kind, PageKind::Doc(_)))
+        .map(|p| p.url.as_str())
+        .collect();
+    for (i, url) in doc_urls.iter().enumerate() {
+        // The `_index.md` of a transparency section introduces the page generated for it.
+        let intro = docs[i].kind == crate::content::kinds::Kind::Trasparenza && docs[i].is_section;
+        if generated.contains(url.as_str()) && !intro {
+            diags.push(
+                Diagnostic::error(
+                    "E-URL-RESERVED",
+                    &docs[i].shown,
+                    format!("l'indirizzo {url} è riservato a una pagina del sito"),
+                )
+                .hint("scegli un altro nome di file o imposta `slug:`"),
+            );
+        }
+    }
+
+    // 4. Markdown, in parallel, with links checked against every URL the site will have.
+    let url_set: HashSet<String> = pages.iter().map(|p| p.url.clone()).collect();
+    let resolver_base = links::SiteLinks {
+        comune_dir: &content.comune.dir,
+        base_path: &content.comune.base_path,
+        keys: &targets,
+        urls: &url_set,
+    };
+    let links = set_fingerprint(
+        url_set
+            .iter()
+            .map(String::as_str)
+            .chain(targets.keys().map(String::as_str)),
+    );
+    if let Some(c) = cache.as_deref_mut() {
+        if c.links != links {
+            c.entries.clear();
+            c.links = links;
+        }
+    }
+    let cached = cache.as_deref();
+    let results: Vec<Rendered3> = docs
+        .par_iter()
+        .zip(doc_urls.par_iter())
+        .map(
+            |(d, url)| match cached.and_then(|c| c.entries.get(&d.key)) {
+                Some(hit) => hit.clone(),
+                None => {
+                    let (r, a, ds) = render_doc(d, url, &resolver_base);
+                    (Arc::new(r), a, ds)
+                }
+            },
+        )
+        .collect();
+    if let Some(c) = cache {
+        c.entries = docs
+            .iter()
+            .zip(&results)
+            .map(|(d, r)| (d.key.clone(), r.clone()))
+            .collect();
+    }
+    let mut rendered = Vec::with_capacity(results.len());
+    let mut assets = Vec::new();
+    for (r, a, ds) in results {
+        rendered.push(r);
+        assets.extend(a);
+        diags.extend(ds);
+    }
+    assets.sort();
+    assets.dedup();
+    crate::trasparenza::pagine::link_files(&mut pages, &rendered);
+
+    let argomenti: BTreeMap<String, String> = docs
+        .iter()
+        .flat_map(|d| d.meta.argomenti())
+        .filter_map(|a| vocabolari::get().argomento(&a.value))
+        .map(|a| (a.to_string(), slugify(a)))
+        .collect();
+
+    Site {
+        content,
+        doc_urls,
+        targets,
+        rendered,
+        pages,
+        assets,
+        argomenti,
+        data_files,
+        url_set,
+    }
+}
+
+fn render_doc(
+    doc: &Document,
+    url: &str,
+    base: &links::SiteLinks<'_>,
+) -> (Rendered, Vec<Asset>, Vec<Diagnostic>) {
+    let resolver = links::DocLinks::new(base, doc, url);
+    let src = markdown::Source {
+        file: &doc.shown,
+        whole: &doc.source,
+        line_offset: doc.body_offset,
+        col_offset: 0,
+    };
+    let body = markdown::render(doc.body(), &src, &resolver);
+    let mut diags = body.diagnostics;
+    let mut out = Rendered {
+        html: body.html,
+        headings: body.headings,
+        ..Default::default()
+    };
+    for (name, t) in doc.meta.testi() {
+        // Text in YAML: its first line is the field's line; block scalars start one line below.
+        let block = doc
+            .source
+            .lines()
+            .nth(t.line.saturating_sub(1))
+            .is_some_and(|l| l.trim_end().ends_with('|') || l.trim_end().ends_with('>'));
+        let src = markdown::Source {
+            file: &doc.shown,
+            whole: &doc.source,
+            line_offset: if block {
+                t.line
+            } else {
+                t.line.saturating_sub(1)
+            },
+            col_offset: 0,
+        };
+        let r = markdown::render(&t.value, &src, &resolver);
+        diags.extend(r.diagnostics);
+        let entry = out.testi.entry(name).or_default();
+        entry.push_str(&r.html);
+    }
+    for f in doc.meta.files() {
+        match resolver.attachment(&f.value) {
+            Ok(u) => {
+                out.files.insert(f.value.clone(), u);
+            }
+            Err(e) => {
+                let (code, msg, hint) = match e {
+                    markdown::LinkError::Broken(m) => (
+                        "E-FILE-MISSING",
+                        m,
+                        "metti il file accanto al testo o nella cartella media/ del comune",
+                    ),
+                    markdown::LinkError::Active(m) => {
+                        (crate::active_content::CODE, m, crate::active_content::HINT)
+                    }
+                };
+                diags.push(
+                    Diagnostic::error(code, &doc.shown, msg)
+                        .at(f.line, f.col)
+                        .hint(hint)
+                        .with_source(&doc.source),
+                )
+            }
+        }
+    }
+    (out, resolver.into_assets(), diags)
+}

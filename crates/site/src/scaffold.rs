@@ -1,0 +1,212 @@
+//! `civico new comune SLUG`: scaffolds a comune folder that builds as it is.
+//!
+//! comune.yaml with every field explained in comments, one example of each content kind, a
+//! placeholder coat of arms, and the whole Amministrazione trasparente tree as `_index.md`
+//! placeholders that say what each section needs (the compliance checker reports them until
+//! they are filled or declared). The files live in `data/nuovo-comune/` and are embedded in the
+//! binary; `{{NOME}}` and `{{SLUG}}` are replaced with the comune's name and slug.
+
+use std::path::{Path, PathBuf};
+
+use civico_core::slug::slugify;
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "albo/2026-0001.md",
+        include_str!("../../../data/nuovo-comune/albo/2026-0001.md"),
+    ),
+    (
+        "comune.yaml",
+        include_str!("../../../data/nuovo-comune/comune.yaml"),
+    ),
+    (
+        "documenti/regolamento-consiglio.md",
+        include_str!("../../../data/nuovo-comune/documenti/regolamento-consiglio.md"),
+    ),
+    (
+        "eventi/festa-patronale.md",
+        include_str!("../../../data/nuovo-comune/eventi/festa-patronale.md"),
+    ),
+    (
+        "luoghi/piazza-municipio.md",
+        include_str!("../../../data/nuovo-comune/luoghi/piazza-municipio.md"),
+    ),
+    (
+        "media/stemma.svg",
+        include_str!("../../../data/nuovo-comune/media/stemma.svg"),
+    ),
+    (
+        "notizie/benvenuti-nel-nuovo-sito.md",
+        include_str!("../../../data/nuovo-comune/notizie/benvenuti-nel-nuovo-sito.md"),
+    ),
+    (
+        "pagine/faq.md",
+        include_str!("../../../data/nuovo-comune/pagine/faq.md"),
+    ),
+    (
+        "pagine/note-legali.md",
+        include_str!("../../../data/nuovo-comune/pagine/note-legali.md"),
+    ),
+    (
+        "pagine/privacy.md",
+        include_str!("../../../data/nuovo-comune/pagine/privacy.md"),
+    ),
+    (
+        "persone/mario-rossi.md",
+        include_str!("../../../data/nuovo-comune/persone/mario-rossi.md"),
+    ),
+    (
+        "servizi/carta-identita-elettronica.md",
+        include_str!("../../../data/nuovo-comune/servizi/carta-identita-elettronica.md"),
+    ),
+    (
+        "uffici/segreteria.md",
+        include_str!("../../../data/nuovo-comune/uffici/segreteria.md"),
+    ),
+];
+
+const CIVICO_YAML: &str = "# civico.yaml: la rete dei comuni gestiti da questo repository.\n\
+# Chi gestisce i siti (un centro servizi, una provincia, un'unione di comuni).\n\
+gestore: \"Centro servizi territoriale\"\n\
+# Tema grafico (agid = Bootstrap Italia, Modello Comuni), lingua e fuso orario.\n\
+tema: agid\n\
+lingua: it\n\
+fuso_orario: Europe/Rome\n\
+# Cartella con una sottocartella per ogni comune.\n\
+cartella_comuni: comuni\n";
+
+/// Why scaffolding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NewError {
+    #[error("invalid slug `{0}`: use lower-case letters, digits and hyphens, e.g. `{1}`")]
+    BadSlug(String, String),
+    #[error("{0} already exists: choose another slug or remove the folder")]
+    Exists(PathBuf),
+    #[error("cannot write {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+}
+
+/// The display name guessed from a slug: `san-vito-al-lago` gives `San Vito al Lago`.
+pub fn name_from_slug(slug: &str) -> String {
+    const LOWER: [&str; 9] = [
+        "al", "alla", "di", "del", "della", "in", "sul", "sulla", "e",
+    ];
+    slug.split('-')
+        .enumerate()
+        .map(|(i, w)| {
+            if i > 0 && LOWER.contains(&w) {
+                w.to_string()
+            } else {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Creates `<root>/comuni/<slug>/` (and `<root>/civico.yaml` if missing). Returns the folder.
+pub fn comune(root: &Path, slug: &str) -> Result<PathBuf, NewError> {
+    if slugify(slug) != slug {
+        return Err(NewError::BadSlug(slug.to_string(), slugify(slug)));
+    }
+    let cartella = root.join("civico.yaml");
+    if !cartella.exists() {
+        std::fs::create_dir_all(root).map_err(|e| NewError::Io(root.to_path_buf(), e))?;
+        std::fs::write(&cartella, CIVICO_YAML).map_err(|e| NewError::Io(cartella.clone(), e))?;
+    }
+    let dir = root.join("comuni").join(slug);
+    if dir.exists() {
+        return Err(NewError::Exists(dir));
+    }
+    let nome = name_from_slug(slug);
+    for (rel, text) in FILES {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
+        }
+        let text = text.replace("{{NOME}}", &nome).replace("{{SLUG}}", slug);
+        std::fs::write(&path, text).map_err(|e| NewError::Io(path.clone(), e))?;
+    }
+    for s in crate::trasparenza::albero::get().visibili(false) {
+        let path = dir
+            .join("amministrazione-trasparente")
+            .join(&s.slug)
+            .join("_index.md");
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
+        }
+        std::fs::write(&path, placeholder(s)).map_err(|e| NewError::Io(path.clone(), e))?;
+    }
+    Ok(dir)
+}
+
+/// The `_index.md` of a transparency section, explaining what to do with it.
+fn placeholder(s: &crate::trasparenza::albero::Sezione) -> String {
+    let tree = crate::trasparenza::albero::get();
+    let path = match s.parent.as_deref().and_then(|p| tree.sezione(p)) {
+        Some(p) => format!("{} > {}", p.title, s.title),
+        None => s.title.clone(),
+    };
+    let mut out = format!(
+        "---\n# Amministrazione trasparente > {path}\n# Riferimento: {}. {}.\n",
+        s.norma,
+        s.frequenza()
+    );
+    if s.level == 1 && tree.figli(&s.slug, false).next().is_some() {
+        out.push_str("# Sezione di primo livello: i contenuti vanno nelle sotto-sezioni.\n");
+    } else {
+        out.push_str(
+            "# Metti in questa cartella i contenuti (un file .md per documento, con gli allegati),\n\
+             # oppure dichiara qui perché non ce ne sono, togliendo il # davanti a una riga:\n\
+             # nessun_contenuto: \"Nel 2026 non ci sono dati da pubblicare in questa sezione.\"\n\
+             # non_applicabile: \"L'obbligo non si applica al Comune perché ... (norma).\"\n\
+             # aggiornato_al: 2026-01-31\n",
+        );
+    }
+    out.push_str("---\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_slugs() {
+        assert_eq!(name_from_slug("san-vito-al-lago"), "San Vito al Lago");
+        assert_eq!(name_from_slug("valfiorita"), "Valfiorita");
+    }
+
+    #[test]
+    fn scaffold_refuses_bad_slug_and_existing_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            comune(tmp.path(), "San Vito"),
+            Err(NewError::BadSlug(..))
+        ));
+        let dir = comune(tmp.path(), "prova").unwrap();
+        let at = dir.join("amministrazione-trasparente");
+        assert!(at.join("bandi-di-concorso/_index.md").is_file());
+        let idx = std::fs::read_to_string(
+            at.join("pagamenti-dell-amministrazione/dati-sui-pagamenti/_index.md"),
+        )
+        .unwrap();
+        assert!(
+            idx.contains("Pagamenti dell'amministrazione > Dati sui pagamenti"),
+            "{idx}"
+        );
+        assert!(!at.join("strutture-sanitarie-private-accreditate").exists());
+        let count = walkdir::WalkDir::new(&at)
+            .into_iter()
+            .filter(|e| e.as_ref().unwrap().file_name() == "_index.md")
+            .count();
+        assert_eq!(count, 79);
+        assert!(matches!(
+            comune(tmp.path(), "prova"),
+            Err(NewError::Exists(_))
+        ));
+    }
+}

@@ -1,0 +1,6 @@
+//! What the binary does itself rather than through a library: the preview server of
+//! `civico serve` (HTTP, file watching, live reload), which the generator crate must not
+//! depend on. Every other command is one call into a library crate from `main`.
+
+pub mod preview_guard;
+pub mod serve;

@@ -1,0 +1,586 @@
+//! `civico check` end to end: the example network passes, and a mutation suite in which each
+//! case copies content-example, injects one defect and asserts that exactly the expected rule
+//! fires, with the right file and line, and nothing else changes. The JSON report is validated
+//! against `schemas/civico-check.schema.json` and the SARIF one against the SARIF 2.1.0 schema.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::*;
+
+/// (comune, rule, file, line, severity) of every finding.
+type Key = (String, String, String, u64, String);
+
+fn run_check(root: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let o = Command::new(bin())
+        .arg("check")
+        .arg(root)
+        .args(["--date", "2026-11-23", "--format", "json"])
+        .args(extra)
+        .current_dir(root)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("run civico check");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (
+        o.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn keys(report: &serde_json::Value) -> BTreeSet<Key> {
+    let mut out = BTreeSet::new();
+    let all = report["generali"].as_array().unwrap().iter().chain(
+        report["comuni"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["findings"].as_array().unwrap().iter()),
+    );
+    for f in all {
+        out.insert((
+            f["comune"].as_str().unwrap().to_string(),
+            f["rule"].as_str().unwrap().to_string(),
+            f["file"]
+                .as_str()
+                .or(f["page"].as_str())
+                .unwrap_or("")
+                .to_string(),
+            f["line"].as_u64().unwrap(),
+            f["severity"].as_str().unwrap().to_string(),
+        ));
+    }
+    out
+}
+
+fn example() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("content-example"), tmp.path());
+    tmp
+}
+
+#[test]
+fn the_example_network_passes_with_only_its_documented_placeholder() {
+    let tmp = example();
+    let (code, json, _) = run_check(tmp.path(), &[]);
+    assert_eq!(code, 0, "{json:#}");
+    let found = keys(&json);
+    let rules: BTreeSet<(&str, &str)> =
+        found.iter().map(|k| (k.1.as_str(), k.4.as_str())).collect();
+    assert_eq!(
+        rules.into_iter().collect::<Vec<_>>(),
+        [("AT-EMPTY", "warning"), ("BASE-URL-DOMINIO", "info")],
+        "{found:#?}"
+    );
+    for c in ["borgo-san-fedele", "castelmarino", "valfiorita"] {
+        assert!(found.contains(&(
+            c.into(),
+            "AT-EMPTY".into(),
+            format!("comuni/{c}/amministrazione-trasparente/performance/piano-della-performance/_index.md"),
+            1,
+            "warning".into()
+        )));
+    }
+    // The HTML level ran: every comune has a perfect AGID score line.
+    for c in json["comuni"].as_array().unwrap() {
+        let agid = c["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["area"] == "Criteri AGID")
+            .unwrap();
+        assert_eq!(agid["ok"], agid["total"]);
+        let at = c["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["area"] == "Trasparenza")
+            .unwrap();
+        assert_eq!(
+            at["total"].as_u64().unwrap() - at["ok"].as_u64().unwrap(),
+            1,
+            "only the placeholder"
+        );
+    }
+    // --deny-warnings turns the placeholder into a failure.
+    let (code, _, _) = run_check(tmp.path(), &["--deny-warnings"]);
+    assert_eq!(code, 1);
+}
+
+/// Applies `mutate` to a fresh copy and returns the findings that differ from the clean copy.
+fn mutation(mutate: impl FnOnce(&Path)) -> (i32, BTreeSet<Key>, BTreeSet<Key>) {
+    let clean = example();
+    let (_, base, _) = run_check(clean.path(), &[]);
+    let base = keys(&base);
+    let tmp = example();
+    mutate(tmp.path());
+    let (code, json, _) = run_check(tmp.path(), &[]);
+    let now = keys(&json);
+    let added = now.difference(&base).cloned().collect();
+    let removed = base.difference(&now).cloned().collect();
+    (code, added, removed)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Copies the agid theme next to civico.yaml (a site may override it) and edits one template.
+fn theme_edit(root: &Path, template: &str, from: &str, to: &str) {
+    copy_dir(&repo().join("themes/agid"), &root.join("themes/agid"));
+    edit(&root.join("themes/agid/templates").join(template), from, to);
+}
+
+fn line_of(path: &Path, prefix: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap() as u64
+        + 1
+}
+
+/// Asserts that the new findings are exactly of `rule`, all at `file` (or page) and `line`.
+fn assert_only(added: &BTreeSet<Key>, rule: &str, file: &str, line: Option<u64>) {
+    assert!(!added.is_empty(), "{rule} did not fire");
+    for k in added {
+        assert_eq!(k.1, rule, "unexpected finding {k:?}; all: {added:#?}");
+        assert!(
+            k.2.ends_with(file) || (file.starts_with('/') && k.2.starts_with(file)),
+            "{rule} at {} instead of {file}",
+            k.2
+        );
+        if let Some(l) = line {
+            assert_eq!(k.3, l, "{rule} line");
+        }
+    }
+}
+
+const V: &str = "comuni/valfiorita";
+
+#[test]
+fn mutation_remove_the_pec() {
+    let (code, added, _) = mutation(|r| {
+        let f = r.join(V).join("comune.yaml");
+        let line = std::fs::read_to_string(&f)
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("pec:"))
+            .unwrap()
+            .to_string();
+        edit(&f, &format!("{line}\n"), "");
+    });
+    assert_eq!(code, 1);
+    assert_only(&added, "E-FIELD-MISSING", &format!("{V}/comune.yaml"), None);
+}
+
+#[test]
+fn a_build_that_fails_fails_the_check_with_its_errors() {
+    // The sources are fine; only the build finds that the stemma does not exist.
+    let tmp = example();
+    let f = tmp.path().join(V).join("comune.yaml");
+    let at = line_of(&f, "stemma:");
+    edit(&f, "media/stemma.svg", "media/stemma-perso.svg");
+    let (code, json, _) = run_check(tmp.path(), &[]);
+    assert_eq!(code, 1, "{json:#}");
+    let found = keys(&json);
+    assert!(
+        found.contains(&(
+            "valfiorita".into(),
+            "E-FILE-MISSING".into(),
+            format!("{V}/comune.yaml"),
+            at,
+            "error".into()
+        )),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn mutation_malformed_pec() {
+    let mut at = 0;
+    let (code, added, _) = mutation(|r| {
+        let f = r.join(V).join("comune.yaml");
+        at = line_of(&f, "pec:");
+        edit(
+            &f,
+            "protocollo@pec.comune.valfiorita.vd.example",
+            "protocollo.comune.valfiorita.it",
+        );
+    });
+    assert_eq!(code, 1);
+    assert_only(&added, "PEC-FORMAT", &format!("{V}/comune.yaml"), Some(at));
+}
+
+#[test]
+fn mutation_remove_an_at_section() {
+    let (code, added, removed) = mutation(|r| {
+        std::fs::remove_dir_all(r.join(V).join("amministrazione-trasparente/disposizioni-generali/oneri-informativi-per-cittadini-e-imprese")).unwrap();
+    });
+    assert_eq!(code, 1);
+    assert_only(
+        &added,
+        "AT-MISSING",
+        &format!("{V}/amministrazione-trasparente/disposizioni-generali/oneri-informativi-per-cittadini-e-imprese/_index.md"),
+        Some(0),
+    );
+    assert!(removed.is_empty(), "{removed:?}");
+}
+
+#[test]
+fn mutation_empty_section_without_declaration() {
+    let (code, added, _) = mutation(|r| {
+        std::fs::write(
+            r.join(V)
+                .join("amministrazione-trasparente/personale/tassi-di-assenza/_index.md"),
+            "---\n---\n",
+        )
+        .unwrap();
+    });
+    assert_eq!(code, 0, "a warning, not an error");
+    assert_only(
+        &added,
+        "AT-EMPTY",
+        &format!("{V}/amministrazione-trasparente/personale/tassi-di-assenza/_index.md"),
+        Some(1),
+    );
+}
+
+#[test]
+fn mutation_stale_section() {
+    let (_, added, _) = mutation(|r| {
+        edit(
+            &r.join(V).join("amministrazione-trasparente/pagamenti-dell-amministrazione/dati-sui-pagamenti/_index.md"),
+            "aggiornato_al: 2026-10-20",
+            "aggiornato_al: 2025-06-30",
+        );
+    });
+    assert_only(
+        &added,
+        "AT-STALE",
+        &format!("{V}/amministrazione-trasparente/pagamenti-dell-amministrazione/dati-sui-pagamenti/_index.md"),
+        Some(2),
+    );
+}
+
+#[test]
+fn mutation_service_index_out_of_order() {
+    let (code, added, _) = mutation(|r| {
+        theme_edit(
+            r,
+            "servizio.html",
+            r##"<li class="nav-item"><a class="nav-link" href="#come-fare"><span>Come fare</span></a></li>
+              <li class="nav-item"><a class="nav-link" href="#cosa-serve"><span>Cosa serve</span></a></li>"##,
+            r##"<li class="nav-item"><a class="nav-link" href="#cosa-serve"><span>Cosa serve</span></a></li>
+              <li class="nav-item"><a class="nav-link" href="#come-fare"><span>Come fare</span></a></li>"##,
+        );
+    });
+    assert_eq!(code, 1);
+    assert_only(&added, "C.SI.1.3", "/servizi/", None);
+    assert_eq!(added.len(), 3, "one finding per comune: {added:#?}");
+}
+
+#[test]
+fn mutation_missing_footer_link() {
+    let (code, added, _) = mutation(|r| {
+        theme_edit(r, "partials/footer.html", r#" data-element="faq""#, "");
+    });
+    assert_eq!(code, 1);
+    assert_only(&added, "C.SI.2.3", "/", None);
+}
+
+#[test]
+fn mutation_no_bootstrap_italia_js() {
+    let (code, added, _) = mutation(|r| {
+        theme_edit(
+            r,
+            "base.html",
+            r#"<script src="{{ site.risorse }}/bootstrap-italia/js/bootstrap-italia.bundle.min.js"></script>"#,
+            "",
+        );
+    });
+    assert_eq!(code, 1);
+    assert_only(&added, "C.SI.1.2", "/", None);
+}
+
+#[test]
+fn mutation_broken_internal_link() {
+    let mut at = 0;
+    let (code, added, _) = mutation(|r| {
+        let f = r
+            .join(V)
+            .join("notizie/nuovi-orari-della-biblioteca-civica.md");
+        let text = std::fs::read_to_string(&f).unwrap();
+        at = text.lines().count() as u64 + 1;
+        std::fs::write(
+            &f,
+            format!("{text}Vedi l'[ufficio](../uffici/inesistente.md).\n"),
+        )
+        .unwrap();
+    });
+    assert_eq!(code, 1);
+    assert_only(
+        &added,
+        "E-LINK-BROKEN",
+        &format!("{V}/notizie/nuovi-orari-della-biblioteca-civica.md"),
+        Some(at),
+    );
+}
+
+#[test]
+fn mutation_image_without_alt() {
+    let mut at = 0;
+    let (code, added, _) = mutation(|r| {
+        let f = r
+            .join(V)
+            .join("notizie/nuovi-orari-della-biblioteca-civica.md");
+        let text = std::fs::read_to_string(&f).unwrap();
+        at = text.lines().count() as u64 + 2;
+        std::fs::write(&f, format!("{text}\n![](../media/stemma.svg)\n")).unwrap();
+    });
+    assert_eq!(code, 0, "a warning");
+    assert_only(
+        &added,
+        "W-ALT-MISSING",
+        &format!("{V}/notizie/nuovi-orari-della-biblioteca-civica.md"),
+        Some(at),
+    );
+}
+
+#[test]
+fn mutation_http_base_url() {
+    let mut at = 0;
+    let (code, added, _) = mutation(|r| {
+        let f = r.join(V).join("comune.yaml");
+        at = line_of(&f, "base_url:");
+        edit(
+            &f,
+            "https://www.comune.valfiorita",
+            "http://www.comune.valfiorita",
+        );
+    });
+    assert_eq!(code, 1);
+    assert_only(
+        &added,
+        "BASE-URL-HTTPS",
+        &format!("{V}/comune.yaml"),
+        Some(at),
+    );
+}
+
+#[test]
+fn mutation_duplicate_albo_number() {
+    let (code, added, _) = mutation(|r| {
+        std::fs::write(
+            r.join(V).join("albo/2026-0008.md"),
+            "---\nnumero: 3\nanno: 2026\ntipo: \"Avviso\"\noggetto: \"Doppione\"\npubblicazione: {dal: 2026-11-20}\n---\n",
+        )
+        .unwrap();
+    });
+    assert_eq!(code, 1);
+    assert_only(
+        &added,
+        "E-ALBO-NUMERO-DUPLICATO",
+        &format!("{V}/albo/2026-0008.md"),
+        Some(2),
+    );
+}
+
+#[test]
+fn html_mode_checks_a_site_not_built_by_civico() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("index.html"),
+        "<!DOCTYPE html><html><head><title>Comune</title><script src=\"https://www.googletagmanager.com/gtag/js\"></script></head>\
+         <body><h1>Comune di Prova</h1><img src=\"logo.png\"><a href=\"/manca/\">x</a><footer>info@comune.prova.it</footer></body></html>",
+    )
+    .unwrap();
+    let o = Command::new(bin())
+        .args(["check", "--format", "json", "--html"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: BTreeSet<String> = keys(&json).into_iter().map(|k| k.1).collect();
+    for r in [
+        "HTML-LANG",
+        "IMG-ALT",
+        "LINK-BROKEN",
+        "TRACKER",
+        "PEC-FOOTER",
+        "PEC-HOME",
+        "C.SI.1.2",
+        "C.SI.1.6",
+        "C.SI.2.3",
+        "AT-LINK",
+    ] {
+        assert!(rules.contains(r), "{r} missing from {rules:?}");
+    }
+}
+
+#[test]
+fn reports_validate_against_their_schemas_and_formats_are_well_formed() {
+    let tmp = example();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    for (fmt, file) in [
+        ("json", "r.json"),
+        ("sarif", "r.sarif"),
+        ("junit", "r.xml"),
+        ("human", "r.txt"),
+    ] {
+        let o = Command::new(bin())
+            .arg("check")
+            .arg(tmp.path())
+            .args(["--date", "2026-11-23", "--format", fmt, "--output"])
+            .arg(out.join(file))
+            .args(["--report"])
+            .arg(out.join("report"))
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{fmt}");
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("r.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let placeholder = results.iter().find(|r| r["ruleId"] == "AT-EMPTY").unwrap();
+    let loc = &placeholder["locations"][0]["physicalLocation"];
+    assert!(loc["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("piano-della-performance/_index.md"));
+    assert_eq!(loc["region"]["startLine"], 1);
+    let junit = std::fs::read_to_string(out.join("r.xml")).unwrap();
+    assert!(
+        junit.starts_with("<?xml")
+            && junit.contains("<testsuite name=\"valfiorita\"")
+            && junit.trim_end().ends_with("</testsuites>")
+    );
+    let human = std::fs::read_to_string(out.join("r.txt")).unwrap();
+    assert!(
+        human.contains("Comune di Valfiorita (valfiorita)  Trasparenza 61/62 · Criteri AGID 16/16"),
+        "{human}"
+    );
+    assert!(!human.contains("\x1b["), "no colour codes in a file");
+    let report = std::fs::read_to_string(out.join("report/valfiorita.html")).unwrap();
+    assert!(report.contains("Piano della Performance") && report.contains("C.SI.1.3"));
+
+    // Schema validation with ajv (installed with the browser tools; see tests/quality.rs).
+    let node_modules = repo().join("tests/browser/node_modules");
+    if !node_modules.join("ajv").is_dir() {
+        assert!(
+            std::env::var("CIVICO_QUALITY").map_or(true, |v| v != "require"),
+            "ajv is required (CIVICO_QUALITY=require) but not installed"
+        );
+        eprintln!("SKIPPED: schema validation needs npm ci --prefix tests/browser");
+        return;
+    }
+    for (schema, doc) in [
+        (
+            repo().join("schemas/civico-check.schema.json"),
+            out.join("r.json"),
+        ),
+        (
+            node_modules.join("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"),
+            out.join("r.sarif"),
+        ),
+    ] {
+        let o = Command::new("node")
+            .arg(repo().join("tests/browser/validate.mjs"))
+            .arg(&schema)
+            .arg(&doc)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{} against {}:\n{}",
+            doc.display(),
+            schema.display(),
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    // The validator rejects a report that breaks the schema.
+    let mut bad: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("r.json")).unwrap()).unwrap();
+    bad["comuni"][0]["findings"][0]["severity"] = "fatal".into();
+    std::fs::write(out.join("bad.json"), bad.to_string()).unwrap();
+    let o = Command::new("node")
+        .arg(repo().join("tests/browser/validate.mjs"))
+        .arg(repo().join("schemas/civico-check.schema.json"))
+        .arg(out.join("bad.json"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}
+
+#[test]
+fn build_with_check_fails_on_errors() {
+    let tmp = example();
+    edit(
+        &tmp.path().join(V).join("comune.yaml"),
+        "https://form.agid.gov.it/",
+        "https://www.example.org/",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(tmp.path(), out.path(), &["--check"]);
+    assert!(!ok, "{err}");
+    let clean = example();
+    let (ok, err) = build(clean.path(), out.path(), &["--check"]);
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn merge_combines_the_reports_of_sharded_runs() {
+    let tmp = example();
+    let dir = tempfile::tempdir().unwrap();
+    for c in ["valfiorita", "castelmarino"] {
+        let o = Command::new(bin())
+            .arg("check")
+            .arg(tmp.path())
+            .args([
+                "--date",
+                "2026-11-23",
+                "--format",
+                "json",
+                "--comune",
+                c,
+                "--output",
+            ])
+            .arg(dir.path().join(format!("{c}.json")))
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+    }
+    let merged = Command::new(bin())
+        .args(["check", "--merge"])
+        .arg(dir.path().join("valfiorita.json"))
+        .arg(dir.path().join("castelmarino.json"))
+        .output()
+        .unwrap();
+    assert_eq!(merged.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
+    let slugs: Vec<&str> = json["comuni"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["castelmarino", "valfiorita"]);
+    // The same comune twice is refused.
+    let twice = Command::new(bin())
+        .args(["check", "--merge"])
+        .arg(dir.path().join("valfiorita.json"))
+        .arg(dir.path().join("valfiorita.json"))
+        .output()
+        .unwrap();
+    assert_eq!(twice.status.code(), Some(2));
+}

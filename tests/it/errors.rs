@@ -1,0 +1,580 @@
+//! Error fixtures: each bad file gives `file:line:col: error[CODE]: message`, all errors are
+//! reported in one run, and a failing build leaves the previous output untouched.
+
+use crate::common;
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{bin, build};
+
+/// A fresh network with one scaffolded comune (`prova`), which builds cleanly.
+fn network() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let st = Command::new(bin())
+        .args(["new", "comune", "prova"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    dir
+}
+
+fn write(root: &Path, rel: &str, bytes: &[u8]) {
+    let p = root.join("comuni/prova").join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+const NOTIZIA_OK: &str = "---\ntitolo: \"Prova\"\ntipo: avviso\ndata: 2026-03-01\ndescrizione_breve: \"Breve\"\nargomenti: [\"Anagrafe\"]\na_cura_di: [\"uffici/segreteria\"]\n---\nTesto.\n";
+
+/// Builds with one bad file and returns stderr; asserts the build failed.
+fn fails_with(rel: &str, bytes: &[u8]) -> String {
+    let net = network();
+    write(net.path(), rel, bytes);
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok, "build should fail:\n{err}");
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().next().is_none(),
+        "nothing written on failure"
+    );
+    err
+}
+
+fn assert_diag(err: &str, file_end: &str, line: usize, col: usize, code: &str, msg: &str) {
+    let head = format!("{file_end}:{line}:{col}: error[{code}]: ");
+    let found = err.lines().find(|l| l.contains(&head));
+    let l = found.unwrap_or_else(|| panic!("no `{head}` in:\n{err}"));
+    assert!(l.contains(msg), "`{msg}` not in `{l}`");
+}
+
+#[test]
+fn scaffolded_comune_builds_cleanly() {
+    let net = network();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &["--deny-warnings"]);
+    assert!(ok, "{err}");
+    assert!(out.path().join("prova/index.html").is_file());
+}
+
+#[test]
+fn bad_yaml_points_at_the_line() {
+    let err = fails_with(
+        "notizie/x.md",
+        b"---\ntitolo: \"Prova\ntipo: [avviso\n---\nTesto\n",
+    );
+    assert!(err.contains("notizie/x.md:"), "{err}");
+    assert!(
+        err.contains("error[E-YAML") || err.contains("error[E-FIELD"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_field_suggests_the_right_name() {
+    let src = NOTIZIA_OK.replace("titolo:", "titlo:");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        2,
+        1,
+        "E-FIELD-UNKNOWN",
+        "campo sconosciuto `titlo`",
+    );
+    assert!(err.contains("forse intendevi `titolo`?"), "{err}");
+}
+
+#[test]
+fn wrong_type_is_reported_at_the_value() {
+    let src = NOTIZIA_OK.replace("argomenti: [\"Anagrafe\"]", "argomenti: 12");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(&err, "notizie/x.md", 6, 12, "E-FIELD-TYPE", "");
+}
+
+#[test]
+fn impossible_date_is_explained() {
+    let src = NOTIZIA_OK.replace("2026-03-01", "2026-02-30");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        4,
+        7,
+        "E-FIELD-TYPE",
+        "data non valida `2026-02-30`",
+    );
+}
+
+#[test]
+fn unknown_argomento_lists_the_closest() {
+    let src = NOTIZIA_OK.replace("[\"Anagrafe\"]", "[\"Rifiuti\"]");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        6,
+        13,
+        "E-ARGOMENTO",
+        "l'argomento `Rifiuti` non è nel vocabolario",
+    );
+    assert!(err.contains("`Gestione rifiuti`"), "{err}");
+}
+
+#[test]
+fn broken_internal_link_is_an_error() {
+    let src = NOTIZIA_OK.replace("Testo.", "Vedi [l'ufficio](../uffici/tributi.md).");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        9,
+        6,
+        "E-LINK-BROKEN",
+        "`../uffici/tributi.md`",
+    );
+}
+
+#[test]
+fn broken_reference_is_an_error() {
+    let src = NOTIZIA_OK.replace("uffici/segreteria", "uffici/segretria");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        7,
+        13,
+        "E-REF-BROKEN",
+        "`uffici/segretria`",
+    );
+    assert!(err.contains("forse intendevi: uffici/segreteria"), "{err}");
+}
+
+#[test]
+fn missing_required_field_is_named() {
+    let src = NOTIZIA_OK.replace("descrizione_breve: \"Breve\"\n", "");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    let line = err
+        .lines()
+        .find(|l| l.contains("error[E-FIELD-MISSING]"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.contains("notizie/x.md:"), "{line}");
+    assert!(
+        line.ends_with("manca il campo obbligatorio `descrizione_breve`"),
+        "{line}"
+    );
+}
+
+#[test]
+fn raw_script_is_refused() {
+    let src = NOTIZIA_OK.replace("Testo.", "Testo.\n\n<script>alert(1)</script>");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(&err, "notizie/x.md", 11, 1, "E-HTML-UNSAFE", "<script>");
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let mut bytes = NOTIZIA_OK.as_bytes().to_vec();
+    let pos = NOTIZIA_OK.find("Testo").unwrap() + 2;
+    bytes[pos] = 0xE8; // "è" in Windows-1252
+    let err = fails_with("notizie/x.md", &bytes);
+    assert_diag(&err, "notizie/x.md", 9, 3, "E-ENCODING", "UTF-8");
+}
+
+#[test]
+fn degenerate_files_do_not_panic() {
+    let deep = format!("---\ntitolo: {}\n---\n", "[".repeat(100_000));
+    for (name, bytes) in [
+        ("vuoto.md", b"".to_vec()),
+        ("trattini.md", b"---".to_vec()),
+        ("solo-testo.md", b"# Titolo\n".to_vec()),
+        ("profondo.md", deep.into_bytes()),
+        ("binario.md", vec![0u8, 159, 146, 150, 255]),
+        ("alias.md", b"---\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c]\n---\n".to_vec()),
+    ] {
+        let err = fails_with(&format!("notizie/{name}"), &bytes);
+        assert!(err.contains(&format!("notizie/{name}:")), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn all_errors_of_all_files_are_reported_at_once() {
+    let net = network();
+    write(
+        net.path(),
+        "notizie/a.md",
+        NOTIZIA_OK.replace("titolo:", "titlo:").as_bytes(),
+    );
+    write(
+        net.path(),
+        "notizie/b.md",
+        NOTIZIA_OK
+            .replace("[\"Anagrafe\"]", "[\"Rifiuti\"]")
+            .as_bytes(),
+    );
+    write(net.path(), "eventi/c.md", b"# niente intestazione\n");
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok);
+    for f in [
+        "notizie/a.md:",
+        "notizie/b.md:",
+        "eventi/c.md:1:1: error[E-FRONTMATTER-MISSING]",
+    ] {
+        assert!(err.contains(f), "{f} missing in:\n{err}");
+    }
+    assert!(err.contains("build failed: 3 errors"), "{err}");
+}
+
+#[test]
+fn failing_build_leaves_previous_output_intact() {
+    let net = network();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    let home = out.path().join("prova/index.html");
+    let before = std::fs::read(&home).unwrap();
+    // A stale staging folder from an interrupted build must not matter either.
+    std::fs::create_dir_all(out.path().join(".prova.staging-1")).unwrap();
+    write(
+        net.path(),
+        "notizie/rotta.md",
+        NOTIZIA_OK.replace("2026-03-01", "ieri").as_bytes(),
+    );
+    let (ok, _) = build(net.path(), out.path(), &[]);
+    assert!(!ok);
+    assert_eq!(std::fs::read(&home).unwrap(), before);
+    assert!(!out.path().join("prova/novita/rotta/index.html").exists());
+}
+
+#[test]
+fn warnings_fail_only_with_deny_warnings() {
+    let net = network();
+    let long = "x".repeat(200);
+    write(
+        net.path(),
+        "notizie/lunga.md",
+        NOTIZIA_OK
+            .replace("\"Breve\"", &format!("\"{long}\""))
+            .as_bytes(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("notizie/lunga.md:5:20: warning[W-DESCRIZIONE-LUNGA]"),
+        "{err}"
+    );
+    let (ok, _) = build(net.path(), out.path(), &["--deny-warnings"]);
+    assert!(!ok);
+}
+
+#[test]
+fn links_cannot_leave_the_comune_folder() {
+    let src = NOTIZIA_OK.replace(
+        "Testo.",
+        "[segreto](../../../civico.yaml) e ![x](../../../../etc/passwd)",
+    );
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert!(err.matches("error[E-LINK-BROKEN]").count() == 2, "{err}");
+}
+
+#[test]
+fn github_annotations_are_printed_under_actions() {
+    let net = network();
+    write(
+        net.path(),
+        "notizie/a.md",
+        NOTIZIA_OK.replace("titolo:", "titlo:").as_bytes(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(bin())
+        .arg("build")
+        .arg(net.path())
+        .arg("--out")
+        .arg(out.path())
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("::error file="), "{stdout}");
+    assert!(
+        stdout.contains("notizie/a.md,line=2,col=1,title=E-FIELD-UNKNOWN::campo sconosciuto"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn drafts_are_skipped_unless_asked() {
+    let net = network();
+    write(
+        net.path(),
+        "notizie/bozza.md",
+        NOTIZIA_OK
+            .replace("tipo: avviso", "tipo: avviso\nbozza: true")
+            .as_bytes(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    assert!(build(net.path(), out.path(), &[]).0);
+    assert!(!out.path().join("prova/novita/bozza/index.html").exists());
+    assert!(build(net.path(), out.path(), &["--drafts"]).0);
+    assert!(out.path().join("prova/novita/bozza/index.html").exists());
+}
+
+#[test]
+fn the_portal_cannot_be_written_outside_the_output_folder() {
+    let net = network();
+    let cfg = net.path().join("civico.yaml");
+    let mut y = std::fs::read_to_string(&cfg).unwrap();
+    y.push_str("portale:\n  percorso: \"../fuori\"\n  titolo: \"Eventi\"\n  base_url: \"https://eventi.example.it/\"\n");
+    std::fs::write(&cfg, y).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), &out.path().join("public"), &[]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "error[E-VALUE-INVALID]: portale.percorso `../fuori` non è un nome di cartella valido"
+        ),
+        "{err}"
+    );
+    assert!(!out.path().join("fuori").exists());
+}
+
+/// Replaces `from` with `to` in a file of the scaffolded comune.
+fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let p = root.join("comuni/prova").join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "`{from}` not in {rel}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn unsafe_urls_in_front_matter_are_refused_at_the_value() {
+    // Each disguise browsers undo: case, spaces, a tab or a newline inside the scheme, an entity.
+    for url in [
+        "javascript:alert(1)",
+        "  JaVaScRiPt:alert(1)",
+        "java\\tscript:alert(1)",
+        "java\\nscript:alert(1)",
+        "javascript&#58;alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+    ] {
+        let src = NOTIZIA_OK.replace(
+            "---\nTesto.",
+            &format!("allegati:\n  - titolo: \"Bando\"\n    url: \"{url}\"\n---\nTesto."),
+        );
+        let err = fails_with("notizie/x.md", src.as_bytes());
+        assert_diag(
+            &err,
+            "notizie/x.md",
+            10,
+            10,
+            "E-URL-UNSAFE",
+            "indirizzo non consentito",
+        );
+        assert!(
+            err.contains("https://"),
+            "the hint says what is allowed: {err}"
+        );
+    }
+}
+
+#[test]
+fn unsafe_urls_in_comune_yaml_are_refused() {
+    for (field, from, to) in [
+        (
+            "area_personale",
+            "area_personale: \"",
+            "area_personale: \"javascript:alert(document.cookie)//",
+        ),
+        (
+            "social",
+            "    url: \"https://",
+            "    url: \"javascript:alert(1)//",
+        ),
+        (
+            "ente_appartenenza",
+            "  url: \"https://",
+            "  url: \" JAVA\\tSCRIPT:alert(1)//",
+        ),
+    ] {
+        let net = network();
+        edit(net.path(), "comune.yaml", from, to);
+        let out = tempfile::tempdir().unwrap();
+        let (ok, err) = build(net.path(), out.path(), &[]);
+        assert!(!ok, "{field}: {err}");
+        let line = err
+            .lines()
+            .find(|l| l.contains("error[E-URL-UNSAFE]"))
+            .unwrap_or_else(|| panic!("{field}: {err}"));
+        assert!(line.contains("comune.yaml:"), "{line}");
+        assert!(line.to_lowercase().contains("script:alert("), "{line}");
+        assert!(!out.path().join("prova").exists());
+    }
+}
+
+#[test]
+fn active_files_are_not_published() {
+    // An SVG image with a script, an HTML file linked from the text, an SVG stemma with a handler.
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let net = network();
+    write(net.path(), "notizie/foto.svg", svg);
+    write(
+        net.path(),
+        "notizie/pagina.html",
+        b"<script>alert(1)</script>",
+    );
+    let src = NOTIZIA_OK.replace(
+        "---\nTesto.",
+        "immagine:\n  file: foto.svg\n  alt: \"Foto\"\n---\nVedi [la pagina](pagina.html).",
+    );
+    write(net.path(), "notizie/x.md", src.as_bytes());
+    let stemma = net.path().join("comuni/prova/media/stemma.svg");
+    let clean = std::fs::read_to_string(&stemma).unwrap();
+    std::fs::write(
+        &stemma,
+        clean.replacen("<svg", "<svg onload=\"alert(1)\"", 1),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok, "{err}");
+    assert_diag(&err, "notizie/x.md", 9, 9, "E-FILE-ACTIVE", "uno script");
+    assert_diag(&err, "notizie/x.md", 12, 6, "E-FILE-ACTIVE", "i file .html");
+    let stemma_err = err
+        .lines()
+        .find(|l| l.contains("comune.yaml:") && l.contains("error[E-FILE-ACTIVE]"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(stemma_err.contains("gestore di eventi"), "{stemma_err}");
+    // A plain SVG stemma (the scaffold's) is published as it is.
+    std::fs::write(&stemma, clean).unwrap();
+    write(net.path(), "notizie/x.md", NOTIZIA_OK.as_bytes());
+    assert!(build(net.path(), out.path(), &[]).0);
+    assert!(out.path().join("prova/media/stemma.svg").is_file());
+}
+
+#[test]
+fn two_files_of_one_name_are_an_error_not_an_overwrite() {
+    let net = network();
+    write(net.path(), "notizie/js/civico.js.txt", b"uno");
+    write(net.path(), "notizie/civico.js.txt", b"due");
+    let src = NOTIZIA_OK.replace("Testo.", "[a](js/civico.js.txt) e [b](civico.js.txt)");
+    write(net.path(), "notizie/x.md", src.as_bytes());
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok, "{err}");
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        9,
+        25,
+        "E-LINK-BROKEN",
+        "hanno lo stesso nome",
+    );
+}
+
+#[test]
+fn cartella_comuni_stays_inside_the_root_and_is_not_empty() {
+    let net = network();
+    let cfg = net.path().join("civico.yaml");
+    let y = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        y.replace("cartella_comuni: comuni", "cartella_comuni: ../../../etc"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "error[E-VALUE-INVALID]: cartella_comuni `../../../etc` esce dalla cartella del sito"
+        ),
+        "{err}"
+    );
+    std::fs::create_dir_all(net.path().join("vuota")).unwrap();
+    std::fs::write(
+        &cfg,
+        y.replace("cartella_comuni: comuni", "cartella_comuni: vuota"),
+    )
+    .unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok, "zero comuni is an error: {err}");
+    assert!(
+        err.contains("error[E-CONFIG]: nessun comune nella cartella"),
+        "{err}"
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc", net.path().join("link")).unwrap();
+        std::fs::write(
+            &cfg,
+            y.replace("cartella_comuni: comuni", "cartella_comuni: link"),
+        )
+        .unwrap();
+        let (ok, err) = build(net.path(), out.path(), &[]);
+        assert!(!ok);
+        assert!(
+            err.contains("collegamento a una cartella fuori dal sito"),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_build_leaves_nothing_behind_after_the_next() {
+    let root = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::repo().join("content-example"), root.path());
+    let out = root.path().join("public");
+    let staging = root.path().join(".public.civico-staging");
+    // Kill a build while it stages; sometimes it is faster than the poll, so try a few times.
+    let mut killed_while_staging = false;
+    for _ in 0..20 {
+        let mut child = Command::new(bin())
+            .arg("build")
+            .arg(root.path())
+            .args(["--date", "2026-11-23", "--no-cache"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let t = std::time::Instant::now();
+        while t.elapsed() < std::time::Duration::from_secs(60) {
+            let busy = std::fs::read_dir(&staging).is_ok_and(|mut d| d.next().is_some());
+            if busy || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        if std::fs::read_dir(&staging).is_ok_and(|mut d| d.next().is_some()) {
+            killed_while_staging = true;
+            break;
+        }
+    }
+    assert!(killed_while_staging, "no build was caught while staging");
+    let hidden = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        hidden(&out),
+        Vec::<String>::new(),
+        "nothing staged in the published folder"
+    );
+    // A folder left inside the output by an older civico is cleaned too.
+    std::fs::create_dir_all(out.join(".valfiorita.staging-4000000000/albo")).unwrap();
+    let (ok, err) = build(root.path(), &out, &["--no-cache"]);
+    assert!(ok, "{err}");
+    assert_eq!(hidden(&out), Vec::<String>::new());
+    assert!(!staging.exists(), "the staging area is gone");
+    assert!(out.join("valfiorita/index.html").is_file());
+}
