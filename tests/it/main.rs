@@ -15,6 +15,7 @@ mod redazione;
 mod schema;
 mod segnalazioni;
 mod serve;
+mod snapshots;
 mod sportello;
 mod sportello_carico;
 mod sportello_db;
