@@ -129,7 +129,7 @@ pub fn available(ok: bool, what: &str) -> bool {
             !required(),
             "{what} is required (CIVICO_QUALITY=require) but not installed"
         );
-        eprintln!("SKIPPED: {what} not installed; see README, \"Quality checks\"");
+        eprintln!("SKIPPED: {what} not installed; see the README's quick start");
     }
     ok
 }

@@ -156,6 +156,10 @@ fn one_of_each_type(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_vnu),
+    ignore = "needs Java and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn every_page_is_valid_html() {
     let jar = browser_dir().join("node_modules/vnu-jar/build/dist/vnu.jar");
     if !available(
@@ -211,6 +215,10 @@ fn run_check(args: &[&str]) -> (bool, String) {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn every_page_type_passes_axe_at_desktop_and_mobile_widths() {
     if !node_ready() {
         return;
@@ -245,6 +253,10 @@ fn every_page_type_passes_axe_at_desktop_and_mobile_widths() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn feedback_search_and_load_more_work_in_the_browser() {
     if !node_ready() {
         return;
@@ -257,6 +269,10 @@ fn feedback_search_and_load_more_work_in_the_browser() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn territory_portal_filters_saves_works_offline_and_passes_axe() {
     if !node_ready() {
         return;

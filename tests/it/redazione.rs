@@ -206,6 +206,10 @@ fn the_admin_is_not_indexed_nor_checked_as_a_page() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn decap_starts_in_the_browser_with_every_collection() {
     if !common::node_ready() {
         return;

@@ -159,6 +159,10 @@ fn schemas() -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_ajv),
+    ignore = "needs node and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn the_schemas_accept_every_file_of_content_example() {
     if !ajv_ready() {
         return;
@@ -171,6 +175,10 @@ fn the_schemas_accept_every_file_of_content_example() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_ajv),
+    ignore = "needs node and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn broken_front_matter_is_refused_by_the_schema_and_by_the_build() {
     let (_dir, out) = schemas();
     let node = ajv_ready();

@@ -567,6 +567,10 @@ fn concluded_segnalazioni_are_deleted_after_the_retention_on_postgres() {
 /// steps, follows it by the link of the email, an operator moves it through the states in the
 /// back-office, each change reaches the reporter, and the public list and map show it.
 #[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn segnalazione_pages_and_back_office_work_in_chromium_end_to_end() {
     if !common::node_ready() {
         return;

@@ -331,6 +331,10 @@ fn a_burst_of_saves_makes_few_rebuilds() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn the_browser_shows_the_error_overlay_and_reloads_after_the_fix() {
     if !common::node_ready() {
         return;

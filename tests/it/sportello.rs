@@ -204,6 +204,10 @@ fn book_move_cancel_with_emails_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_pg),
+    ignore = "needs PostgreSQL (Debian's postgresql package)"
+)]
 fn book_move_cancel_with_emails_on_postgres() {
     if let Some(s) = start_with(true, &[]) {
         assert!(s.db.starts_with("postgres://"));
@@ -632,6 +636,10 @@ fn node_prenota(site: &std::path::Path, port: u16, phase: &str, arg: &str) -> Va
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn booking_pages_work_in_chromium_end_to_end() {
     if !common::node_ready() {
         return;
@@ -1260,6 +1268,10 @@ fn replies_are_unreadable_and_challenges_survive_refusals_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_pg),
+    ignore = "needs PostgreSQL (Debian's postgresql package)"
+)]
 fn replies_are_unreadable_and_challenges_survive_refusals_on_postgres() {
     if let Some(s) = start_with(true, &[]) {
         replies_and_challenges(&s);

@@ -243,6 +243,10 @@ fn two_thousand_attempts_from_a_hundred_clients_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_pg),
+    ignore = "needs PostgreSQL (Debian's postgresql package)"
+)]
 fn two_thousand_attempts_from_a_hundred_clients_on_postgres() {
     let Some(pg) = common::Postgres::start() else {
         return;
@@ -337,6 +341,10 @@ fn sigkill_loses_no_confirmed_booking_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(civico_pg),
+    ignore = "needs PostgreSQL (Debian's postgresql package)"
+)]
 fn sigkill_loses_no_confirmed_booking_on_postgres() {
     let Some(pg) = common::Postgres::start() else {
         return;
