@@ -524,3 +524,46 @@ fn foreign_host_names_and_links_out_of_the_folder_are_refused() {
     assert_eq!(s.get("/fuori/sito/civico.yaml").0, 404);
     assert_eq!(s.get("/castelmarino/").0, 200);
 }
+
+#[test]
+fn the_territory_portal_is_served_and_follows_the_comuni() {
+    let s = Server::start(&[]);
+    let rx = s.events();
+    connected(&rx);
+    // What `civico build` writes beside the comuni: the portal of every comune's events.
+    let (status, page) = s.get("/eventi/");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("/eventi/static/css/portale.css"), "{page}");
+    let (status, json) = s.get("/eventi/eventi.json");
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let eventi = v["eventi"].as_array().unwrap();
+    assert!(eventi
+        .iter()
+        .any(|e| e["titolo"] == "Concerto di Capodanno"));
+    // Links lead to the comuni in the preview, not to their public sites.
+    assert!(
+        eventi
+            .iter()
+            .all(|e| e["url"].as_str().unwrap().starts_with(&s.origin)),
+        "{json}"
+    );
+    // An edit to a comune's event reaches the portal.
+    let path = s
+        .root
+        .join("comuni/valfiorita/eventi/concerto-di-capodanno.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "titolo: \"Concerto di Capodanno\"",
+            "titolo: \"Gran concerto di Capodanno\"",
+        ),
+    )
+    .unwrap();
+    let (name, _) = next_event(&rx, 30);
+    assert_eq!(name, "reload");
+    let (_, json) = s.get("/eventi/eventi.json");
+    assert!(json.contains("Gran concerto di Capodanno"), "{json}");
+    assert_eq!(s.get("/eventi/static/css/civico.css").0, 200);
+}

@@ -97,6 +97,9 @@ struct ComuneState {
     /// Models no longer needed, freed after the reload was announced (freeing thousands of
     /// pages takes tens of milliseconds the editor should not wait for).
     garbage: Vec<Kept>,
+    /// The comune's upcoming events as the territory portal lists them (from the last model:
+    /// a change of a body alone does not change them).
+    eventi: Vec<crate::portale::EventoPortale>,
 }
 
 /// What the last full build of a comune left for body-only rebuilds.
@@ -323,6 +326,7 @@ impl Session {
                 return;
             }
         };
+        let rete = self.for_preview(rete);
         let diags = Diagnostics::new();
         let dirs = config::load_comuni(&root, &rete, &self.opts.comuni, &diags);
         self.global.extend(diags.into_sorted());
@@ -332,6 +336,52 @@ impl Session {
         }
         self.statics.clear();
         self.setup = Some((rete, renderer));
+    }
+
+    /// The network as the preview serves it: the territory portal under `/<percorso>/` of the
+    /// preview's origin, and the theme's assets in every site (a shared host is not there).
+    fn for_preview(&self, mut rete: Rete) -> Rete {
+        if let Some(origin) = &self.opts.origin {
+            if let Some(p) = &mut rete.portale {
+                let url = format!("{}/{}/", origin.trim_end_matches('/'), p.percorso);
+                if let Ok(h) = civico_core::href::Href::parse(&url) {
+                    p.base_url = h;
+                }
+            }
+            rete.risorse_condivise = None;
+        }
+        rete
+    }
+
+    /// Writes the territory portal from the upcoming events of every comune, as the build does
+    /// (only when every comune of the network is in the preview: it shows all of them).
+    fn write_portale(&self, out: &mut Outcome) {
+        let Some((rete, renderer)) = self.setup.as_ref() else {
+            return;
+        };
+        let Some(p) = rete.portale.as_ref() else {
+            return;
+        };
+        if !self.opts.comuni.is_empty() || self.comuni.contains_key(&p.percorso) {
+            return;
+        }
+        let eventi = self
+            .comuni
+            .values()
+            .flat_map(|c| c.eventi.iter().cloned())
+            .collect();
+        let dati = crate::portale::dati(p, rete, eventi, self.today);
+        match renderer.render_portale(&dati, &self.opts.out, &p.percorso) {
+            Ok((staging, n)) => match staging.commit() {
+                Ok(()) => out.written += n,
+                Err(e) => out.diagnostics.push(Diagnostic::error(
+                    "E-IO",
+                    &self.opts.out,
+                    format!("scrittura del portale non riuscita: {e}"),
+                )),
+            },
+            Err(ds) => out.diagnostics.extend(ds),
+        }
     }
 
     /// Reads every file of a comune.
@@ -362,6 +412,7 @@ impl Session {
             model: None,
             bodies: HashSet::new(),
             garbage: Vec::new(),
+            eventi: Vec::new(),
         };
         for (p, l, d) in loaded {
             state.files.insert(p, l);
@@ -503,6 +554,7 @@ impl Session {
         };
         if out.errors() == 0 {
             self.write_statics(&mut out);
+            self.write_portale(&mut out);
         }
         out
     }
@@ -566,6 +618,7 @@ impl Session {
         out.diagnostics = all;
         if out.errors() == 0 {
             self.write_statics(&mut out);
+            self.write_portale(&mut out);
         }
         out
     }
@@ -688,6 +741,7 @@ impl ComuneState {
             Some(&mut self.markdown),
         );
         let stemma = crate::pipeline::stemma(root, content, &mut site.assets, diags);
+        self.eventi = crate::portale::eventi(&site, rete.tz(), today);
         self.bodies.clear();
         if blocked || diags.has_errors() {
             return counts;
