@@ -377,19 +377,44 @@ pub fn assemble(
         per_page,
         today,
     };
-    let v = vocabolari::get();
-    let docs = &content.docs;
     let mut out: Vec<Page> = Vec::new();
-    let home = || vec![crumb(HOME, "/")];
-    let under = |t: &str, u: &str| {
-        let mut b = home();
-        b.push(crumb(t, u));
-        b
-    };
+    let notizie = novita(&cx, &mut out);
+    let servizi = servizi(&cx, &mut out);
+    amministrazione(&cx, &mut out);
+    let prossimi = vivere_il_comune(&cx, &mut out);
+    let by_arg = argomenti(&cx, &mut out);
+    albo_pretorio(&cx, &mut out);
+    document_pages(&cx, &mut out);
+    home_page(&cx, &notizie, &servizi, &prossimi, &by_arg, &mut out);
+    online_services(&cx, &mut out);
+    open_data_and_search(&mut out);
+    site_map(&cx, &mut out);
+    out
+}
 
-    // --- Novità -------------------------------------------------------------------------
+/// The breadcrumb of a first-level page: Home.
+fn root_crumbs() -> Vec<Crumb> {
+    vec![crumb(HOME, "/")]
+}
+
+/// The breadcrumb of a page under `titolo` (at `url`).
+fn under(titolo: &str, url: &str) -> Vec<Crumb> {
+    let mut b = root_crumbs();
+    b.push(crumb(titolo, url));
+    b
+}
+
+/// Novità: the list of all news and one list per tipo; returns the news, newest first.
+fn novita(cx: &Ctx<'_>, out: &mut Vec<Page>) -> Vec<usize> {
+    let docs = &cx.content.docs;
     let notizie = cx.by_date_desc(cx.of_kind(Kind::Notizia));
-    let mut novita = page("/novita/", PageKind::List, "Novità", "novita", home());
+    let mut novita = page(
+        "/novita/",
+        PageKind::List,
+        "Novità",
+        "novita",
+        root_crumbs(),
+    );
     novita.descrizione = Some("Notizie, comunicati e avvisi del Comune".into());
     for t in [
         TipoNotizia::Notizia,
@@ -416,14 +441,25 @@ pub fn assemble(
             under("Novità", "/novita/"),
         );
         p.descrizione = Some(format!("{} del Comune, dalla più recente", t.plurale()));
-        cx.paginate(p, items, &mut out);
+        cx.paginate(p, items, out);
     }
     let all: Vec<ListItem> = notizie.iter().map(|&i| cx.item(i)).collect();
-    cx.paginate(novita, all, &mut out);
+    cx.paginate(novita, all, out);
+    notizie
+}
 
-    // --- Servizi ------------------------------------------------------------------------
+/// Servizi: the landing page and one list per category; returns the services by title.
+fn servizi(cx: &Ctx<'_>, out: &mut Vec<Page>) -> Vec<usize> {
+    let v = vocabolari::get();
+    let docs = &cx.content.docs;
     let servizi = cx.by_title(cx.of_kind(Kind::Servizio));
-    let mut sp = page("/servizi/", PageKind::Landing, "Servizi", "servizi", home());
+    let mut sp = page(
+        "/servizi/",
+        PageKind::Landing,
+        "Servizi",
+        "servizi",
+        root_crumbs(),
+    );
     sp.descrizione = Some("Tutti i servizi del Comune, per categoria".into());
     for c in &v.categorie_servizio {
         let items: Vec<ListItem> = servizi
@@ -456,18 +492,23 @@ pub fn assemble(
             under("Servizi", "/servizi/"),
         );
         p.descrizione = Some(c.descrizione.clone());
-        cx.paginate(p, items, &mut out);
+        cx.paginate(p, items, out);
     }
     sp.items = servizi.iter().map(|&i| cx.item(i)).collect();
     out.push(sp);
+    servizi
+}
 
-    // --- Amministrazione ----------------------------------------------------------------
+/// Amministrazione: organi, uffici, persone, documenti e dati.
+fn amministrazione(cx: &Ctx<'_>, out: &mut Vec<Page>) {
+    let v = vocabolari::get();
+    let docs = &cx.content.docs;
     let mut amm = page(
         "/amministrazione/",
         PageKind::Landing,
         "Amministrazione",
         "amministrazione",
-        home(),
+        root_crumbs(),
     );
     amm.descrizione = Some("Organi di governo, uffici, persone e documenti del Comune".into());
     let uffici = cx.by_title(cx.of_kind(Kind::Ufficio));
@@ -500,7 +541,7 @@ pub fn assemble(
                 under("Amministrazione", "/amministrazione/"),
             ),
             items,
-            &mut out,
+            out,
         );
     }
     let persone = cx.by_title(cx.of_kind(Kind::Persona));
@@ -528,7 +569,7 @@ pub fn assemble(
                 under("Amministrazione", "/amministrazione/"),
             ),
             items,
-            &mut out,
+            out,
         );
     }
     let documenti = cx.by_date_desc(cx.of_kind(Kind::Documento));
@@ -560,7 +601,7 @@ pub fn assemble(
             cx.paginate(
                 page(&url, PageKind::List, &t.plurale, "amministrazione", b),
                 items,
-                &mut out,
+                out,
             );
         }
         let items: Vec<ListItem> = documenti.iter().map(|&i| cx.item(i)).collect();
@@ -575,8 +616,11 @@ pub fn assemble(
         out.push(dd);
     }
     out.push(amm);
+}
 
-    // --- Vivere il Comune ---------------------------------------------------------------
+/// Vivere il Comune: events (upcoming first) and places; returns the upcoming events.
+fn vivere_il_comune(cx: &Ctx<'_>, out: &mut Vec<Page>) -> Vec<usize> {
+    let docs = &cx.content.docs;
     let eventi = cx.of_kind(Kind::Evento);
     // Next occurrence on or after today (recurring events included); None when over.
     let next_of = |i: usize| match &docs[i].meta {
@@ -602,7 +646,7 @@ pub fn assemble(
         PageKind::Landing,
         "Vivere il Comune",
         "vivere",
-        home(),
+        root_crumbs(),
     );
     viv.descrizione = Some("Eventi e luoghi del territorio".into());
     let ev_items: Vec<ListItem> = prossimi
@@ -635,7 +679,7 @@ pub fn assemble(
         b.clone(),
     );
     ep.descrizione = Some("Prima gli eventi in programma, poi quelli passati".into());
-    cx.paginate(ep, ev_items, &mut out);
+    cx.paginate(ep, ev_items, out);
     cx.paginate(
         page(
             "/vivere-il-comune/luoghi/",
@@ -645,11 +689,16 @@ pub fn assemble(
             b,
         ),
         lu_items,
-        &mut out,
+        out,
     );
     out.push(viv);
+    prossimi
+}
 
-    // --- Argomenti ----------------------------------------------------------------------
+/// Argomenti: the index and one list per argomento; returns the documents per argomento.
+fn argomenti(cx: &Ctx<'_>, out: &mut Vec<Page>) -> BTreeMap<&'static str, Vec<usize>> {
+    let v = vocabolari::get();
+    let docs = &cx.content.docs;
     let mut by_arg: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, d) in docs.iter().enumerate() {
         for a in d.meta.argomenti() {
@@ -661,7 +710,13 @@ pub fn assemble(
             }
         }
     }
-    let mut args = page("/argomenti/", PageKind::Argomenti, "Argomenti", "", home());
+    let mut args = page(
+        "/argomenti/",
+        PageKind::Argomenti,
+        "Argomenti",
+        "",
+        root_crumbs(),
+    );
     args.descrizione = Some("Tutti gli argomenti trattati dal sito".into());
     for (a, list) in &by_arg {
         let url = format!("/argomenti/{}/", slugify(a));
@@ -684,11 +739,15 @@ pub fn assemble(
         p.descrizione = Some(format!(
             "Servizi, notizie, eventi e documenti sull'argomento {a}"
         ));
-        cx.paginate(p, items, &mut out);
+        cx.paginate(p, items, out);
     }
     out.push(args);
+    by_arg
+}
 
-    // --- Albo pretorio ------------------------------------------------------------------
+/// Albo pretorio: the atti in pubblicazione and the archive.
+fn albo_pretorio(cx: &Ctx<'_>, out: &mut Vec<Page>) {
+    let docs = &cx.content.docs;
     let mut albo = cx.of_kind(Kind::Albo);
     albo.sort_by_key(|&i| match &docs[i].meta {
         Meta::Albo(a) => (std::cmp::Reverse(a.anno), std::cmp::Reverse(a.numero)),
@@ -702,7 +761,7 @@ pub fn assemble(
         PageKind::Albo,
         "Albo pretorio online",
         "",
-        home(),
+        root_crumbs(),
     );
     ap.descrizione = Some(
         "Gli atti in pubblicazione all'albo pretorio, con valore di pubblicità legale (art. 32 L. 69/2009)"
@@ -721,8 +780,12 @@ pub fn assemble(
         Some("Atti il cui periodo di pubblicazione è concluso, consultabili senza allegati".into());
     arch.items = archiviati.iter().map(|&i| cx.item(i)).collect();
     out.push(arch);
+}
 
-    // --- Document pages -----------------------------------------------------------------
+/// One page per document (Amministrazione trasparente has its own pages).
+fn document_pages(cx: &Ctx<'_>, out: &mut Vec<Page>) {
+    let v = vocabolari::get();
+    let docs = &cx.content.docs;
     for (i, d) in docs.iter().enumerate() {
         let (sezione, breadcrumb): (&'static str, Vec<Crumb>) = match &d.meta {
             Meta::Notizia(n) => {
@@ -792,13 +855,13 @@ pub fn assemble(
                 }
                 ("amministrazione", b)
             }
-            Meta::Pagina(_) => ("", home()),
+            Meta::Pagina(_) => ("", root_crumbs()),
             // Amministrazione trasparente has its own pages (crate::trasparenza::pagine).
             Meta::Trasparenza(_) => continue,
             Meta::Albo(_) => ("", under("Albo pretorio online", "/albo-pretorio/")),
         };
         let mut p = page(
-            &urls[i],
+            &cx.urls[i],
             PageKind::Doc(i),
             &d.meta.titolo(),
             sezione,
@@ -810,16 +873,27 @@ pub fn assemble(
         p.descrizione = d.meta.descrizione_breve().map(|x| x.value.clone());
         out.push(p);
     }
+}
 
-    // --- Home, service pages, site map, 404 ----------------------------------------------
+/// The home page: in evidenza, news, events, services, argomenti.
+fn home_page(
+    cx: &Ctx<'_>,
+    notizie: &[usize],
+    servizi: &[usize],
+    prossimi: &[usize],
+    by_arg: &BTreeMap<&'static str, Vec<usize>>,
+    out: &mut Vec<Page>,
+) {
+    let v = vocabolari::get();
+    let docs = &cx.content.docs;
     let mut h = page(
         "/",
         PageKind::Home,
-        &format!("Comune di {}", content.comune.config.nome),
+        &format!("Comune di {}", cx.content.comune.config.nome),
         "",
         Vec::new(),
     );
-    h.descrizione = content.comune.config.slogan.clone();
+    h.descrizione = cx.content.comune.config.slogan.clone();
     let in_evidenza = notizie
         .iter()
         .copied()
@@ -862,7 +936,8 @@ pub fn assemble(
         featured_services,
         6,
     ));
-    let mut featured: Vec<String> = content
+    let mut featured: Vec<String> = cx
+        .content
         .comune
         .config
         .argomenti_in_evidenza
@@ -890,7 +965,10 @@ pub fn assemble(
         totale: featured.len(),
     });
     out.push(h);
+}
 
+/// The pages of the online services: booking, segnalazione, assistenza.
+fn online_services(cx: &Ctx<'_>, out: &mut Vec<Page>) {
     for (url, titolo, desc) in [
         (
             "/prenotazione-appuntamento/",
@@ -908,11 +986,12 @@ pub fn assemble(
             "Chiedi aiuto agli uffici del Comune",
         ),
     ] {
-        let servizio = content
+        let servizio = cx
+            .content
             .comune
             .sportello
             .as_deref()
-            .filter(|_| content.comune.config.servizi_online.sportello.is_some());
+            .filter(|_| cx.content.comune.config.servizi_online.sportello.is_some());
         let prenota = url == "/prenotazione-appuntamento/"
             && servizio.is_some_and(|s| !s.sportelli.is_empty());
         let segnala = url == "/segnalazione-disservizio/"
@@ -926,7 +1005,7 @@ pub fn assemble(
         } else {
             PageKind::Informativa
         };
-        let mut p = page(url, kind, titolo, "", home());
+        let mut p = page(url, kind, titolo, "", root_crumbs());
         p.descrizione = Some(desc.into());
         out.push(p);
         if prenota {
@@ -961,8 +1040,17 @@ pub fn assemble(
             }
         }
     }
+}
 
-    let mut od = page("/opendata/", PageKind::OpenData, "Dati aperti", "", home());
+/// Dati aperti and Ricerca.
+fn open_data_and_search(out: &mut Vec<Page>) {
+    let mut od = page(
+        "/opendata/",
+        PageKind::OpenData,
+        "Dati aperti",
+        "",
+        root_crumbs(),
+    );
     od.descrizione = Some(
         "I dati pubblicati dal Comune in formato aperto (CSV e JSON), con licenza CC-BY 4.0".into(),
     );
@@ -976,18 +1064,22 @@ pub fn assemble(
         ));
     }
     out.push(od);
-    let mut ricerca = page("/ricerca/", PageKind::Ricerca, "Ricerca", "", home());
+    let mut ricerca = page("/ricerca/", PageKind::Ricerca, "Ricerca", "", root_crumbs());
     ricerca.descrizione =
         Some("Cerca tra servizi, notizie, eventi, luoghi, uffici e documenti".into());
     out.push(ricerca);
+}
 
+/// The site map: the first- and second-level pages generated so far, by section; then the 404 page.
+fn site_map(cx: &Ctx<'_>, out: &mut Vec<Page>) {
+    let docs = &cx.content.docs;
     // The site map lists the first- and second-level pages generated so far, by section.
     let mut mappa = page(
         "/mappa-del-sito/",
         PageKind::Mappa,
         "Mappa del sito",
         "",
-        home(),
+        root_crumbs(),
     );
     for (titolo, prefix) in [
         ("Amministrazione", "/amministrazione/"),
@@ -1042,9 +1134,8 @@ pub fn assemble(
         PageKind::NotFound,
         "Pagina non trovata",
         "",
-        home(),
+        root_crumbs(),
     ));
-    out
 }
 
 #[cfg(test)]
