@@ -69,7 +69,7 @@ struct Errore {
 
 /// What the page script is told.
 #[derive(Serialize, Clone)]
-struct Stato {
+struct PreviewState {
     /// Bumped by every rebuild that changed the site.
     versione: u64,
     errori: Vec<Errore>,
@@ -77,8 +77,8 @@ struct Stato {
 }
 
 struct Shared {
-    stato: RwLock<Stato>,
-    /// (event name, JSON of `Stato`).
+    stato: RwLock<PreviewState>,
+    /// (event name, JSON of `PreviewState`).
     tx: broadcast::Sender<(&'static str, String)>,
     comuni: RwLock<Vec<(String, String)>>,
 }
@@ -151,7 +151,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     });
     let (tx, _) = broadcast::channel(64);
     let shared = Arc::new(Shared {
-        stato: RwLock::new(Stato {
+        stato: RwLock::new(PreviewState {
             versione: 1,
             errori: Vec::new(),
             avvisi: 0,

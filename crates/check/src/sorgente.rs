@@ -19,7 +19,7 @@ use civico_core::diagnostics::{Diagnostic, Diagnostics};
 use civico_site::content::kinds::Kind;
 use civico_site::content::{self, ComuneContent};
 use civico_site::model::{self, PageKind};
-use civico_site::trasparenza::pagine::Stato;
+use civico_site::trasparenza::pagine::StatoSezione;
 
 /// Domains of PEC providers, and the words PEC domains carry.
 pub fn pec_domain(domain: &str) -> bool {
@@ -281,19 +281,21 @@ fn check_site(
             .unwrap_or("");
         let has_children = !t.sottosezioni.is_empty();
         let soglia = rete.soglia(&s.aggiornamento);
-        let stale = matches!(t.stato, Stato::ConContenuti | Stato::Dichiarata)
-            && soglia.is_some_and(|days| {
-                t.aggiornato_al
-                    .is_none_or(|d| (today - d).num_days() > days)
-            });
+        let stale = matches!(
+            t.stato,
+            StatoSezione::ConContenuti | StatoSezione::Dichiarata
+        ) && soglia.is_some_and(|days| {
+            t.aggiornato_al
+                .is_none_or(|d| (today - d).num_days() > days)
+        });
         let anac = civico_site::trasparenza::anac::schema_of(&t.slug);
         let declared = t.non_applicabile.is_some() || t.nessun_contenuto.is_some();
         if !has_children {
             total += 1;
             match t.stato {
-                Stato::Mancante => out.push(finding("AT-MISSING", Severity::Error, slug, Some(shown.clone()), 0,
+                StatoSezione::Mancante => out.push(finding("AT-MISSING", Severity::Error, slug, Some(shown.clone()), 0,
                     format!("manca la sezione \"{}\" ({}): crea la cartella con _index.md e pubblica i contenuti, oppure dichiara perché non ce ne sono", s.title, s.norma))),
-                Stato::Vuota => out.push(finding("AT-EMPTY", Severity::Warning, slug, Some(shown.clone()), 1,
+                StatoSezione::Vuota => out.push(finding("AT-EMPTY", Severity::Warning, slug, Some(shown.clone()), 1,
                     format!("la sezione \"{}\" è vuota: pubblica i contenuti ({}) oppure scrivi nessun_contenuto: o non_applicabile: con il motivo", s.title, s.norma))),
                 _ if stale => {
                     let line = civico_core::yaml::line_of(src, "aggiornato_al").unwrap_or(1);
@@ -304,7 +306,7 @@ fn check_site(
                 _ => ok += 1,
             }
             if let Some(schema) = anac {
-                if t.tabella.is_none() && !declared && t.stato != Stato::Mancante {
+                if t.tabella.is_none() && !declared && t.stato != StatoSezione::Mancante {
                     out.push(finding("ANAC-MISSING", Severity::Error, slug, Some(shown.clone()), 0,
                         format!("mancano i dati dello schema ANAC {} ({}): metti {} nella cartella della sezione", schema.norma, schema.delibera, schema.file)));
                 }
@@ -321,15 +323,18 @@ fn check_site(
             titolo: s.title.clone(),
             livello: s.level,
             stato: match (t.stato, stale) {
-                (Stato::Mancante, _) => "mancante",
-                (Stato::Vuota, _) => "vuota",
+                (StatoSezione::Mancante, _) => "mancante",
+                (StatoSezione::Vuota, _) => "vuota",
                 (_, true) => "non_aggiornata",
-                (Stato::Dichiarata, _) => "dichiarata",
-                (Stato::ConContenuti, _) => "ok",
+                (StatoSezione::Dichiarata, _) => "dichiarata",
+                (StatoSezione::ConContenuti, _) => "ok",
             },
-            pubblicato: matches!(t.stato, Stato::ConContenuti | Stato::Dichiarata) || has_children,
-            completo: t.stato != Stato::Vuota
-                && t.stato != Stato::Mancante
+            pubblicato: matches!(
+                t.stato,
+                StatoSezione::ConContenuti | StatoSezione::Dichiarata
+            ) || has_children,
+            completo: t.stato != StatoSezione::Vuota
+                && t.stato != StatoSezione::Mancante
                 && (anac.is_none() || t.tabella.is_some() || declared),
             aggiornato: !stale,
             formato_aperto,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
-use crate::fields::Posto;
+use crate::fields::Spanned;
 use crate::href::Href;
 
 /// The network: `civico.yaml` at the site root.
@@ -180,18 +180,18 @@ pub struct AppIo {
     #[serde(default)]
     pub notifica_dal: Option<crate::fields::Data>,
     #[serde(default)]
-    pub notizie: Option<Posto<String>>,
+    pub notizie: Option<Spanned<String>>,
     #[serde(default)]
-    pub eventi: Option<Posto<String>>,
+    pub eventi: Option<Spanned<String>>,
     #[serde(default)]
-    pub bandi: Option<Posto<String>>,
+    pub bandi: Option<Spanned<String>>,
     #[serde(default)]
-    pub albo: Option<Posto<String>>,
+    pub albo: Option<Spanned<String>>,
 }
 
 impl AppIo {
     /// The secret named for a channel (`notizie`, `eventi`, `bandi`, `albo`).
-    pub fn segreto(&self, canale: &str) -> Option<&Posto<String>> {
+    pub fn segreto(&self, canale: &str) -> Option<&Spanned<String>> {
         match canale {
             "notizie" => self.notizie.as_ref(),
             "eventi" => self.eventi.as_ref(),
@@ -220,13 +220,13 @@ pub struct Comune {
     pub codice_fiscale: String,
     #[serde(default)]
     pub partita_iva: Option<String>,
-    pub pec: Posto<String>,
+    pub pec: Spanned<String>,
     pub email: String,
     pub telefono: String,
     pub indirizzo: Indirizzo,
-    pub base_url: Posto<String>,
+    pub base_url: Spanned<String>,
     /// Coat of arms, relative to the comune's folder.
-    pub stemma: Posto<String>,
+    pub stemma: Spanned<String>,
     #[serde(default)]
     pub slogan: Option<String>,
     #[serde(default)]
@@ -244,12 +244,12 @@ pub struct Comune {
     #[serde(default)]
     pub orari: Vec<String>,
     #[serde(default)]
-    pub argomenti_in_evidenza: Vec<Posto<String>>,
+    pub argomenti_in_evidenza: Vec<Spanned<String>>,
     #[serde(default)]
     pub servizi_online: ServiziOnline,
     /// Primary colour of the theme, `#rrggbb`; white text must stay readable on it.
     #[serde(default)]
-    pub colore_primario: Option<Posto<String>>,
+    pub colore_primario: Option<Spanned<String>>,
     #[serde(default)]
     pub piano_miglioramento: Option<Href>,
     #[serde(default)]

@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveTime};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
-use serde_saphyr::Spanned;
+use serde_saphyr::Spanned as SaphyrSpanned;
 
 /// A calendar date written `AAAA-MM-GG`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,16 +114,16 @@ impl Serialize for DataOra {
 
 /// A value with the place it was written, for diagnostics after parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Posto<T> {
+pub struct Spanned<T> {
     pub value: T,
     pub line: usize,
     pub col: usize,
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Posto<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Spanned::<T>::deserialize(d)?;
-        Ok(Posto {
+        let s = SaphyrSpanned::<T>::deserialize(d)?;
+        Ok(Spanned {
             value: s.value,
             line: s.referenced.line() as usize,
             col: s.referenced.column() as usize,
@@ -131,17 +131,17 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Posto<T> {
     }
 }
 
-impl<T: Serialize> Serialize for Posto<T> {
+impl<T: Serialize> Serialize for Spanned<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.value.serialize(s)
     }
 }
 
 /// A vocabulary value (argomento, categoria, tipo ...) with its position.
-pub type Voce = Posto<String>;
+pub type Voce = Spanned<String>;
 
 /// Rich text written in Markdown inside the front matter (e.g. `come_fare: |`), with its position.
-pub type Testo = Posto<String>;
+pub type Testo = Spanned<String>;
 
 /// A reference to another content file of the same comune: `uffici/anagrafe` (the path of the
 /// file under the comune's folder, `.md` optional). Serialises as its normalised key.
@@ -157,7 +157,7 @@ pub struct Rif {
 
 impl<'de> Deserialize<'de> for Rif {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let p = Posto::<String>::deserialize(d)?;
+        let p = Spanned::<String>::deserialize(d)?;
         Ok(Rif {
             key: normalise_key(&p.value),
             written: p.value,
@@ -190,7 +190,7 @@ pub fn normalise_key(s: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct Immagine {
     /// Path of the file, relative to the Markdown file or to the comune folder (`media/...`).
-    pub file: Posto<String>,
+    pub file: Spanned<String>,
     #[serde(default)]
     pub alt: Option<String>,
     #[serde(default)]
@@ -203,9 +203,9 @@ pub struct Immagine {
 pub struct Allegato {
     pub titolo: String,
     #[serde(default)]
-    pub file: Option<Posto<String>>,
+    pub file: Option<Spanned<String>>,
     #[serde(default)]
-    pub url: Option<Posto<crate::href::Href>>,
+    pub url: Option<Spanned<crate::href::Href>>,
 }
 
 /// Contacts of an office, a place, a person or an event.
@@ -264,7 +264,7 @@ impl schemars::JsonSchema for DataOra {
     }
 }
 
-impl<T: schemars::JsonSchema> schemars::JsonSchema for Posto<T> {
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Spanned<T> {
     fn inline_schema() -> bool {
         true
     }

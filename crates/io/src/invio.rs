@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::client::{Client, Errore, Profilo};
 use super::destinatari::{self, Destinatario};
 use super::messaggio;
-use super::stato::{Chiave, Esito, Stato};
+use super::stato::{Chiave, Esito, RegistroInvii};
 use civico_core::config;
 use civico_core::diagnostics::{display_path, Diagnostic, Diagnostics};
 use civico_core::outbox::{Canale, Outbox};
@@ -168,7 +168,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
         },
         None => HashMap::new(),
     };
-    let stato = match Stato::apri(&opts.stato) {
+    let stato = match RegistroInvii::apri(&opts.stato) {
         Ok(s) => s,
         Err(e) => {
             return Resoconto::fallito(Diagnostic::error(
@@ -367,7 +367,7 @@ fn ferma(
     e: Errore,
     canale: Canale,
     shown: &Path,
-    nome: &civico_core::fields::Posto<String>,
+    nome: &civico_core::fields::Spanned<String>,
     d: &Destinatario,
 ) {
     match e {

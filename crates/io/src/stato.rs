@@ -44,7 +44,7 @@ pub enum Esito {
     Rifiutato(String),
 }
 
-pub struct Stato {
+pub struct RegistroInvii {
     db: Connection,
 }
 
@@ -66,10 +66,10 @@ fn adesso() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-impl Stato {
+impl RegistroInvii {
     /// Opens (or creates) the database.
-    pub fn apri(path: &Path) -> rusqlite::Result<Stato> {
-        Ok(Stato {
+    pub fn apri(path: &Path) -> rusqlite::Result<RegistroInvii> {
+        Ok(RegistroInvii {
             db: crate::sqlite::apri(path, SCHEMA)?,
         })
     }
@@ -173,7 +173,7 @@ mod tests {
             pubblicazione: "albo:albo/2026-7",
         };
         {
-            let s = Stato::apri(&path).unwrap();
+            let s = RegistroInvii::apri(&path).unwrap();
             assert_eq!(s.esito(&k).unwrap(), None);
             assert!(s.inizia(&k).unwrap());
             assert!(!s.inizia(&k).unwrap(), "a second start is refused");
@@ -181,7 +181,7 @@ mod tests {
             assert_eq!(s.incerti("valfiorita").unwrap(), 1);
             s.inviato(&k, "01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
         }
-        let s = Stato::apri(&path).unwrap();
+        let s = RegistroInvii::apri(&path).unwrap();
         assert_eq!(
             s.esito(&k).unwrap(),
             Some(Esito::Inviato("01ARZ3NDEKTSV4RRFFQ69G5FAV".into()))

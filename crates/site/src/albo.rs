@@ -21,7 +21,7 @@ pub const GIORNI_DEFAULT: u64 = 15;
 
 /// Where an atto stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stato {
+pub enum StatoAtto {
     /// Its window has not started: not published.
     Futuro,
     InPubblicazione,
@@ -41,16 +41,16 @@ pub fn finestra(a: &AttoAlbo) -> (NaiveDate, NaiveDate) {
     (dal, al)
 }
 
-pub fn stato(a: &AttoAlbo, today: NaiveDate) -> Stato {
+pub fn stato(a: &AttoAlbo, today: NaiveDate) -> StatoAtto {
     let (dal, al) = finestra(a);
     if today < dal {
-        Stato::Futuro
+        StatoAtto::Futuro
     } else if today <= al {
-        Stato::InPubblicazione
+        StatoAtto::InPubblicazione
     } else if a.archivio {
-        Stato::Archivio
+        StatoAtto::Archivio
     } else {
-        Stato::Scaduto
+        StatoAtto::Scaduto
     }
 }
 
@@ -82,13 +82,13 @@ pub fn apply(content: &mut ComuneContent, today: NaiveDate, diags: &Diagnostics)
             return false;
         }
         match stato(a, today) {
-            Stato::Futuro | Stato::Scaduto => false,
-            Stato::Archivio => {
+            StatoAtto::Futuro | StatoAtto::Scaduto => false,
+            StatoAtto::Archivio => {
                 a.allegati.clear();
                 a.in_archivio = true;
                 true
             }
-            Stato::InPubblicazione => {
+            StatoAtto::InPubblicazione => {
                 let (_, al) = finestra(a);
                 a.fine_pubblicazione = Some(crate::content::fields::Data(al));
                 let dir = d.path.parent().unwrap_or(&root).to_path_buf();
@@ -206,18 +206,18 @@ mod tests {
     fn fifteen_consecutive_days_by_default_first_and_last_included() {
         let a = atto("2026-03-20", None, false);
         assert_eq!(finestra(&a), (d("2026-03-20"), d("2026-04-03")));
-        assert_eq!(stato(&a, d("2026-03-19")), Stato::Futuro);
-        assert_eq!(stato(&a, d("2026-03-20")), Stato::InPubblicazione);
+        assert_eq!(stato(&a, d("2026-03-19")), StatoAtto::Futuro);
+        assert_eq!(stato(&a, d("2026-03-20")), StatoAtto::InPubblicazione);
         // Across the change to summer time (29 March 2026): still calendar days.
-        assert_eq!(stato(&a, d("2026-04-03")), Stato::InPubblicazione);
-        assert_eq!(stato(&a, d("2026-04-04")), Stato::Scaduto);
+        assert_eq!(stato(&a, d("2026-04-03")), StatoAtto::InPubblicazione);
+        assert_eq!(stato(&a, d("2026-04-04")), StatoAtto::Scaduto);
     }
 
     #[test]
     fn explicit_end_and_archive() {
         let a = atto("2026-10-01", Some("2026-10-31"), true);
-        assert_eq!(stato(&a, d("2026-10-31")), Stato::InPubblicazione);
-        assert_eq!(stato(&a, d("2026-11-01")), Stato::Archivio);
+        assert_eq!(stato(&a, d("2026-10-31")), StatoAtto::InPubblicazione);
+        assert_eq!(stato(&a, d("2026-11-01")), StatoAtto::Archivio);
     }
 
     #[test]

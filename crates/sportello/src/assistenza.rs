@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::db::{Conn, Esito};
 use super::registro::{accoda, codice_leggibile, riserva_chiave, rispondi, ts, Email, Fallito};
-use crate::p;
+use crate::params;
 
 /// The category that is not a service category.
 pub const URP: &str = "Relazioni con il pubblico";
@@ -128,7 +128,7 @@ pub fn registra(
         c.esegui(
             "INSERT INTO assistenza (comune, codice, nome, cognome, email, categoria, servizio, descrizione, stato, creata)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'nuova', ?9)",
-            p![
+            params![
                 comune, &codice, r.nome.trim(), r.cognome.trim(), r.email.trim().to_lowercase(),
                 &r.categoria, r.servizio.trim(), r.descrizione.trim(), ts(ora)
             ],
@@ -148,7 +148,7 @@ pub fn elenco(c: &mut Conn, comune: &str) -> Esito<Vec<Registrata>> {
     Ok(c
         .righe(
             "SELECT codice, creata, nome, cognome, email, categoria, servizio, descrizione, stato FROM assistenza WHERE comune = ?1 ORDER BY creata DESC, codice",
-            p![comune],
+            params![comune],
         )?
         .into_iter()
         .map(|r| Registrata {
@@ -172,7 +172,7 @@ pub fn segna(c: &mut Conn, comune: &str, codice: &str, stato: &str) -> Esito<boo
     }
     Ok(c.esegui(
         "UPDATE assistenza SET stato = ?3 WHERE comune = ?1 AND codice = ?2",
-        p![comune, codice, stato],
+        params![comune, codice, stato],
     )? == 1)
 }
 
@@ -180,7 +180,7 @@ pub fn segna(c: &mut Conn, comune: &str, codice: &str, stato: &str) -> Esito<boo
 pub fn purga(c: &mut Conn, comune: &str, prima_di: DateTime<Utc>) -> Esito<u64> {
     c.esegui(
         "DELETE FROM assistenza WHERE comune = ?1 AND creata < ?2",
-        p![comune, ts(prima_di)],
+        params![comune, ts(prima_di)],
     )
 }
 

@@ -54,12 +54,12 @@ struct Aperte {
 }
 
 /// A connection counted in `Aperte`; dropping it gives the place back.
-struct Posto {
+struct Admission {
     aperte: Arc<Mutex<Aperte>>,
     chiave: Option<IpAddr>,
 }
 
-impl Drop for Posto {
+impl Drop for Admission {
     fn drop(&mut self) {
         let Ok(mut a) = self.aperte.lock() else {
             return;
@@ -78,7 +78,7 @@ impl Drop for Posto {
 
 /// A place for a new connection from `peer`, unless the client or the service is full.
 /// `proxy`: the peer is a trusted proxy (counted in the total only).
-fn entra(aperte: &Arc<Mutex<Aperte>>, peer: IpAddr, proxy: bool, max: usize) -> Option<Posto> {
+fn entra(aperte: &Arc<Mutex<Aperte>>, peer: IpAddr, proxy: bool, max: usize) -> Option<Admission> {
     let mut a = aperte.lock().ok()?;
     if a.totale >= IN_TUTTO {
         return None;
@@ -92,7 +92,7 @@ fn entra(aperte: &Arc<Mutex<Aperte>>, peer: IpAddr, proxy: bool, max: usize) -> 
         *n += 1;
     }
     a.totale += 1;
-    Some(Posto {
+    Some(Admission {
         aperte: aperte.clone(),
         chiave,
     })
@@ -133,7 +133,7 @@ async fn connessione(
     peer: SocketAddr,
     app: Router,
     tempi: Tempi,
-    posto: Posto,
+    posto: Admission,
 ) {
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -155,7 +155,7 @@ mod tests {
         let a = Arc::new(Mutex::new(Aperte::default()));
         let ip: IpAddr = "2001:db8::1".parse().unwrap();
         let vicino: IpAddr = "2001:db8::2".parse().unwrap();
-        let mut tenute: Vec<Posto> = (0..4).map(|_| entra(&a, ip, false, 4).unwrap()).collect();
+        let mut tenute: Vec<Admission> = (0..4).map(|_| entra(&a, ip, false, 4).unwrap()).collect();
         assert!(
             entra(&a, vicino, false, 4).is_none(),
             "the same /64 is one client"

@@ -81,9 +81,9 @@ impl From<Option<String>> for Valore {
     }
 }
 
-/// Builds a parameter list: `p![a, b, c]`.
+/// Builds a parameter list: `params![a, b, c]`.
 #[macro_export]
-macro_rules! p {
+macro_rules! params {
     ($($v:expr),* $(,)?) => { &[$($crate::db::Valore::from($v)),*][..] };
 }
 
@@ -330,11 +330,11 @@ impl Conn {
 
     /// Serialises concurrent writers on `chiave` until the transaction ends. SQLite's
     /// `BEGIN IMMEDIATE` already serialises every writer; PostgreSQL takes an advisory lock.
-    pub fn blocca(&mut self, chiave: &str) -> Esito<()> {
+    pub fn advisory_lock(&mut self, chiave: &str) -> Esito<()> {
         if self.is_pg() {
             self.righe(
                 "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))::text",
-                p![chiave],
+                params![chiave],
             )?;
         }
         Ok(())
@@ -349,10 +349,10 @@ impl Conn {
         for (i, (lite, pg)) in migrazioni.iter().enumerate() {
             let v = i as i64 + 1;
             self.transazione(|c| -> Esito<()> {
-                c.blocca("civico-migrazioni")?;
+                c.advisory_lock("civico-migrazioni")?;
                 if c.riga(
                     "SELECT versione FROM versione_schema WHERE versione = ?1",
-                    p![v],
+                    params![v],
                 )?
                 .is_some()
                 {
@@ -361,7 +361,7 @@ impl Conn {
                 c.batch(if c.is_pg() { pg } else { lite })?;
                 c.esegui(
                     "INSERT INTO versione_schema (versione, applicata) VALUES (?1, ?2)",
-                    p![v, chrono::Utc::now().to_rfc3339()],
+                    params![v, chrono::Utc::now().to_rfc3339()],
                 )?;
                 Ok(())
             })?;

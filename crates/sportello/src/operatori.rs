@@ -26,8 +26,8 @@ use serde::Deserialize;
 use super::limiti::{durata, Attesa};
 use super::posta;
 use super::registro::{self, casuale, hash, ts};
-use super::servizio::Stato;
-use crate::p;
+use super::servizio::AppState;
+use crate::params;
 
 const COOKIE: &str = "civico_operatore";
 const DURATA_ORE: i64 = 8;
@@ -150,13 +150,13 @@ fn cookie(h: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn sessione(s: &Stato, comune: &str, h: &HeaderMap) -> Option<Sessione> {
+fn sessione(s: &AppState, comune: &str, h: &HeaderMap) -> Option<Sessione> {
     let id = cookie(h)?;
     let mut c = s.pool.prendi().ok()?;
     let r = c
         .riga(
             "SELECT utente, csrf FROM sessione WHERE id = ?1 AND comune = ?2 AND scade > ?3",
-            p![hash(&id), comune, ts(Utc::now())],
+            params![hash(&id), comune, ts(Utc::now())],
         )
         .ok()??;
     Some(Sessione {
@@ -197,7 +197,7 @@ async fn blocca<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Op
 /// connection. `None` without a valid session (the caller sends to the login page) or when the
 /// database fails.
 async fn per_operatore<T: Send + 'static>(
-    s: &Arc<Stato>,
+    s: &Arc<AppState>,
     comune: &str,
     h: HeaderMap,
     f: impl FnOnce(&mut super::db::Conn, &Sessione) -> Option<T> + Send + 'static,
@@ -233,7 +233,7 @@ fn modulo_accesso(comune: &str, nome: &str, errore: Option<&str>) -> Response {
     )
 }
 
-async fn accesso(State(s): State<Arc<Stato>>, UrlPath(comune): UrlPath<String>) -> Response {
+async fn accesso(State(s): State<Arc<AppState>>, UrlPath(comune): UrlPath<String>) -> Response {
     match s.enti().get(&comune) {
         Some(e) => modulo_accesso(&comune, &e.nome, None),
         None => StatusCode::NOT_FOUND.into_response(),
@@ -247,7 +247,7 @@ struct Credenziali {
 }
 
 async fn accedi(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     ConnectInfo(sock): ConnectInfo<SocketAddr>,
     h: HeaderMap,
@@ -314,7 +314,7 @@ async fn accedi(
         let mut c = s2.pool.prendi()?;
         c.esegui(
             "INSERT INTO sessione (id, comune, utente, csrf, scade) VALUES (?1, ?2, ?3, ?4, ?5)",
-            p![hash(&id2), c2, u2, csrf, ts(scade)],
+            params![hash(&id2), c2, u2, csrf, ts(scade)],
         )?;
         Ok(())
     })
@@ -373,7 +373,7 @@ fn intervallo(f: &Filtro, tz: chrono_tz::Tz) -> (NaiveDate, DateTime<Utc>, DateT
 }
 
 async fn agenda(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     Query(f): Query<Filtro>,
     h: HeaderMap,
@@ -489,7 +489,7 @@ struct Azione {
 }
 
 async fn azione(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     h: HeaderMap,
     Form(a): Form<Azione>,
@@ -525,7 +525,7 @@ async fn azione(
             }
             "uscita" => {
                 if let Some(id) = cookie(&h) {
-                    let _ = c.esegui("DELETE FROM sessione WHERE id = ?1", p![hash(&id)]);
+                    let _ = c.esegui("DELETE FROM sessione WHERE id = ?1", params![hash(&id)]);
                 }
             }
             stato => {
@@ -556,7 +556,7 @@ async fn azione(
 }
 
 async fn uscita(
-    s: State<Arc<Stato>>,
+    s: State<Arc<AppState>>,
     c: UrlPath<String>,
     h: HeaderMap,
     Form(mut a): Form<Azione>,
@@ -566,7 +566,7 @@ async fn uscita(
 }
 
 async fn esporta(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     Query(f): Query<Filtro>,
     h: HeaderMap,
@@ -639,7 +639,7 @@ fn dal(p: &Periodo, tz: chrono_tz::Tz) -> NaiveDate {
 
 /// Per-page figures of the feedback widget, lowest mean first.
 async fn valutazioni(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     Query(q): Query<Periodo>,
     h: HeaderMap,
@@ -690,7 +690,7 @@ async fn valutazioni(
 }
 
 async fn valutazioni_csv(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     Query(q): Query<Periodo>,
     h: HeaderMap,
@@ -720,7 +720,7 @@ async fn valutazioni_csv(
 
 /// The richieste di assistenza of the comune, newest first, with a button to close each.
 async fn richieste(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     h: HeaderMap,
 ) -> Response {
@@ -769,7 +769,7 @@ async fn richieste(
 }
 
 async fn richiesta_azione(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     h: HeaderMap,
     Form(a): Form<Azione>,
@@ -804,7 +804,7 @@ async fn richiesta_azione(
 }
 
 async fn richieste_csv(
-    State(s): State<Arc<Stato>>,
+    State(s): State<Arc<AppState>>,
     UrlPath(comune): UrlPath<String>,
     h: HeaderMap,
 ) -> Response {
@@ -853,7 +853,7 @@ async fn richieste_csv(
     )
 }
 
-pub fn router() -> Router<Arc<Stato>> {
+pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(
             "/operatori/{comune}/segnalazioni",

@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::db::{Conn, DbErrore, Esito, Valore};
-use crate::p;
+use crate::params;
 
 /// The versioned schema: (SQLite, PostgreSQL) per version, applied in order at start.
 pub const MIGRAZIONI: &[(&str, &str)] = &[
@@ -317,13 +317,13 @@ fn libera_scadute(
     let n = c
         .righe(
             "DELETE FROM trattenuta WHERE comune = ?1 AND sportello = ?2 AND inizio = ?3 AND scade <= ?4 RETURNING token",
-            p![comune, sportello, inizio, ts(ora)],
+            params![comune, sportello, inizio, ts(ora)],
         )?
         .len() as i64;
     if n > 0 {
         c.esegui(
             "UPDATE slot SET occupati = occupati - ?4 WHERE comune = ?1 AND sportello = ?2 AND inizio = ?3",
-            p![comune, sportello, inizio, n],
+            params![comune, sportello, inizio, n],
         )?;
     }
     Ok(())
@@ -335,16 +335,16 @@ fn prendi_posto(c: &mut Conn, posto: &Posto, ora: DateTime<Utc>) -> Result<(), F
     libera_scadute(c, &posto.comune, &posto.sportello, &inizio, ora)?;
     c.esegui(
         "INSERT INTO slot (comune, sportello, inizio, capienza) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-        p![&posto.comune, &posto.sportello, &inizio, posto.capienza],
+        params![&posto.comune, &posto.sportello, &inizio, posto.capienza],
     )?;
     // The capacity may have changed in sportello.yaml since the row was made.
     c.esegui(
         "UPDATE slot SET capienza = ?4 WHERE comune = ?1 AND sportello = ?2 AND inizio = ?3 AND occupati <= ?4",
-        p![&posto.comune, &posto.sportello, &inizio, posto.capienza],
+        params![&posto.comune, &posto.sportello, &inizio, posto.capienza],
     )?;
     let preso = c.esegui(
         "UPDATE slot SET occupati = occupati + 1 WHERE comune = ?1 AND sportello = ?2 AND inizio = ?3 AND occupati < capienza",
-        p![&posto.comune, &posto.sportello, &inizio],
+        params![&posto.comune, &posto.sportello, &inizio],
     )?;
     if preso == 1 {
         Ok(())
@@ -356,7 +356,7 @@ fn prendi_posto(c: &mut Conn, posto: &Posto, ora: DateTime<Utc>) -> Result<(), F
 fn lascia_posto(c: &mut Conn, comune: &str, sportello: &str, inizio: &str) -> Esito<()> {
     c.esegui(
         "UPDATE slot SET occupati = occupati - 1 WHERE comune = ?1 AND sportello = ?2 AND inizio = ?3 AND occupati > 0",
-        p![comune, sportello, inizio],
+        params![comune, sportello, inizio],
     )?;
     Ok(())
 }
@@ -365,7 +365,7 @@ fn lascia_posto(c: &mut Conn, comune: &str, sportello: &str, inizio: &str) -> Es
 pub fn accoda(c: &mut Conn, comune: &str, e: &Email, ora: DateTime<Utc>) -> Esito<()> {
     c.esegui(
         "INSERT INTO posta (comune, destinatario, oggetto, testo, ics, creata, prossimo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        p![comune, &e.destinatario, &e.oggetto, &e.testo, e.ics.clone(), ts(ora)],
+        params![comune, &e.destinatario, &e.oggetto, &e.testo, e.ics.clone(), ts(ora)],
     )?;
     Ok(())
 }
@@ -383,7 +383,7 @@ pub fn trattieni(
         let scade = ora + Duration::minutes(minuti);
         c.esegui(
             "INSERT INTO trattenuta (token, comune, sportello, inizio, scade) VALUES (?1, ?2, ?3, ?4, ?5)",
-            p![hash(&token), &posto.comune, &posto.sportello, ts(posto.inizio), ts(scade)],
+            params![hash(&token), &posto.comune, &posto.sportello, ts(posto.inizio), ts(scade)],
         )?;
         Ok((token, scade))
     })
@@ -438,7 +438,7 @@ pub fn prenota(
                 let r = c
                     .riga(
                         "DELETE FROM trattenuta WHERE token = ?1 AND comune = ?2 AND scade > ?3 RETURNING sportello, inizio",
-                        p![hash(token), comune, ts(ora)],
+                        params![hash(token), comune, ts(ora)],
                     )?
                     .ok_or(Rifiuto::TrattenutaScaduta)?;
                 let inizio = da_ts(r[1].testo());
@@ -449,11 +449,11 @@ pub fn prenota(
         let email = dati.email.trim().to_lowercase();
         // `nome+tag@` is the same mailbox as `nome@`: one person, one limit.
         let (persona, con_tag) = persona_email(&email);
-        c.blocca(&format!("persona:{comune}:{sportello}:{persona}"))?;
+        c.advisory_lock(&format!("persona:{comune}:{sportello}:{persona}"))?;
         let attive = c
             .riga(
                 "SELECT COUNT(*) FROM prenotazione WHERE comune = ?1 AND sportello = ?2 AND (email = ?3 OR email LIKE ?5 ESCAPE '!') AND stato = 'confermata' AND inizio > ?4",
-                p![comune, &sportello, &persona, ts(ora), con_tag],
+                params![comune, &sportello, &persona, ts(ora), con_tag],
             )?
             .map_or(0, |r| r[0].intero());
         if attive >= i64::from(limite_per_persona) {
@@ -476,7 +476,7 @@ pub fn prenota(
         c.esegui(
             "INSERT INTO prenotazione (comune, codice, token, sportello, inizio, fine, nome, cognome, email, motivo, dettagli, stato, creata, aggiornata)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'confermata', ?12, ?12)",
-            p![
+            params![
                 comune, &p.codice, hash(&p.token), &p.sportello, ts(p.inizio), ts(p.fine),
                 &p.nome, &p.cognome, &p.email, p.motivo.clone(), &p.dettagli, ts(ora)
             ],
@@ -522,14 +522,14 @@ pub fn riserva_chiave(
 ) -> Esito<Option<String>> {
     let nuova = c.esegui(
         "INSERT INTO idempotenza (comune, chiave, risposta, creata) VALUES (?1, ?2, '', ?3) ON CONFLICT DO NOTHING",
-        p![comune, chiave_salvata(comune, chiave), ts(ora)],
+        params![comune, chiave_salvata(comune, chiave), ts(ora)],
     )?;
     if nuova == 1 {
         return Ok(None);
     }
     let r = c.riga(
         "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2",
-        p![comune, chiave_salvata(comune, chiave)],
+        params![comune, chiave_salvata(comune, chiave)],
     )?;
     Ok(Some(
         r.map(|r| decifra(comune, chiave, r[0].testo()))
@@ -541,7 +541,7 @@ pub fn riserva_chiave(
 pub fn rispondi(c: &mut Conn, comune: &str, chiave: &str, risposta: &str) -> Esito<()> {
     c.esegui(
         "UPDATE idempotenza SET risposta = ?3 WHERE comune = ?1 AND chiave = ?2",
-        p![
+        params![
             comune,
             chiave_salvata(comune, chiave),
             cifra(comune, chiave, risposta)
@@ -554,7 +554,7 @@ pub fn rispondi(c: &mut Conn, comune: &str, chiave: &str, risposta: &str) -> Esi
 pub fn gia_risposto(c: &mut Conn, comune: &str, chiave: &str) -> Esito<Option<String>> {
     Ok(c.riga(
         "SELECT risposta FROM idempotenza WHERE comune = ?1 AND chiave = ?2 AND risposta <> ''",
-        p![comune, chiave_salvata(comune, chiave)],
+        params![comune, chiave_salvata(comune, chiave)],
     )?
     .map(|r| decifra(comune, chiave, r[0].testo())))
 }
@@ -615,7 +615,7 @@ fn decifra(comune: &str, chiave: &str, salvata: &str) -> String {
 pub fn trova(c: &mut Conn, comune: &str, token: &str) -> Esito<Option<Prenotazione>> {
     Ok(c.riga(
         &format!("SELECT {CAMPI} FROM prenotazione WHERE comune = ?1 AND token = ?2"),
-        p![comune, hash(token)],
+        params![comune, hash(token)],
     )?
     .map(|r| prenotazione(&r)))
 }
@@ -660,7 +660,7 @@ fn annulla_in(
 ) -> Result<Prenotazione, Fallito> {
     let n = c.esegui(
         "UPDATE prenotazione SET stato = 'annullata', aggiornata = ?3 WHERE comune = ?1 AND codice = ?2 AND stato = 'confermata'",
-        p![&p.comune, &p.codice, ts(ora)],
+        params![&p.comune, &p.codice, ts(ora)],
     )?;
     if n != 1 {
         return Err(Rifiuto::Inesistente.into());
@@ -695,7 +695,7 @@ pub fn sposta(
         lascia_posto(c, &p.comune, &p.sportello, &ts(p.inizio))?;
         c.esegui(
             "UPDATE prenotazione SET inizio = ?3, fine = ?4, aggiornata = ?5, promemoria = NULL WHERE comune = ?1 AND codice = ?2",
-            p![&p.comune, &p.codice, ts(nuovo.inizio), ts(nuovo.fine), ts(ora)],
+            params![&p.comune, &p.codice, ts(nuovo.inizio), ts(nuovo.fine), ts(ora)],
         )?;
         let prima = p.inizio;
         p.inizio = nuovo.inizio;
@@ -719,7 +719,7 @@ pub fn occupati(
     let rows = c.righe(
         "SELECT s.inizio, s.occupati - (SELECT COUNT(*) FROM trattenuta t WHERE t.comune = s.comune AND t.sportello = s.sportello AND t.inizio = s.inizio AND t.scade <= ?5), s.capienza
          FROM slot s WHERE s.comune = ?1 AND s.sportello = ?2 AND s.inizio >= ?3 AND s.inizio <= ?4",
-        p![comune, sportello, ts(dal), ts(al), ts(ora)],
+        params![comune, sportello, ts(dal), ts(al), ts(ora)],
     )?;
     Ok(rows
         .iter()
@@ -739,7 +739,7 @@ pub fn elenco(
         &format!(
             "SELECT {CAMPI} FROM prenotazione WHERE comune = ?1 AND (?2 = '' OR sportello = ?2) AND inizio >= ?3 AND inizio < ?4 ORDER BY inizio, sportello, codice"
         ),
-        p![comune, sportello.unwrap_or(""), ts(dal), ts(al)],
+        params![comune, sportello.unwrap_or(""), ts(dal), ts(al)],
     )?;
     Ok(rows.iter().map(|r| prenotazione(r)).collect())
 }
@@ -757,7 +757,7 @@ pub fn segna(
     }
     Ok(c.esegui(
         "UPDATE prenotazione SET stato = ?3, aggiornata = ?4 WHERE comune = ?1 AND codice = ?2 AND stato IN ('confermata', 'svolta', 'assente')",
-        p![comune, codice, stato, ts(ora)],
+        params![comune, codice, stato, ts(ora)],
     )? == 1)
 }
 
@@ -773,7 +773,7 @@ pub fn annulla_operatore(
         let p = c
             .riga(
                 &format!("SELECT {CAMPI} FROM prenotazione WHERE comune = ?1 AND codice = ?2 AND stato = 'confermata'"),
-                p![comune, codice],
+                params![comune, codice],
             )?
             .map(|r| prenotazione(&r))
             .ok_or(Rifiuto::Inesistente)?;
@@ -793,7 +793,7 @@ pub fn promemoria(
 ) -> Esito<usize> {
     let rows = c.righe(
         &format!("SELECT {CAMPI} FROM prenotazione WHERE comune = ?1 AND stato = 'confermata' AND promemoria IS NULL AND inizio > ?2 AND inizio <= ?3"),
-        p![comune, ts(ora), ts(ora + entro)],
+        params![comune, ts(ora), ts(ora + entro)],
     )?;
     let mut n = 0;
     for r in rows {
@@ -801,7 +801,7 @@ pub fn promemoria(
         let fatto = c.transazione(|c| -> Esito<bool> {
             let preso = c.esegui(
                 "UPDATE prenotazione SET promemoria = ?3 WHERE comune = ?1 AND codice = ?2 AND promemoria IS NULL AND stato = 'confermata'",
-                p![comune, &p.codice, ts(ora)],
+                params![comune, &p.codice, ts(ora)],
             )?;
             if preso == 1 {
                 accoda(c, comune, &componi(&p), ora)?;
@@ -819,11 +819,11 @@ pub fn purga(c: &mut Conn, comune: &str, prima_di: DateTime<Utc>) -> Esito<u64> 
     c.transazione(|c| {
         let n = c.esegui(
             "DELETE FROM prenotazione WHERE comune = ?1 AND inizio < ?2",
-            p![comune, ts(prima_di)],
+            params![comune, ts(prima_di)],
         )?;
         c.esegui(
             "DELETE FROM slot WHERE comune = ?1 AND inizio < ?2",
-            p![comune, ts(prima_di)],
+            params![comune, ts(prima_di)],
         )?;
         Ok(n)
     })
@@ -834,17 +834,17 @@ pub fn purga(c: &mut Conn, comune: &str, prima_di: DateTime<Utc>) -> Esito<u64> 
 pub fn pulizia(c: &mut Conn, ora: DateTime<Utc>) -> Esito<()> {
     let scadute = c.righe(
         "SELECT DISTINCT comune, sportello, inizio FROM trattenuta WHERE scade <= ?1",
-        p![ts(ora)],
+        params![ts(ora)],
     )?;
     for r in scadute {
         c.transazione(|c| libera_scadute(c, r[0].testo(), r[1].testo(), r[2].testo(), ora))?;
     }
     c.esegui(
         "DELETE FROM idempotenza WHERE creata < ?1",
-        p![ts(ora - Duration::days(1))],
+        params![ts(ora - Duration::days(1))],
     )?;
-    c.esegui("DELETE FROM sessione WHERE scade <= ?1", p![ts(ora)])?;
-    c.esegui("DELETE FROM sfida WHERE scade <= ?1", p![ts(ora)])?;
+    c.esegui("DELETE FROM sessione WHERE scade <= ?1", params![ts(ora)])?;
+    c.esegui("DELETE FROM sfida WHERE scade <= ?1", params![ts(ora)])?;
     Ok(())
 }
 
@@ -852,7 +852,7 @@ pub fn pulizia(c: &mut Conn, ora: DateTime<Utc>) -> Esito<()> {
 pub fn da_inviare(c: &mut Conn, ora: DateTime<Utc>, max: i64) -> Esito<Vec<(i64, String, Email)>> {
     let rows = c.righe(
         "SELECT id, comune, destinatario, oggetto, testo, ics FROM posta WHERE prossimo <= ?1 ORDER BY id LIMIT ?2",
-        p![ts(ora), max],
+        params![ts(ora), max],
     )?;
     Ok(rows
         .into_iter()
@@ -876,25 +876,25 @@ pub fn da_inviare(c: &mut Conn, ora: DateTime<Utc>, max: i64) -> Esito<Vec<(i64,
 pub fn prendi_in_carico(c: &mut Conn, id: i64, ora: DateTime<Utc>) -> Esito<bool> {
     Ok(c.esegui(
         "UPDATE posta SET prossimo = ?2 WHERE id = ?1 AND prossimo <= ?3",
-        p![id, ts(ora + Duration::minutes(5)), ts(ora)],
+        params![id, ts(ora + Duration::minutes(5)), ts(ora)],
     )? == 1)
 }
 
 /// A message was delivered: it leaves the queue (its personal data with it).
 pub fn inviata(c: &mut Conn, id: i64) -> Esito<()> {
-    c.esegui("DELETE FROM posta WHERE id = ?1", p![id])?;
+    c.esegui("DELETE FROM posta WHERE id = ?1", params![id])?;
     Ok(())
 }
 
 /// A delivery failed: try again later, with doubling pauses (1 min, 2, 4 … up to 6 hours).
 pub fn rimanda(c: &mut Conn, id: i64, ora: DateTime<Utc>) -> Esito<()> {
     let t = c
-        .riga("SELECT tentativi FROM posta WHERE id = ?1", p![id])?
+        .riga("SELECT tentativi FROM posta WHERE id = ?1", params![id])?
         .map_or(0, |r| r[0].intero());
     let pausa = Duration::minutes(1i64 << t.clamp(0, 9)).min(Duration::hours(6));
     c.esegui(
         "UPDATE posta SET tentativi = tentativi + 1, prossimo = ?2 WHERE id = ?1",
-        p![id, ts(ora + pausa)],
+        params![id, ts(ora + pausa)],
     )?;
     Ok(())
 }

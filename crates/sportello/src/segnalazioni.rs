@@ -16,7 +16,7 @@ use super::db::{Conn, Esito};
 use super::registro::{
     accoda, casuale, codice_leggibile, hash, riserva_chiave, rispondi, ts, Email, Fallito,
 };
-use crate::p;
+use crate::params;
 use civico_core::sportello::Segnalazioni;
 
 /// The states, with the label the reporter and the operators read.
@@ -322,7 +322,7 @@ pub fn registra(
             "INSERT INTO segnalazione (comune, codice, token, categoria, ufficio, titolo, dettagli, indirizzo, lat, lon,
                  nome, cognome, email, telefono, stato, pubblica, creata, aggiornata, scadenza)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'nuova', 0, ?15, ?15, ?16)",
-            p![
+            params![
                 comune, &codice, hash(&token), &cat.nome, &ufficio, n.titolo.trim(),
                 n.dettagli.trim(), n.indirizzo.trim(), coord(n.lat), coord(n.lon),
                 n.nome.trim(), n.cognome.trim(), n.email.trim().to_lowercase(), n.telefono.trim(),
@@ -332,7 +332,7 @@ pub fn registra(
         for (i, f) in file.iter().enumerate() {
             c.esegui(
                 "INSERT INTO segnalazione_allegato (comune, codice, n, nome, tipo, dati) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                p![
+                params![
                     comune, &codice, i as i64 + 1, &f.nome, f.tipo,
                     base64::engine::general_purpose::STANDARD.encode(&f.dati)
                 ],
@@ -370,7 +370,7 @@ fn storia(
         "INSERT INTO segnalazione_storia (comune, codice, n, quando, chi, azione, stato, messaggio)
          SELECT ?1, ?2, COALESCE(MAX(n), 0) + 1, ?3, ?4, ?5, ?6, ?7
          FROM segnalazione_storia WHERE comune = ?1 AND codice = ?2",
-        p![comune, codice, ts(ora), chi, azione, stato, messaggio],
+        params![comune, codice, ts(ora), chi, azione, stato, messaggio],
     )?;
     Ok(())
 }
@@ -432,7 +432,7 @@ fn scheda(r: &[super::db::Valore]) -> Scheda {
 pub fn leggi(c: &mut Conn, comune: &str, codice: &str) -> Esito<Option<Scheda>> {
     Ok(c.riga(
         &format!("SELECT {CAMPI} FROM segnalazione WHERE comune = ?1 AND codice = ?2"),
-        p![comune, codice],
+        params![comune, codice],
     )?
     .map(|r| scheda(&r)))
 }
@@ -441,7 +441,7 @@ pub fn leggi(c: &mut Conn, comune: &str, codice: &str) -> Esito<Option<Scheda>> 
 pub fn per_token(c: &mut Conn, comune: &str, token: &str) -> Esito<Option<Scheda>> {
     Ok(c.riga(
         &format!("SELECT {CAMPI} FROM segnalazione WHERE comune = ?1 AND token = ?2"),
-        p![comune, hash(token)],
+        params![comune, hash(token)],
     )?
     .map(|r| scheda(&r)))
 }
@@ -459,7 +459,7 @@ pub fn elenco(
                 "SELECT {CAMPI} FROM segnalazione WHERE comune = ?1 AND (CAST(?2 AS TEXT) IS NULL OR stato = ?2)
                    AND (CAST(?3 AS TEXT) IS NULL OR ufficio = ?3) ORDER BY creata DESC, codice"
             ),
-            p![comune, stato, ufficio],
+            params![comune, stato, ufficio],
         )?
         .iter()
         .map(|r| scheda(r))
@@ -481,7 +481,7 @@ pub fn passi(c: &mut Conn, comune: &str, codice: &str) -> Esito<Vec<Passo>> {
     Ok(c
         .righe(
             "SELECT quando, chi, azione, stato, messaggio FROM segnalazione_storia WHERE comune = ?1 AND codice = ?2 ORDER BY n",
-            p![comune, codice],
+            params![comune, codice],
         )?
         .into_iter()
         .map(|r| Passo {
@@ -517,7 +517,7 @@ pub fn file(c: &mut Conn, comune: &str, codice: &str) -> Esito<Vec<(i64, String,
     Ok(c
         .righe(
             "SELECT n, nome, tipo FROM segnalazione_allegato WHERE comune = ?1 AND codice = ?2 ORDER BY n",
-            p![comune, codice],
+            params![comune, codice],
         )?
         .into_iter()
         .map(|r| (r[0].intero(), r[1].testo().into(), r[2].testo().into()))
@@ -533,7 +533,7 @@ pub fn contenuto(
 ) -> Esito<Option<(String, String, Vec<u8>)>> {
     Ok(c.riga(
         "SELECT nome, tipo, dati FROM segnalazione_allegato WHERE comune = ?1 AND codice = ?2 AND n = ?3",
-        p![comune, codice, n],
+        params![comune, codice, n],
     )?
     .and_then(|r| {
         let b = base64::engine::general_purpose::STANDARD
@@ -583,7 +583,7 @@ pub fn agisci(
         // Takes the row (PostgreSQL) before reading it, so two operators are applied in turn.
         let preso = c.esegui(
             "UPDATE segnalazione SET aggiornata = aggiornata WHERE comune = ?1 AND codice = ?2",
-            p![comune, codice],
+            params![comune, codice],
         )?;
         let Some(s) = (if preso == 1 {
             leggi(c, comune, codice)?
@@ -605,7 +605,7 @@ pub fn agisci(
                     "UPDATE segnalazione SET stato = ?3, aggiornata = ?4,
                          risolta = CASE WHEN ?3 = 'risolta' THEN ?4 WHEN ?3 = 'in_lavorazione' THEN NULL ELSE risolta END
                      WHERE comune = ?1 AND codice = ?2",
-                    p![comune, codice, nuovo.as_str(), ts(ora)],
+                    params![comune, codice, nuovo.as_str(), ts(ora)],
                 )?;
                 storia(c, comune, codice, ora, chi, "stato", nuovo, messaggio)?;
                 let e = componi(&s, nuovo, messaggio);
@@ -617,14 +617,14 @@ pub fn agisci(
                 }
                 c.esegui(
                     "UPDATE segnalazione SET ufficio = ?3, aggiornata = ?4 WHERE comune = ?1 AND codice = ?2",
-                    p![comune, codice, u.as_str(), ts(ora)],
+                    params![comune, codice, u.as_str(), ts(ora)],
                 )?;
                 storia(c, comune, codice, ora, chi, "ufficio", &s.stato, u)?;
             }
             Azione::Pubblica(si) => {
                 c.esegui(
                     "UPDATE segnalazione SET pubblica = ?3, aggiornata = ?4 WHERE comune = ?1 AND codice = ?2",
-                    p![comune, codice, i64::from(*si), ts(ora)],
+                    params![comune, codice, i64::from(*si), ts(ora)],
                 )?;
                 let testo = if *si {
                     "pubblicata nell'elenco"
@@ -663,7 +663,7 @@ pub fn pubbliche(
         .righe(
             "SELECT categoria, indirizzo, lat, lon, stato, creata FROM segnalazione
              WHERE comune = ?1 AND pubblica = 1 AND stato <> 'nuova' ORDER BY creata DESC LIMIT ?2",
-            p![comune, max],
+            params![comune, max],
         )?
         .into_iter()
         .map(|r| {
@@ -682,7 +682,7 @@ pub fn pubbliche(
     let risolte = c
         .riga(
             "SELECT COUNT(*) FROM segnalazione WHERE comune = ?1 AND risolta IS NOT NULL AND risolta >= ?2 AND stato IN ('risolta', 'chiusa')",
-            p![comune, ts(dal)],
+            params![comune, ts(dal)],
         )?
         .map_or(0, |r| r[0].intero());
     Ok((elenco, risolte))
@@ -696,12 +696,12 @@ pub fn purga(c: &mut Conn, comune: &str, prima_di: DateTime<Utc>) -> Esito<u64> 
         for tabella in ["segnalazione_allegato", "segnalazione_storia"] {
             c.esegui(
                 &format!("DELETE FROM {tabella} WHERE comune = ?1 AND codice IN ({vecchie})"),
-                p![comune, ts(prima_di)],
+                params![comune, ts(prima_di)],
             )?;
         }
         c.esegui(
             "DELETE FROM segnalazione WHERE comune = ?1 AND aggiornata < ?2 AND stato IN ('risolta', 'chiusa', 'respinta')",
-            p![comune, ts(prima_di)],
+            params![comune, ts(prima_di)],
         )
     })
 }

@@ -114,7 +114,7 @@ pub struct Opzioni {
 }
 
 /// The state every handler shares.
-pub struct Stato {
+pub struct AppState {
     enti: RwLock<Arc<Enti>>,
     pub pool: Pool,
     pub tz: chrono_tz::Tz,
@@ -133,7 +133,7 @@ pub struct Stato {
     sveglia: (Mutex<bool>, Condvar),
 }
 
-impl Stato {
+impl AppState {
     pub fn enti(&self) -> Arc<Enti> {
         self.enti.read().map(|e| e.clone()).unwrap_or_default()
     }
@@ -314,7 +314,7 @@ fn etichetta(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     )
 }
 
-type S = State<Arc<Stato>>;
+type S = State<Arc<AppState>>;
 
 async fn sportelli(State(s): S, UrlPath(comune): UrlPath<String>) -> Response {
     let enti = s.enti();
@@ -399,7 +399,7 @@ async fn sfida(
 
 /// Checks the honeypot and the proof of work; `Err` is the response to give.
 fn anti_abuso(
-    s: &Stato,
+    s: &AppState,
     c: &mut super::db::Conn,
     trappola: &str,
     altcha: Option<&str>,
@@ -411,7 +411,7 @@ fn anti_abuso(
 
 /// The honeypot and the challenge, without spending it (see `Soluzione::spendi`).
 fn controlla_sfida(
-    s: &Stato,
+    s: &AppState,
     trappola: &str,
     altcha: Option<&str>,
 ) -> Result<super::sfida::Soluzione, Response> {
@@ -440,7 +440,13 @@ struct RichiestaTrattenuta {
 }
 
 /// The slot `inizio` of office `u` if it is offered now; else a 422.
-fn posto(s: &Stato, comune: &str, e: &Ente, u: &Ufficio, inizio: &str) -> Result<Posto, Response> {
+fn posto(
+    s: &AppState,
+    comune: &str,
+    e: &Ente,
+    u: &Ufficio,
+    inizio: &str,
+) -> Result<Posto, Response> {
     let t: Option<DateTime<Utc>> = inizio.parse().ok();
     let slot = t.and_then(|t| agenda::offerto(&e.sportello, u, s.tz, Utc::now(), t));
     match slot {
@@ -755,7 +761,7 @@ fn descrivi(p: &registro::Prenotazione, e: &Ente, tz: chrono_tz::Tz) -> Value {
 
 /// Consults, cancels or moves a booking by token.
 async fn per_token(
-    s: Arc<Stato>,
+    s: Arc<AppState>,
     comune: String,
     sock: SocketAddr,
     h: HeaderMap,
@@ -983,7 +989,7 @@ async fn salute(State(s): S, Query(_): Query<Vuota>) -> Response {
 }
 
 /// The routes, with CORS limited per comune to the origin of its own site.
-pub fn router(s: Arc<Stato>) -> Router {
+pub fn router(s: Arc<AppState>) -> Router {
     let s2 = s.clone();
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
@@ -1049,7 +1055,7 @@ fn segreto_casuale() -> String {
 }
 
 /// Builds the shared state: loads the comuni, opens the database (applying migrations).
-pub fn stato(o: &Opzioni) -> Result<Arc<Stato>, String> {
+pub fn stato(o: &Opzioni) -> Result<Arc<AppState>, String> {
     let enti = carica(&o.root)?;
     if enti.is_empty() {
         return Err(format!(
@@ -1063,7 +1069,7 @@ pub fn stato(o: &Opzioni) -> Result<Arc<Stato>, String> {
         Some(f) => super::operatori::carica(f)?,
         None => Default::default(),
     };
-    Ok(Arc::new(Stato {
+    Ok(Arc::new(AppState {
         enti: RwLock::new(Arc::new(enti)),
         pool,
         tz: chrono_tz::Europe::Rome,
@@ -1085,7 +1091,7 @@ pub fn stato(o: &Opzioni) -> Result<Arc<Stato>, String> {
 }
 
 /// One run of the jobs: expired holds, reminders, retention, then the mail queue.
-pub fn lavori(s: &Stato, postino: Option<&Postino>) -> Result<String, String> {
+pub fn lavori(s: &AppState, postino: Option<&Postino>) -> Result<String, String> {
     let mut c = s.pool.prendi().map_err(|e| e.to_string())?;
     let ora = Utc::now();
     registro::pulizia(&mut c, ora).map_err(|e| e.to_string())?;
@@ -1161,7 +1167,7 @@ fn stampa(riga: &str) {
 /// Starts the mail carrier and the jobs thread (after the address is printed: the first line
 /// of the output is the address, for whoever started the process).
 fn avvia_lavori(
-    s: &Arc<Stato>,
+    s: &Arc<AppState>,
     o: &Opzioni,
     postino: Option<Arc<Postino>>,
     visto: Vec<(PathBuf, Option<SystemTime>, u64)>,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::db::Conn;
 use super::registro::ts;
-use crate::p;
+use crate::params;
 
 /// How hard the challenge is and how it is signed.
 #[derive(Clone)]
@@ -102,7 +102,7 @@ impl Soluzione {
         let nuova = c
             .esegui(
                 "INSERT INTO sfida (firma, scade) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                p![&self.firma, ts(self.scade)],
+                params![&self.firma, ts(self.scade)],
             )
             .map_err(|_| NON_VALIDA.to_string())?;
         if nuova == 1 {

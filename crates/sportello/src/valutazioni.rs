@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::db::{Conn, Esito};
-use crate::p;
+use crate::params;
 
 /// The fixed answers of the widget (Modello Comuni): positive for 4-5 stars, negative below.
 pub const POSITIVE: [&str; 5] = [
@@ -65,7 +65,7 @@ pub fn controlla(r: &Risposta) -> Result<(), &'static str> {
 pub fn registra(c: &mut Conn, comune: &str, r: &Risposta, giorno: NaiveDate) -> Esito<()> {
     c.esegui(
         "INSERT INTO valutazione (comune, pagina, voto, risposta, testo, giorno) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        p![
+        params![
             comune,
             &r.pagina,
             r.valutazione,
@@ -95,7 +95,7 @@ pub struct PerPagina {
 pub fn per_pagina(c: &mut Conn, comune: &str, dal: NaiveDate) -> Esito<Vec<PerPagina>> {
     let righe = c.righe(
         "SELECT pagina, voto, risposta, testo, giorno FROM valutazione WHERE comune = ?1 AND giorno >= ?2 ORDER BY pagina, giorno DESC",
-        p![comune, dal.to_string()],
+        params![comune, dal.to_string()],
     )?;
     let mut out: Vec<PerPagina> = Vec::new();
     for r in righe {
@@ -144,7 +144,7 @@ pub fn elenco(c: &mut Conn, comune: &str, dal: NaiveDate) -> Esito<Vec<[String; 
     Ok(c
         .righe(
             "SELECT giorno, pagina, voto, risposta, testo FROM valutazione WHERE comune = ?1 AND giorno >= ?2 ORDER BY giorno, pagina",
-            p![comune, dal.to_string()],
+            params![comune, dal.to_string()],
         )?
         .into_iter()
         .map(|r| {
@@ -163,7 +163,7 @@ pub fn elenco(c: &mut Conn, comune: &str, dal: NaiveDate) -> Esito<Vec<[String; 
 pub fn purga(c: &mut Conn, comune: &str, prima_di: NaiveDate) -> Esito<u64> {
     c.esegui(
         "DELETE FROM valutazione WHERE comune = ?1 AND giorno < ?2",
-        p![comune, prima_di.to_string()],
+        params![comune, prima_di.to_string()],
     )
 }
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::fields::{Allegato, Contatti, Data, DataOra, Geo, Immagine, Posto, Rif, Testo, Voce};
+use super::fields::{Allegato, Contatti, Data, DataOra, Geo, Immagine, Rif, Spanned, Testo, Voce};
 
 /// Every kind of content a comune's folder holds, named by its folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -109,7 +109,7 @@ pub struct Notizia {
     pub titolo: String,
     pub tipo: TipoNotizia,
     pub data: Data,
-    pub descrizione_breve: Posto<String>,
+    pub descrizione_breve: Spanned<String>,
     pub argomenti: Vec<Voce>,
     pub a_cura_di: Vec<Rif>,
     #[serde(default)]
@@ -152,7 +152,7 @@ pub struct Evento {
     pub inizio: DataOra,
     #[serde(default)]
     pub fine: Option<DataOra>,
-    pub descrizione_breve: Posto<String>,
+    pub descrizione_breve: Spanned<String>,
     pub a_chi_e_rivolto: Testo,
     pub argomenti: Vec<Voce>,
     #[serde(default)]
@@ -264,7 +264,7 @@ impl Evento {
 pub struct Servizio {
     pub titolo: String,
     pub categorie: Vec<Voce>,
-    pub descrizione_breve: Posto<String>,
+    pub descrizione_breve: Spanned<String>,
     pub a_chi_e_rivolto: Testo,
     pub come_fare: Testo,
     pub cosa_serve: Testo,
@@ -282,7 +282,7 @@ pub struct Servizio {
     #[serde(default)]
     pub costi: Option<Testo>,
     #[serde(default)]
-    pub accedi_online: Option<Posto<civico_core::href::Href>>,
+    pub accedi_online: Option<Spanned<civico_core::href::Href>>,
     #[serde(default)]
     pub canale_fisico: Option<Testo>,
     #[serde(default)]
@@ -317,7 +317,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct Luogo {
     pub titolo: String,
-    pub descrizione_breve: Posto<String>,
+    pub descrizione_breve: Spanned<String>,
     pub indirizzo: String,
     pub cap: String,
     pub geo: Geo,
@@ -350,7 +350,7 @@ pub struct Luogo {
 pub struct Ufficio {
     pub titolo: String,
     pub tipo: Voce,
-    pub descrizione_breve: Posto<String>,
+    pub descrizione_breve: Spanned<String>,
     pub competenze: Testo,
     pub sede: Rif,
     pub contatti: Contatti,
@@ -403,7 +403,7 @@ pub struct Persona {
     pub cognome: String,
     pub incarichi: Vec<Incarico>,
     #[serde(default)]
-    pub descrizione_breve: Option<Posto<String>>,
+    pub descrizione_breve: Option<Spanned<String>>,
     #[serde(default)]
     pub competenze: Option<Testo>,
     #[serde(default)]
@@ -425,13 +425,13 @@ pub struct Persona {
 pub struct Documento {
     pub titolo: String,
     pub tipo_documento: Voce,
-    pub descrizione_breve: Posto<String>,
+    pub descrizione_breve: Spanned<String>,
     pub ufficio_responsabile: Rif,
     pub argomenti: Vec<Voce>,
     #[serde(default)]
-    pub file: Option<Posto<String>>,
+    pub file: Option<Spanned<String>>,
     #[serde(default)]
-    pub url: Option<Posto<civico_core::href::Href>>,
+    pub url: Option<Spanned<civico_core::href::Href>>,
     #[serde(default)]
     pub data: Option<Data>,
     #[serde(default)]
@@ -466,7 +466,7 @@ pub struct Domanda {
 pub struct Pagina {
     pub titolo: String,
     #[serde(default)]
-    pub descrizione_breve: Option<Posto<String>>,
+    pub descrizione_breve: Option<Spanned<String>>,
     #[serde(default)]
     pub domande: Vec<Domanda>,
     #[serde(default)]
@@ -485,7 +485,7 @@ pub struct Trasparenza {
     #[serde(default)]
     pub titolo: Option<String>,
     #[serde(default)]
-    pub descrizione_breve: Option<Posto<String>>,
+    pub descrizione_breve: Option<Spanned<String>>,
     #[serde(default)]
     pub pubblicato_il: Option<Data>,
     #[serde(default)]
@@ -588,7 +588,7 @@ impl Meta {
         }
     }
 
-    pub fn descrizione_breve(&self) -> Option<&Posto<String>> {
+    pub fn descrizione_breve(&self) -> Option<&Spanned<String>> {
         match self {
             Meta::Notizia(m) => Some(&m.descrizione_breve),
             Meta::Evento(m) => Some(&m.descrizione_breve),
@@ -751,8 +751,8 @@ impl Meta {
     }
 
     /// Files and images the item points at, with their positions.
-    pub fn files(&self) -> Vec<&Posto<String>> {
-        let mut v: Vec<&Posto<String>> = Vec::new();
+    pub fn files(&self) -> Vec<&Spanned<String>> {
+        let mut v: Vec<&Spanned<String>> = Vec::new();
         match self {
             Meta::Notizia(m) => {
                 v.extend(m.immagine.iter().map(|i| &i.file));

@@ -267,7 +267,7 @@ pub fn load_file(
     }
 
     // The YAML is parsed with its leading lines blanked, so every position serde-saphyr reports
-    // (errors and `Posto` values alike) is already a line of the Markdown file.
+    // (errors and `Spanned` values alike) is already a line of the Markdown file.
     let padded = format!("{}{yaml}", "\n".repeat(yaml_offset));
     let yaml = padded.as_str();
     let parse_meta = |yaml: &str| -> Result<Meta, Diagnostic> {

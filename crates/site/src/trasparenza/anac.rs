@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::content::fields::{Data, Posto};
+use crate::content::fields::{Data, Spanned};
 use civico_core::config::Comune;
 use civico_core::diagnostics::{Diagnostic, Diagnostics};
 
@@ -382,7 +382,7 @@ fn pagamenti(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
 struct Articolazione {
     anno: u32,
     #[serde(default)]
-    organigramma: Option<Posto<String>>,
+    organigramma: Option<Spanned<String>>,
     #[serde(default)]
     organi_indirizzo_politico: Vec<Organo>,
     #[serde(default)]
@@ -392,8 +392,8 @@ struct Articolazione {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Organo {
-    denominazione: Posto<String>,
-    competenze: Posto<String>,
+    denominazione: Spanned<String>,
+    competenze: Spanned<String>,
     #[serde(default)]
     uffici: Vec<UfficioAnac>,
 }
@@ -401,17 +401,17 @@ struct Organo {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UfficioAnac {
-    tipologia: Posto<String>,
-    denominazione: Posto<String>,
-    competenze: Posto<String>,
-    responsabile: Posto<String>,
-    qualifica: Posto<String>,
+    tipologia: Spanned<String>,
+    denominazione: Spanned<String>,
+    competenze: Spanned<String>,
+    responsabile: Spanned<String>,
+    qualifica: Spanned<String>,
     #[serde(default)]
-    telefono: Option<Posto<String>>,
+    telefono: Option<Spanned<String>>,
     #[serde(default)]
-    email: Option<Posto<String>>,
+    email: Option<Spanned<String>>,
     #[serde(default)]
-    pec: Option<Posto<String>>,
+    pec: Option<Spanned<String>>,
 }
 
 const COLONNE_UFFICI: [&str; 12] = [
@@ -479,7 +479,7 @@ impl<'a> Errori<'a> {
         }
     }
 
-    fn at(&mut self, p: &Posto<String>, msg: String, hint: impl Into<String>) {
+    fn at(&mut self, p: &Spanned<String>, msg: String, hint: impl Into<String>) {
         self.diags.push(
             Diagnostic::error("E-ANAC-SCHEMA", self.shown, msg)
                 .at(p.line, p.col)
@@ -493,7 +493,7 @@ impl<'a> Errori<'a> {
 fn uffici(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
     let a: Articolazione = parse_yaml(text, shown, diags)?;
     let mut bad = Errori::new(shown, text, diags);
-    let long = |p: &Posto<String>| p.value.chars().count() > 256;
+    let long = |p: &Spanned<String>| p.value.chars().count() > 256;
     if let Some(o) = &a.organigramma {
         if !(o.value.starts_with("https://") || o.value.starts_with("http://")) {
             bad.at(
@@ -624,17 +624,17 @@ struct Controlli {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AttoControllo {
-    documento: Posto<String>,
+    documento: Spanned<String>,
     data: Data,
-    url: Posto<String>,
+    url: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Rilievo {
     data: Data,
-    oggetto: Posto<String>,
-    url: Posto<String>,
+    oggetto: Spanned<String>,
+    url: Spanned<String>,
 }
 
 const COLONNE_CONTROLLI: [&str; 5] = [

@@ -27,7 +27,7 @@ const TITOLO: &str = "Amministrazione trasparente";
 /// Where a section stands, as the compliance checker and the page see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Stato {
+pub enum StatoSezione {
     /// No folder, no content: the comune has not addressed it.
     Mancante,
     /// `_index.md` without items and without a declaration.
@@ -82,7 +82,7 @@ pub struct SezioneAt {
     pub frequenza: &'static str,
     /// Applies only in some cases (e.g. comuni with dirigenti): may be declared n/a.
     pub condizionata: bool,
-    pub stato: Stato,
+    pub stato: StatoSezione,
     pub non_applicabile: Option<String>,
     pub nessun_contenuto: Option<String>,
     pub aggiornato_al: Option<NaiveDate>,
@@ -383,13 +383,13 @@ pub(crate) fn assemble(
         let declared =
             decl.is_some_and(|t| t.non_applicabile.is_some() || t.nessun_contenuto.is_some());
         let stato = if has_content {
-            Stato::ConContenuti
+            StatoSezione::ConContenuti
         } else if declared {
-            Stato::Dichiarata
+            StatoSezione::Dichiarata
         } else if doc.is_some() {
-            Stato::Vuota
+            StatoSezione::Vuota
         } else {
-            Stato::Mancante
+            StatoSezione::Mancante
         };
         let mut breadcrumb = base_breadcrumb.clone();
         breadcrumb.push(crumb(TITOLO, &section_url("")));
@@ -468,7 +468,7 @@ pub(crate) fn assemble(
         norma: "D.Lgs. 33/2013".into(),
         frequenza: "",
         condizionata: false,
-        stato: Stato::ConContenuti,
+        stato: StatoSezione::ConContenuti,
         non_applicabile: None,
         nessun_contenuto: None,
         aggiornato_al: updated.values().copied().flatten().max(),

@@ -17,9 +17,9 @@ use super::{
     stessa_origine,
 };
 use crate::segnalazioni::{self as dominio, Azione, Respinta, Scheda, STATI};
-use crate::servizio::{Ente, Stato};
+use crate::servizio::{AppState, Ente};
 
-type St = State<Arc<Stato>>;
+type St = State<Arc<AppState>>;
 
 /// A stored instant as the operators read it, in the comune's zone: `23/11/2026 09:00`.
 fn locale(ts: &str, tz: chrono_tz::Tz) -> String {

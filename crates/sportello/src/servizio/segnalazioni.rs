@@ -50,7 +50,7 @@ fn non_riceve() -> Response {
 }
 
 /// The segnalazioni section of a comune served, if it takes them.
-fn configurazione(s: &super::Stato, comune: &str) -> Option<Segnalazioni> {
+fn configurazione(s: &super::AppState, comune: &str) -> Option<Segnalazioni> {
     s.enti()
         .get(comune)
         .and_then(|e| e.sportello.segnalazioni.clone())
