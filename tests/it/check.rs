@@ -202,6 +202,40 @@ fn a_build_that_fails_fails_the_check_with_its_errors() {
 }
 
 #[test]
+fn the_check_renders_in_memory_and_writes_nothing() {
+    let tmp = example();
+    let scratch = tempfile::tempdir().unwrap();
+    let o = Command::new(bin())
+        .arg("check")
+        .arg(tmp.path())
+        .args(["--date", "2026-11-23", "--format", "json"])
+        // No temporary folder can be made: the old hidden build then skipped the HTML rules.
+        .env("TMPDIR", scratch.path().join("manca"))
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The HTML rules ran (on pages rendered in memory): the AGID criteria have a score.
+    let rules: Vec<String> = keys(&report).into_iter().map(|k| k.1).collect();
+    assert!(!rules.iter().any(|r| r.starts_with("C.SI")), "{rules:?}");
+    for c in report["comuni"].as_array().unwrap() {
+        let agid = c["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["area"] == "Criteri AGID")
+            .unwrap_or_else(|| panic!("no AGID score: {c:#}"));
+        assert_eq!(
+            (agid["ok"].as_u64(), agid["total"].as_u64()),
+            (Some(16), Some(16))
+        );
+    }
+    assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+    assert!(!tmp.path().join("public").exists());
+}
+
+#[test]
 fn mutation_malformed_pec() {
     let mut at = 0;
     let (code, added, _) = mutation(|r| {

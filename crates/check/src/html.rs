@@ -341,10 +341,34 @@ pub fn facts(html: &str, keep_text: bool) -> Facts {
 
 /// A site folder and the pages in it, by site path (`/`, `/novita/`, `/404.html`).
 pub struct SiteFacts {
-    pub dir: PathBuf,
+    /// The other files of the site, for links to them.
+    pub files: Files,
     pub pages: BTreeMap<String, Facts>,
     /// Path prefix of links (`""` or `/prefix`), from base_url when known.
     pub base: String,
+}
+
+/// Where the files that are not pages are looked up.
+pub enum Files {
+    /// A built site on disk.
+    Dir(PathBuf),
+    /// The site paths of a site rendered in memory (`sink::FactsSink`).
+    Set(HashSet<String>),
+}
+
+impl SiteFacts {
+    /// A site rendered into a `sink::FactsSink`.
+    pub fn rendered(
+        pages: BTreeMap<String, Facts>,
+        files: HashSet<String>,
+        base: &str,
+    ) -> SiteFacts {
+        SiteFacts {
+            files: Files::Set(files),
+            pages,
+            base: base.to_string(),
+        }
+    }
 }
 
 /// Reads every HTML page under `dir` in parallel.
@@ -371,17 +395,14 @@ pub fn read_site(dir: &Path, base: &str) -> SiteFacts {
                 .ok()?
                 .to_string_lossy()
                 .replace('\\', "/");
-            let path = match rel.strip_suffix("index.html") {
-                Some(d) => format!("/{d}"),
-                None => format!("/{rel}"),
-            };
+            let path = crate::sink::page_path(&rel)?;
             // Only the home page's whole text is needed (PEC-HOME).
             let home = path == "/";
             Some((path, facts(&html, home)))
         })
         .collect();
     SiteFacts {
-        dir: dir.to_path_buf(),
+        files: Files::Dir(dir.to_path_buf()),
         pages,
         base: base.to_string(),
     }
@@ -822,8 +843,17 @@ fn resolve<'a>(site: &'a SiteFacts, target: &str) -> (bool, Option<&'a Facts>) {
     if let Some(p) = site.pages.get(&with_slash) {
         return (true, Some(p));
     }
-    let file = site.dir.join(target.trim_start_matches('/'));
-    (file.is_file() || file.join("index.html").is_file(), None)
+    let exists = match &site.files {
+        Files::Dir(dir) => {
+            let file = dir.join(target.trim_start_matches('/'));
+            file.is_file() || file.join("index.html").is_file()
+        }
+        Files::Set(set) => {
+            set.contains(target)
+                || set.contains(&format!("{}/index.html", target.trim_end_matches('/')))
+        }
+    };
+    (exists, None)
 }
 
 fn check_service(c: &mut Collector, path: &str, f: &Facts) {

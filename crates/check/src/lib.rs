@@ -10,6 +10,7 @@
 pub mod html;
 pub mod output;
 pub mod report;
+pub mod sink;
 pub mod sorgente;
 
 use std::path::{Path, PathBuf};

@@ -13,12 +13,15 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
+use super::html::SiteFacts;
+use super::sink::FactsSink;
 use super::{html, CheckOptions, ComuneReport, Finding, Report, RigaAt, Score, Severity};
 use civico_core::config::{self, ComuneDir, Rete};
-use civico_core::diagnostics::{Diagnostic, Diagnostics};
+use civico_core::diagnostics::{display_path, Diagnostic, Diagnostics};
 use civico_site::content::kinds::Kind;
 use civico_site::content::{self, ComuneContent};
 use civico_site::model::{self, PageKind};
+use civico_site::render::{Renderer, Theme};
 use civico_site::trasparenza::pagine::StatoSezione;
 
 /// Domains of PEC providers, and the words PEC domains carry.
@@ -435,6 +438,36 @@ type SiteResult = (
     String,
 );
 
+/// The theme's templates, as the build loads them (pages uncompressed: nothing is written).
+fn theme_renderer(root: &Path, rete: &Rete) -> Result<Renderer, Diagnostic> {
+    Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, false))
+}
+
+/// Renders a comune's site into memory, as `civico build` would write it, and returns the facts
+/// of its pages; None when the comune has errors (its problems are in `diags`).
+fn render_in_memory(
+    root: &Path,
+    rete: &Rete,
+    renderer: &Renderer,
+    c: &ComuneContent,
+    site: &mut model::Site<'_>,
+    today: chrono::NaiveDate,
+    diags: &Diagnostics,
+) -> Option<SiteFacts> {
+    let own = Diagnostics::new();
+    let stemma = civico_site::pipeline::stemma(root, c, &mut site.assets, &own);
+    let shown = display_path(root, &c.comune.dir);
+    let sink = FactsSink::new(&shown);
+    let ok = !own.has_errors()
+        && renderer
+            .render_site_into(site, rete, &stemma, today, &sink)
+            .map_err(|ds| own.extend(ds))
+            .is_ok();
+    diags.extend(own.into_sorted());
+    let (pages, files) = sink.into_parts();
+    ok.then(|| SiteFacts::rendered(pages, files, &c.comune.base_path))
+}
+
 /// Runs the source checks, then the HTML ones unless `source_only`.
 pub fn run(opts: &CheckOptions) -> Report {
     let root = opts.root.as_path();
@@ -464,13 +497,22 @@ pub fn run(opts: &CheckOptions) -> Report {
     contents
         .par_iter_mut()
         .for_each(|c| civico_site::albo::apply(c, today, &diags));
-    let results: Vec<SiteResult> = contents
+    // The same phases as a build, into memory: the theme, then per comune the model, the
+    // stemma and the pages, whose facts the HTML rules read (unless a built folder is given).
+    let render = !opts.source_only && opts.built.is_none();
+    let renderer = render
+        .then(|| theme_renderer(root, &rete))
+        .and_then(|r| r.map_err(|d| diags.push(d)).ok());
+    let results: Vec<(SiteResult, Option<SiteFacts>)> = contents
         .par_iter()
         .map(|c| {
-            let site = model::build(c, rete.elementi_per_pagina, today, &diags);
+            let mut site = model::build(c, rete.elementi_per_pagina, today, &diags);
             let mut f = Vec::new();
             let (grid, score) = check_site(root, &rete, &site, today, &mut f);
-            (
+            let rendered = renderer
+                .as_ref()
+                .and_then(|r| render_in_memory(root, &rete, r, c, &mut site, today, &diags));
+            let result = (
                 c.comune.slug.clone(),
                 c.comune.config.nome.clone(),
                 f,
@@ -478,7 +520,8 @@ pub fn run(opts: &CheckOptions) -> Report {
                 score,
                 c.comune.config.pec.value.clone(),
                 c.comune.base_path.clone(),
-            )
+            );
+            (result, rendered)
         })
         .collect();
     let ipa = opts.ipa.as_ref().map(|p| read_ipa(p));
@@ -509,35 +552,12 @@ pub fn run(opts: &CheckOptions) -> Report {
         ));
     }
 
-    // HTML level: the given output folder, or a build into a temporary one.
-    let tmp = tempfile::tempdir().ok();
+    // HTML level: the given output folder, or the sites rendered above (none when the sources
+    // have errors: their pages would only repeat them).
     let built = if opts.source_only || pipeline_errors {
         None
-    } else if let Some(b) = &opts.built {
-        Some(b.clone())
     } else {
-        tmp.as_ref().and_then(|t| {
-            let mut b = civico_site::pipeline::BuildOptions::new(root);
-            b.out = Some(t.path().to_path_buf());
-            b.comuni = opts.comuni.clone();
-            b.today = Some(today);
-            b.compress = false;
-            let r = civico_site::pipeline::run(&b);
-            if !r.written {
-                // The gate must not pass when the site cannot be built: every error of the build
-                // is a finding of its comune (the sources above had none).
-                for d in r.diagnostics.iter().filter(|d| d.is_error()) {
-                    file_under(
-                        root,
-                        &rete.cartella_comuni,
-                        d,
-                        &mut by_comune,
-                        &mut generali,
-                    );
-                }
-            }
-            r.written.then(|| t.path().to_path_buf())
-        })
+        opts.built.clone()
     };
     let at_titles: Vec<String> = civico_site::trasparenza::albero::get()
         .visibili(false)
@@ -546,7 +566,7 @@ pub fn run(opts: &CheckOptions) -> Report {
         .collect();
 
     let mut comuni = Vec::new();
-    for (slug, nome, site_findings, griglia, score, pec, base) in results {
+    for ((slug, nome, site_findings, griglia, score, pec, base), rendered) in results {
         let mut findings = by_comune.remove(&slug).unwrap_or_default();
         findings.extend(site_findings);
         if let Some(Ok(ipa)) = &ipa {
@@ -586,8 +606,12 @@ pub fn run(opts: &CheckOptions) -> Report {
             }
         }
         let mut scores = vec![score];
-        if let Some(dir) = &built {
-            let site = html::read_site(&dir.join(&slug), &base);
+        let site = match (&built, rendered) {
+            (Some(dir), _) => Some(html::read_site(&dir.join(&slug), &base)),
+            (None, Some(site)) if !pipeline_errors => Some(site),
+            _ => None,
+        };
+        if let Some(site) = site {
             let cx = html::Context {
                 comune: &slug,
                 pec: Some(&pec),

@@ -323,7 +323,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
 }
 
 /// Checks the coat of arms named in comune.yaml and registers it for copying; returns its URL.
-pub(crate) fn stemma(
+pub fn stemma(
     root: &Path,
     c: &content::ComuneContent,
     assets: &mut Vec<Asset>,

@@ -21,7 +21,7 @@ use crate::content::kinds::{Kind, Meta};
 use crate::model::{search, Page, PageKind, Site, Target};
 use civico_core::config::{Comune, Rete};
 use civico_core::diagnostics::Diagnostic;
-use output::Staging;
+use output::{Sink, Staging};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/theme_files.rs"));
@@ -153,7 +153,7 @@ struct StaticFile {
 
 impl StaticFile {
     /// Writes the file and its compressed siblings at `path` in `staging`.
-    fn write_at(&self, staging: &Staging, path: &str) -> std::io::Result<()> {
+    fn write_at(&self, staging: &dyn Sink, path: &str) -> std::io::Result<()> {
         staging.write(path, &self.bytes)?;
         if let Some(gz) = &self.gz {
             staging.write(&format!("{path}.gz"), gz)?;
@@ -453,11 +453,11 @@ impl Renderer {
     }
 
     /// Writes `bytes` at `path` in the staging folder, with a `.gz` sibling when compressing.
-    fn write(&self, staging: &Staging, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+    fn write(&self, staging: &dyn Sink, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         let io = |e: std::io::Error| {
             Diagnostic::error(
                 "E-IO",
-                &staging.dir,
+                staging.shown(),
                 format!("scrittura di {path} non riuscita: {e}"),
             )
         };
@@ -663,21 +663,34 @@ impl Renderer {
         out: &Path,
         today: chrono::NaiveDate,
     ) -> Result<(Staging, Stats), Vec<Diagnostic>> {
-        let io = |e: std::io::Error| {
+        let staging = Staging::new(out, site.slug()).map_err(|e| {
             vec![Diagnostic::error(
                 "E-IO",
                 out,
                 format!("scrittura non riuscita: {e}"),
             )]
-        };
-        let staging = Staging::new(out, site.slug()).map_err(io)?;
+        })?;
+        let stats = self.render_site_into(site, rete, stemma, today, &staging)?;
+        Ok((staging, stats))
+    }
+
+    /// Renders one comune's site into `sink`: its pages (streamed to the sink as they are
+    /// rendered, in parallel), the theme's assets, the site's data files and the editors' files.
+    pub fn render_site_into(
+        &self,
+        site: &Site<'_>,
+        rete: &Rete,
+        stemma: &str,
+        today: chrono::NaiveDate,
+        sink: &dyn Sink,
+    ) -> Result<Stats, Vec<Diagnostic>> {
         let (site_value, _) = Self::site_value(site, rete, stemma, today);
         let results: Vec<Result<(), Diagnostic>> = site
             .pages
             .par_iter()
             .map(|page| {
                 let (file, html) = self.render_page(site, &site_value, page, &rete.tema)?;
-                self.write(&staging, &file, html.as_bytes())
+                self.write(sink, &file, html.as_bytes())
             })
             .collect();
         let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
@@ -690,14 +703,14 @@ impl Renderer {
             .par_iter()
             .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
             .chain(admin)
-            .map(|f| f.write_at(&staging, &f.path))
+            .map(|f| f.write_at(sink, &f.path))
             .collect();
         for r in statics {
             match r {
                 Ok(()) => files += 1,
                 Err(e) => errors.push(Diagnostic::error(
                     "E-IO",
-                    &staging.dir,
+                    sink.shown(),
                     format!("scrittura non riuscita: {e}"),
                 )),
             }
@@ -705,7 +718,7 @@ impl Renderer {
         match Self::site_files(site, rete, today) {
             Ok(list) => {
                 for (path, bytes) in list {
-                    match self.write(&staging, &path, &bytes) {
+                    match self.write(sink, &path, &bytes) {
                         Ok(()) => files += 1,
                         Err(d) => errors.push(d),
                     }
@@ -716,8 +729,7 @@ impl Renderer {
         let copies: Vec<Result<(), Diagnostic>> = unique_assets(&site.assets)
             .par_iter()
             .map(|a| {
-                staging
-                    .copy_new(&a.src, &a.dest)
+                sink.copy_new(&a.src, &a.dest)
                     .map_err(|e| copy_error(&a.src, &a.dest, &e))
             })
             .collect();
@@ -728,13 +740,10 @@ impl Renderer {
             }
         }
         if errors.is_empty() {
-            Ok((
-                staging,
-                Stats {
-                    pages: site.pages.len(),
-                    files: files + site.pages.len(),
-                },
-            ))
+            Ok(Stats {
+                pages: site.pages.len(),
+                files: files + site.pages.len(),
+            })
         } else {
             Err(errors)
         }

@@ -12,6 +12,28 @@
 
 use std::path::{Path, PathBuf};
 
+/// Where the files of one comune's site go: a staging folder on disk for `civico build`, or
+/// memory for `civico check` (which checks the pages as they are rendered). Paths are site
+/// paths (`/novita/index.html`); `copy` never replaces a file already written.
+pub trait Sink: Sync {
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()>;
+    fn copy_new(&self, src: &Path, rel: &str) -> std::io::Result<()>;
+    /// A name for diagnostics about writing (the folder, or the comune).
+    fn shown(&self) -> &Path;
+}
+
+impl Sink for Staging {
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        Staging::write(self, rel, bytes)
+    }
+    fn copy_new(&self, src: &Path, rel: &str) -> std::io::Result<()> {
+        Staging::copy_new(self, src, rel)
+    }
+    fn shown(&self) -> &Path {
+        &self.dir
+    }
+}
+
 pub struct Staging {
     pub dir: PathBuf,
     target: PathBuf,
