@@ -442,103 +442,9 @@ fn main() -> ExitCode {
                 shard,
                 cache: !no_cache,
             };
-            let report = build::run(&opts);
-            print_diagnostics(&report.diagnostics);
-            if timings {
-                for (name, d) in &report.phases {
-                    eprintln!("  {name:<8} {:>8.3} s", d.as_secs_f64());
-                }
-            }
-            let (e, w) = (report.errors(), report.warnings());
-            if report.written {
-                eprintln!(
-                    "built {} comuni, {} pages ({} files) into {} with {} warnings in {:.2} s{}",
-                    report.comuni,
-                    report.pages,
-                    report.files,
-                    opts.out_dir().display(),
-                    w,
-                    report.elapsed.as_secs_f64(),
-                    if report.skipped > 0 {
-                        format!(
-                            "; {} unchanged comuni left as they were (--no-cache rebuilds them)",
-                            report.skipped
-                        )
-                    } else {
-                        String::new()
-                    }
-                );
-                if and_check {
-                    let args = CheckArgs {
-                        root: opts.root.clone(),
-                        comuni: opts.comuni.clone(),
-                        html: None,
-                        source_only: false,
-                        format: Format::Human,
-                        output: None,
-                        report: None,
-                        ipa: None,
-                        deny_warnings: opts.deny_warnings,
-                        date: opts.today,
-                        merge: Vec::new(),
-                    };
-                    let r = check::run(&check::CheckOptions {
-                        root: opts.root.clone(),
-                        comuni: opts.comuni.clone(),
-                        today: opts.today,
-                        built: Some(opts.out_dir()),
-                        source_only: false,
-                        ipa: None,
-                    });
-                    return finish_check(&r, &args);
-                }
-                ExitCode::SUCCESS
-            } else {
-                eprintln!(
-                    "build failed: {e} errors, {w} warnings in {} comuni ({:.2} s); the previous output was left untouched",
-                    report.comuni,
-                    report.elapsed.as_secs_f64()
-                );
-                ExitCode::from(1)
-            }
+            run_build(opts, timings, and_check)
         }
-        Command::Check(args) if !args.merge.is_empty() => {
-            let mut reports = Vec::new();
-            for f in &args.merge {
-                match std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
-                    serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
-                }) {
-                    Ok(v) => reports.push(v),
-                    Err(e) => {
-                        eprintln!("error: {}: {e}", f.display());
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            match check::output::merge(&reports) {
-                Ok((merged, errors, warnings)) => {
-                    let text = serde_json::to_string_pretty(&merged).unwrap_or_default();
-                    match &args.output {
-                        Some(f) => {
-                            if let Err(e) = std::fs::write(f, &text) {
-                                eprintln!("error: cannot write {}: {e}", f.display());
-                                return ExitCode::from(2);
-                            }
-                        }
-                        None => println!("{text}"),
-                    }
-                    if errors > 0 || (args.deny_warnings && warnings > 0) {
-                        ExitCode::from(1)
-                    } else {
-                        ExitCode::SUCCESS
-                    }
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
-            }
-        }
+        Command::Check(args) if !args.merge.is_empty() => run_check_merge(&args),
         Command::Check(args) => {
             let report = match &args.html {
                 Some(dir) => {
@@ -597,83 +503,10 @@ fn main() -> ExitCode {
         }
         Command::Io {
             what: IoCommand::Send(a),
-        } => {
-            let opts = civico_io::invio::Opzioni {
-                root: a.root,
-                sito: a.site,
-                comuni: a.comuni,
-                destinatari: a.recipients,
-                stato: a.state,
-                segreti: a.secrets,
-                prova: a.dry_run,
-                api: a.api_url,
-                tentativi: a.max_retries,
-                attesa: std::time::Duration::from_millis(a.backoff_ms),
-            };
-            let r = civico_io::invio::run(&opts);
-            print_diagnostics(&r.problemi);
-            for line in &r.anteprima {
-                println!("would send: {line}");
-            }
-            println!("comune\tchannel\tpublications\tsent\talready sent\tnot subscribed\trefused\tuncertain\tleft");
-            for x in &r.righe {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                    x.comune,
-                    x.canale,
-                    x.pubblicazioni,
-                    x.inviati,
-                    x.gia_inviati,
-                    x.non_iscritti,
-                    x.rifiutati,
-                    x.incerti,
-                    x.da_inviare
-                );
-            }
-            if let Some(why) = &r.interrotto {
-                let left: usize = r.righe.iter().map(|x| x.da_inviare).sum();
-                eprintln!("stopped: {why}; {left} message(s) left for the next run");
-            }
-            let uncertain: usize = r.righe.iter().map(|x| x.incerti).sum();
-            if uncertain > 0 {
-                eprintln!(
-                    "{uncertain} message(s) were being sent when an earlier run stopped: they are not sent again (check them in IO's back office)"
-                );
-            }
-            if opts.prova || r.ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
+        } => run_io_send(a),
         #[cfg(feature = "sportello")]
         Command::Sportello(a) => sportello(*a),
-        Command::Schema { out } => {
-            if let Err(e) = std::fs::create_dir_all(&out) {
-                eprintln!("error: cannot create {}: {e}", out.display());
-                return ExitCode::from(2);
-            }
-            for (name, schema) in civico_site::schema::all() {
-                let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-                if let Err(e) = std::fs::write(out.join(&name), text + "\n") {
-                    eprintln!("error: cannot write {}: {e}", out.join(&name).display());
-                    return ExitCode::from(2);
-                }
-            }
-            let dir = out.to_string_lossy().replace('\\', "/");
-            let settings =
-                civico_site::schema::vscode_settings(dir.trim_end_matches('/'), "comuni");
-            eprintln!(
-                "wrote {} schemas into {}; for VS Code's YAML extension put this in .vscode/settings.json:",
-                civico_site::schema::all().len(),
-                out.display()
-            );
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&settings).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
+        Command::Schema { out } => run_schema(out),
         Command::New {
             what: NewWhat::Comune { slug, root },
         } => match new::comune(&root, &slug) {
@@ -691,4 +524,184 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// `civico build`: one build, its diagnostics and summary, then the check when asked.
+fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitCode {
+    let report = build::run(&opts);
+    print_diagnostics(&report.diagnostics);
+    if timings {
+        for (name, d) in &report.phases {
+            eprintln!("  {name:<8} {:>8.3} s", d.as_secs_f64());
+        }
+    }
+    let (e, w) = (report.errors(), report.warnings());
+    if report.written {
+        eprintln!(
+            "built {} comuni, {} pages ({} files) into {} with {} warnings in {:.2} s{}",
+            report.comuni,
+            report.pages,
+            report.files,
+            opts.out_dir().display(),
+            w,
+            report.elapsed.as_secs_f64(),
+            if report.skipped > 0 {
+                format!(
+                    "; {} unchanged comuni left as they were (--no-cache rebuilds them)",
+                    report.skipped
+                )
+            } else {
+                String::new()
+            }
+        );
+        if and_check {
+            let args = CheckArgs {
+                root: opts.root.clone(),
+                comuni: opts.comuni.clone(),
+                html: None,
+                source_only: false,
+                format: Format::Human,
+                output: None,
+                report: None,
+                ipa: None,
+                deny_warnings: opts.deny_warnings,
+                date: opts.today,
+                merge: Vec::new(),
+            };
+            let r = check::run(&check::CheckOptions {
+                root: opts.root.clone(),
+                comuni: opts.comuni.clone(),
+                today: opts.today,
+                built: Some(opts.out_dir()),
+                source_only: false,
+                ipa: None,
+            });
+            return finish_check(&r, &args);
+        }
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "build failed: {e} errors, {w} warnings in {} comuni ({:.2} s); the previous output was left untouched",
+            report.comuni,
+            report.elapsed.as_secs_f64()
+        );
+        ExitCode::from(1)
+    }
+}
+
+/// `civico check --merge`: one report from the JSON reports of sharded runs.
+fn run_check_merge(args: &CheckArgs) -> ExitCode {
+    let mut reports = Vec::new();
+    for f in &args.merge {
+        match std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
+            serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
+        }) {
+            Ok(v) => reports.push(v),
+            Err(e) => {
+                eprintln!("error: {}: {e}", f.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match check::output::merge(&reports) {
+        Ok((merged, errors, warnings)) => {
+            let text = serde_json::to_string_pretty(&merged).unwrap_or_default();
+            match &args.output {
+                Some(f) => {
+                    if let Err(e) = std::fs::write(f, &text) {
+                        eprintln!("error: cannot write {}: {e}", f.display());
+                        return ExitCode::from(2);
+                    }
+                }
+                None => println!("{text}"),
+            }
+            if errors > 0 || (args.deny_warnings && warnings > 0) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `civico io send`: the messages of what each comune newly published, with a table of counts.
+fn run_io_send(a: IoSendArgs) -> ExitCode {
+    let opts = civico_io::invio::Opzioni {
+        root: a.root,
+        sito: a.site,
+        comuni: a.comuni,
+        destinatari: a.recipients,
+        stato: a.state,
+        segreti: a.secrets,
+        prova: a.dry_run,
+        api: a.api_url,
+        tentativi: a.max_retries,
+        attesa: std::time::Duration::from_millis(a.backoff_ms),
+    };
+    let r = civico_io::invio::run(&opts);
+    print_diagnostics(&r.problemi);
+    for line in &r.anteprima {
+        println!("would send: {line}");
+    }
+    println!("comune\tchannel\tpublications\tsent\talready sent\tnot subscribed\trefused\tuncertain\tleft");
+    for x in &r.righe {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            x.comune,
+            x.canale,
+            x.pubblicazioni,
+            x.inviati,
+            x.gia_inviati,
+            x.non_iscritti,
+            x.rifiutati,
+            x.incerti,
+            x.da_inviare
+        );
+    }
+    if let Some(why) = &r.interrotto {
+        let left: usize = r.righe.iter().map(|x| x.da_inviare).sum();
+        eprintln!("stopped: {why}; {left} message(s) left for the next run");
+    }
+    let uncertain: usize = r.righe.iter().map(|x| x.incerti).sum();
+    if uncertain > 0 {
+        eprintln!(
+            "{uncertain} message(s) were being sent when an earlier run stopped: they are not sent again (check them in IO's back office)"
+        );
+    }
+    if opts.prova || r.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `civico schema`: the JSON Schemas of every file editors write, and VS Code's settings.
+fn run_schema(out: PathBuf) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("error: cannot create {}: {e}", out.display());
+        return ExitCode::from(2);
+    }
+    for (name, schema) in civico_site::schema::all() {
+        let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        if let Err(e) = std::fs::write(out.join(&name), text + "\n") {
+            eprintln!("error: cannot write {}: {e}", out.join(&name).display());
+            return ExitCode::from(2);
+        }
+    }
+    let dir = out.to_string_lossy().replace('\\', "/");
+    let settings = civico_site::schema::vscode_settings(dir.trim_end_matches('/'), "comuni");
+    eprintln!(
+        "wrote {} schemas into {}; for VS Code's YAML extension put this in .vscode/settings.json:",
+        civico_site::schema::all().len(),
+        out.display()
+    );
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&settings).unwrap_or_default()
+    );
+    ExitCode::SUCCESS
 }
