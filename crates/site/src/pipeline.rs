@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::content;
 use crate::model::{self, Asset};
+use crate::render::output::Staging;
 use crate::render::{Renderer, Theme};
 use civico_core::config;
 use civico_core::diagnostics::{display_path, Diagnostic, Diagnostics};
@@ -128,52 +129,8 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     let mut cache = opts.cache.then(|| crate::cache::Cache::open(root, &out));
     let common =
         crate::cache::Cache::common(root, &rete.tema, &(today, opts.drafts, opts.compress));
-    // The comuni to build: those of the shard, less those unchanged since the last build.
-    let mut only = opts.comuni.clone();
-    let mut none_in_shard = false;
-    if let Some(sh) = opts.shard {
-        let mine = crate::shard::comuni(&root.join(&rete.cartella_comuni), sh);
-        only = if only.is_empty() {
-            mine
-        } else {
-            only.into_iter().filter(|s| mine.contains(s)).collect()
-        };
-        none_in_shard = only.is_empty();
-    }
-    let comuni = if none_in_shard {
-        Vec::new()
-    } else {
-        config::load_comuni(root, &rete, &only, &diags)
-    };
-    let mut paired: Vec<(config::ComuneDir, u64)> = comuni
-        .into_par_iter()
-        .map(|c| {
-            let p = crate::cache::Cache::inputs(common, &c.dir);
-            (c, p)
-        })
-        .collect();
-    if let Some(cache) = &cache {
-        let fresh =
-            |(c, p): &(config::ComuneDir, u64)| cache.fresh(&c.slug, *p, &out.join(&c.slug));
-        let unchanged = paired.iter().filter(|x| fresh(x)).count();
-        // The portal reads every comune: skip only if nothing changed at all.
-        let portal = rete.portale.is_some() && opts.shard.is_none_or(|s| s.total <= 1);
-        if !portal || unchanged == paired.len() {
-            skipped.set(unchanged);
-            // Their warnings are reported again, as if they had been built.
-            for (c, _) in paired.iter().filter(|x| fresh(x)) {
-                diags.extend(cache.warnings(&c.slug));
-            }
-            paired.retain(|x| !fresh(x));
-        }
-    }
-    // Inputs of each comune built (with its folder as diagnostics show it), to remember once
-    // written.
-    let inputs: Vec<(String, u64, PathBuf)> = paired
-        .iter()
-        .map(|(c, p)| (c.slug.clone(), *p, display_path(root, &c.dir)))
-        .collect();
-    let comuni: Vec<config::ComuneDir> = paired.into_iter().map(|(c, _)| c).collect();
+    let (comuni, inputs, unchanged) = select(opts, &rete, &out, cache.as_ref(), common, &diags);
+    skipped.set(unchanged);
     if comuni.is_empty() && skipped.get() > 0 {
         mark("load", &mut phases);
         let blocked = diags.has_errors() || (opts.deny_warnings && diags.has_warnings());
@@ -225,37 +182,13 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     bar.finish_and_clear();
     let mut staged = Vec::new();
     let mut files = 0;
-    // The territory events portal, from the upcoming events of every comune built.
     // The portal needs every comune: a sharded build leaves it to an unsharded job.
-    let sharded = opts.shard.is_some_and(|s| s.total > 1);
     // (Comuni are only skipped with a portal when none changed: then the portal has not either.)
-    if let Some(p) = rete
-        .portale
-        .as_ref()
-        .filter(|_| !sharded && skipped.get() == 0)
-    {
-        if sites.iter().any(|(s, _)| s.slug() == p.percorso) {
-            diags.push(Diagnostic::error(
-                "E-CONFIG",
-                display_path(root, &root.join("civico.yaml")),
-                format!(
-                    "portale.percorso `{}` è anche il nome di un comune",
-                    p.percorso
-                ),
-            ));
-        } else {
-            let eventi = sites
-                .iter()
-                .flat_map(|(s, _)| crate::portale::eventi(s, rete.tz(), today))
-                .collect();
-            let dati = crate::portale::dati(p, &rete, eventi, today);
-            match renderer.render_portale(&dati, &out, &p.percorso) {
-                Ok((s, n)) => {
-                    files += n;
-                    staged.push(s);
-                }
-                Err(ds) => diags.extend(ds),
-            }
+    let sharded = opts.shard.is_some_and(|s| s.total > 1);
+    if !sharded && skipped.get() == 0 {
+        if let Some(s) = portale(root, &rete, &renderer, &sites, &out, today, &diags) {
+            files += s.1;
+            staged.push(s.0);
         }
     }
     let mut pages = 0;
@@ -284,40 +217,11 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
             Err(ds) => diags.extend(ds),
         }
     }
-    // Theme assets are identical in every site: keep one copy on disk, hard-linked.
-    let source = staged
-        .iter()
-        .position(|s| s.dir.join("static/js/civico.js").is_file())
-        .or_else(|| (!staged.is_empty()).then_some(0));
-    if let Some(i) = source {
-        let paths = renderer.static_paths();
-        for (j, s) in staged.iter().enumerate() {
-            if j != i {
-                s.link_to(&staged[i], &paths);
-            }
-        }
-    }
-    for s in staged {
-        if let Err(e) = s.commit() {
-            diags.push(Diagnostic::error(
-                "E-IO",
-                display_path(root, &out),
-                format!("sostituzione dell'output non riuscita: {e}"),
-            ));
-        }
-    }
+    commit(staged, &renderer, root, &out, &diags);
     mark("write", &mut phases);
     let ok = !diags.has_errors();
     if let (Some(cache), true) = (cache.as_mut(), ok) {
-        let all = diags.snapshot();
-        for (slug, p, shown) in &inputs {
-            let warnings: Vec<&Diagnostic> = all
-                .iter()
-                .filter(|d| !d.is_error() && d.file.starts_with(shown))
-                .collect();
-            cache.record(slug, *p, &out.join(slug), &warnings);
-        }
-        cache.save();
+        remember(cache, &inputs, &out, &diags);
     }
     report(diags, phases, contents.len(), pages, files, ok)
 }
@@ -399,4 +303,146 @@ fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
     }
     bar.set_message("rendering");
     bar
+}
+
+/// The comuni to build: those asked for and in the shard, less those unchanged since the last
+/// build into `out` (their warnings are reported again, as if they had been built). Returns
+/// them, their inputs' fingerprints (with their folder as diagnostics show it) and how many
+/// were left as they were.
+fn select(
+    opts: &BuildOptions,
+    rete: &config::Rete,
+    out: &Path,
+    cache: Option<&crate::cache::Cache>,
+    common: u64,
+    diags: &Diagnostics,
+) -> (Vec<config::ComuneDir>, Vec<(String, u64, PathBuf)>, usize) {
+    let root = opts.root.as_path();
+    // The comuni to build: those of the shard, less those unchanged since the last build.
+    let mut only = opts.comuni.clone();
+    let mut none_in_shard = false;
+    if let Some(sh) = opts.shard {
+        let mine = crate::shard::comuni(&root.join(&rete.cartella_comuni), sh);
+        only = if only.is_empty() {
+            mine
+        } else {
+            only.into_iter().filter(|s| mine.contains(s)).collect()
+        };
+        none_in_shard = only.is_empty();
+    }
+    let comuni = if none_in_shard {
+        Vec::new()
+    } else {
+        config::load_comuni(root, rete, &only, diags)
+    };
+    let mut paired: Vec<(config::ComuneDir, u64)> = comuni
+        .into_par_iter()
+        .map(|c| {
+            let p = crate::cache::Cache::inputs(common, &c.dir);
+            (c, p)
+        })
+        .collect();
+    let mut skipped = 0;
+    if let Some(cache) = cache {
+        let fresh =
+            |(c, p): &(config::ComuneDir, u64)| cache.fresh(&c.slug, *p, &out.join(&c.slug));
+        let unchanged = paired.iter().filter(|x| fresh(x)).count();
+        // The portal reads every comune: skip only if nothing changed at all.
+        let portal = rete.portale.is_some() && opts.shard.is_none_or(|s| s.total <= 1);
+        if !portal || unchanged == paired.len() {
+            skipped = unchanged;
+            // Their warnings are reported again, as if they had been built.
+            for (c, _) in paired.iter().filter(|x| fresh(x)) {
+                diags.extend(cache.warnings(&c.slug));
+            }
+            paired.retain(|x| !fresh(x));
+        }
+    }
+    // Inputs of each comune built (with its folder as diagnostics show it), to remember once
+    // written.
+    let inputs: Vec<(String, u64, PathBuf)> = paired
+        .iter()
+        .map(|(c, p)| (c.slug.clone(), *p, display_path(root, &c.dir)))
+        .collect();
+    let comuni: Vec<config::ComuneDir> = paired.into_iter().map(|(c, _)| c).collect();
+    (comuni, inputs, skipped)
+}
+
+/// The territory events portal, from the upcoming events of every comune built, staged under
+/// `out`; None (with the reason in `diags`) when it cannot be, or is not configured.
+fn portale(
+    root: &Path,
+    rete: &config::Rete,
+    renderer: &Renderer,
+    sites: &[(model::Site<'_>, String)],
+    out: &Path,
+    today: NaiveDate,
+    diags: &Diagnostics,
+) -> Option<(Staging, usize)> {
+    let p = rete.portale.as_ref()?;
+    if sites.iter().any(|(s, _)| s.slug() == p.percorso) {
+        diags.push(Diagnostic::error(
+            "E-CONFIG",
+            display_path(root, &root.join("civico.yaml")),
+            format!(
+                "portale.percorso `{}` è anche il nome di un comune",
+                p.percorso
+            ),
+        ));
+        return None;
+    }
+    let eventi = sites
+        .iter()
+        .flat_map(|(s, _)| crate::portale::eventi(s, rete.tz(), today))
+        .collect();
+    let dati = crate::portale::dati(p, rete, eventi, today);
+    renderer
+        .render_portale(&dati, out, &p.percorso)
+        .map_err(|ds| diags.extend(ds))
+        .ok()
+}
+
+/// Hard-links the theme assets every site carries to one copy, then swaps every staged site in
+/// place of the previous one.
+fn commit(staged: Vec<Staging>, renderer: &Renderer, root: &Path, out: &Path, diags: &Diagnostics) {
+    // Theme assets are identical in every site: keep one copy on disk, hard-linked.
+    let source = staged
+        .iter()
+        .position(|s| s.dir.join("static/js/civico.js").is_file())
+        .or_else(|| (!staged.is_empty()).then_some(0));
+    if let Some(i) = source {
+        let paths = renderer.static_paths();
+        for (j, s) in staged.iter().enumerate() {
+            if j != i {
+                s.link_to(&staged[i], &paths);
+            }
+        }
+    }
+    for s in staged {
+        if let Err(e) = s.commit() {
+            diags.push(Diagnostic::error(
+                "E-IO",
+                display_path(root, out),
+                format!("sostituzione dell'output non riuscita: {e}"),
+            ));
+        }
+    }
+}
+
+/// Remembers the inputs of every comune built, with its warnings (replayed when it is skipped).
+fn remember(
+    cache: &mut crate::cache::Cache,
+    inputs: &[(String, u64, PathBuf)],
+    out: &Path,
+    diags: &Diagnostics,
+) {
+    let all = diags.snapshot();
+    for (slug, p, shown) in inputs {
+        let warnings: Vec<&Diagnostic> = all
+            .iter()
+            .filter(|d| !d.is_error() && d.file.starts_with(shown))
+            .collect();
+        cache.record(slug, *p, &out.join(slug), &warnings);
+    }
+    cache.save();
 }
