@@ -142,40 +142,62 @@ pub(crate) fn assemble(
 ) -> Output {
     let tree = albero::get();
     let tutte = content.comune.config.trasparenza_tutte_le_sezioni;
-    let docs = &content.docs;
     let known: Vec<&str> = tree.visibili(tutte).map(|s| s.slug.as_str()).collect();
-
-    // Section documents and items, by section slug ("" = the index).
-    let mut intro: BTreeMap<String, usize> = BTreeMap::new();
-    // Ordered maps: the pages come out in the same order on every build.
-    let mut items: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let unknown = |d: &crate::content::Document, slug: &str| {
-        if let Some(s) = tree.sezione(slug) {
-            diags.push(
-                Diagnostic::error(
-                    "E-AT-SEZIONE",
-                    &d.shown,
-                    format!("la sezione \"{}\" non si applica ai comuni", s.title),
-                )
-                .hint("togli la cartella, oppure scrivi trasparenza_tutte_le_sezioni: true in comune.yaml se l'ente non è un comune"),
-            );
-            return;
-        }
-        let near = civico_core::diagnostics::closest(slug, known.iter().copied(), 3);
-        let hint = if near.is_empty() {
-            "le cartelle di amministrazione-trasparente/ seguono l'albero del D.Lgs. 33/2013: `civico new comune` le crea tutte".to_string()
-        } else {
-            format!("forse intendevi: {}", near.join(", "))
-        };
-        diags.push(
-            Diagnostic::error(
-                "E-AT-SEZIONE",
-                &d.shown,
-                format!("`{slug}` non è una sezione di Amministrazione trasparente"),
-            )
-            .hint(hint),
-        );
+    let (intro, items) = classify(content, &known, today, diags);
+    let sections: Vec<&Sezione> = tree.visibili(tutte).collect();
+    let input = Sections {
+        cx,
+        content,
+        intro: &intro,
+        items: &items,
+        today,
+        diags,
     };
+    let mut pages = Vec::new();
+    let mut files = Vec::new();
+    let mut updated: HashMap<String, Option<NaiveDate>> = HashMap::new();
+    // Second-level sections first, so that a first-level page knows its children's dates.
+    let mut order: Vec<&Sezione> = sections.clone();
+    order.sort_by_key(|s| std::cmp::Reverse(s.level));
+    for s in order {
+        pages.push(section_page(&input, s, &mut updated, &mut files));
+    }
+    // Back to official order.
+    pages.sort_by_key(|p| {
+        p.trasparenza
+            .as_ref()
+            .and_then(|t| tree.sezione(&t.slug))
+            .map_or(0, |s| s.order)
+    });
+    pages.insert(0, index_page(&sections, tutte, &intro, &updated));
+    item_pages(cx, content, &items, &mut pages);
+    Output { pages, files }
+}
+
+/// What every section page is made from.
+struct Sections<'a> {
+    cx: &'a Ctx<'a>,
+    content: &'a ComuneContent,
+    /// The `_index.md` of each section, by slug ("" = the index).
+    intro: &'a BTreeMap<String, usize>,
+    /// The items of each section, by slug (ordered: pages come out in the same order).
+    items: &'a BTreeMap<String, Vec<usize>>,
+    today: NaiveDate,
+    diags: &'a Diagnostics,
+}
+
+/// Sorts the documents of Amministrazione trasparente into section documents and items, by
+/// section slug; unknown sections and expired obligations are reported.
+fn classify(
+    content: &ComuneContent,
+    known: &[&str],
+    today: NaiveDate,
+    diags: &Diagnostics,
+) -> (BTreeMap<String, usize>, BTreeMap<String, Vec<usize>>) {
+    let tree = albero::get();
+    let docs = &content.docs;
+    let mut intro: BTreeMap<String, usize> = BTreeMap::new();
+    let mut items: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, d) in docs.iter().enumerate() {
         let Meta::Trasparenza(t) = &d.meta else {
             continue;
@@ -197,7 +219,7 @@ pub(crate) fn assemble(
                 .sezione(&slug)
                 .is_none_or(|s| !known.contains(&s.slug.as_str()))
         {
-            unknown(d, &slug);
+            unknown_section(d, &slug, known, diags);
             continue;
         }
         if d.is_section {
@@ -242,198 +264,248 @@ pub(crate) fn assemble(
                 diags.push(diag);
             }
         }
-        // Art. 8 c. 3: five years from 1 January after publication; tell, never remove.
-        if let Some(p) = t.pubblicato_il {
-            let end = fine_obbligo(p.0);
-            if today >= end {
-                let (line, col) = civico_core::yaml::line_of(&d.source, "pubblicato_il")
-                    .map_or((0, 0), |l| (l, 1));
-                diags.push(
-                    Diagnostic::warning(
-                        "W-AT-SCADENZA",
-                        &d.shown,
-                        format!(
-                            "pubblicato il {}: l'obbligo di pubblicazione è terminato il {} (art. 8, c. 3, D.Lgs. 33/2013)",
-                            p.0.format("%d/%m/%Y"),
-                            (end - chrono::Days::new(1)).format("%d/%m/%Y")
-                        ),
-                    )
-                    .at(line, col)
-                    .hint("se l'atto non produce più effetti puoi toglierlo (resta accessibile con l'accesso civico); se li produce ancora, lascialo"),
-                );
-            }
+        retention_warning(d, t, today, diags);
+    }
+    (intro, items)
+}
+
+/// A folder that is not a section of the tree (or one that does not apply to comuni).
+fn unknown_section(d: &crate::content::Document, slug: &str, known: &[&str], diags: &Diagnostics) {
+    let tree = albero::get();
+    if let Some(s) = tree.sezione(slug) {
+        diags.push(
+            Diagnostic::error(
+                "E-AT-SEZIONE",
+                &d.shown,
+                format!("la sezione \"{}\" non si applica ai comuni", s.title),
+            )
+            .hint("togli la cartella, oppure scrivi trasparenza_tutte_le_sezioni: true in comune.yaml se l'ente non è un comune"),
+        );
+        return;
+    }
+    let near = civico_core::diagnostics::closest(slug, known.iter().copied(), 3);
+    let hint = if near.is_empty() {
+        "le cartelle di amministrazione-trasparente/ seguono l'albero del D.Lgs. 33/2013: `civico new comune` le crea tutte".to_string()
+    } else {
+        format!("forse intendevi: {}", near.join(", "))
+    };
+    diags.push(
+        Diagnostic::error(
+            "E-AT-SEZIONE",
+            &d.shown,
+            format!("`{slug}` non è una sezione di Amministrazione trasparente"),
+        )
+        .hint(hint),
+    );
+}
+
+/// Art. 8 c. 3: five years from 1 January after publication; tell, never remove.
+fn retention_warning(
+    d: &crate::content::Document,
+    t: &crate::content::kinds::Trasparenza,
+    today: NaiveDate,
+    diags: &Diagnostics,
+) {
+    if let Some(p) = t.pubblicato_il {
+        let end = fine_obbligo(p.0);
+        if today >= end {
+            let (line, col) =
+                civico_core::yaml::line_of(&d.source, "pubblicato_il").map_or((0, 0), |l| (l, 1));
+            diags.push(
+                Diagnostic::warning(
+                    "W-AT-SCADENZA",
+                    &d.shown,
+                    format!(
+                        "pubblicato il {}: l'obbligo di pubblicazione è terminato il {} (art. 8, c. 3, D.Lgs. 33/2013)",
+                        p.0.format("%d/%m/%Y"),
+                        (end - chrono::Days::new(1)).format("%d/%m/%Y")
+                    ),
+                )
+                .at(line, col)
+                .hint("se l'atto non produce più effetti puoi toglierlo (resta accessibile con l'accesso civico); se li produce ancora, lascialo"),
+            );
         }
     }
+}
 
-    let voce = |i: usize| -> VoceAt {
-        let d = &docs[i];
-        let Meta::Trasparenza(t) = &d.meta else {
-            unreachable!("only AT items are listed");
-        };
-        let allegati = t
-            .allegati
-            .iter()
-            .map(|a| match (&a.file, &a.url) {
-                (Some(f), _) => {
-                    let size = std::fs::metadata(d.dir().join(f.value.trim()))
-                        .map(|m| human_size(m.len()))
-                        .unwrap_or_default();
-                    FileAt {
-                        titolo: a.titolo.clone(),
-                        url: String::new(),
-                        file: Some(f.value.clone()),
-                        formato: formato(&f.value),
-                        dimensione: size,
-                    }
-                }
-                (None, Some(u)) => FileAt {
-                    titolo: a.titolo.clone(),
-                    url: u.value.to_string(),
-                    file: None,
-                    formato: "Link".into(),
-                    dimensione: String::new(),
-                },
-                (None, None) => FileAt {
+/// An item as its section lists it, with its attachments.
+fn voce(cx: &Ctx<'_>, docs: &[crate::content::Document], i: usize) -> VoceAt {
+    let d = &docs[i];
+    let Meta::Trasparenza(t) = &d.meta else {
+        unreachable!("only AT items are listed");
+    };
+    let allegati = t
+        .allegati
+        .iter()
+        .map(|a| match (&a.file, &a.url) {
+            (Some(f), _) => {
+                let size = std::fs::metadata(d.dir().join(f.value.trim()))
+                    .map(|m| human_size(m.len()))
+                    .unwrap_or_default();
+                FileAt {
                     titolo: a.titolo.clone(),
                     url: String::new(),
-                    file: None,
-                    formato: String::new(),
-                    dimensione: String::new(),
-                },
-            })
-            .collect();
-        VoceAt {
-            titolo: d.meta.titolo(),
-            url: cx.urls[i].clone(),
-            descrizione: t.descrizione_breve.as_ref().map(|x| x.value.clone()),
-            pubblicato_il: t.pubblicato_il.map(|x| x.0),
-            aggiornato_al: t.aggiornato_al.or(t.pubblicato_il).map(|x| x.0),
-            allegati,
-            doc: i,
-        }
-    };
-
-    let mut pages = Vec::new();
-    let mut files = Vec::new();
-    let mut updated: HashMap<String, Option<NaiveDate>> = HashMap::new();
-    let sections: Vec<&Sezione> = tree.visibili(tutte).collect();
-    let base_breadcrumb = vec![crumb(crate::model::pages::HOME, "/")];
-
-    // Second-level sections first, so that a first-level page knows its children's dates.
-    let mut order: Vec<&Sezione> = sections.clone();
-    order.sort_by_key(|s| std::cmp::Reverse(s.level));
-    for s in order {
-        let mut voci: Vec<VoceAt> = items
-            .get(&s.slug)
-            .into_iter()
-            .flatten()
-            .map(|&i| voce(i))
-            .collect();
-        voci.sort_by(|a, b| {
-            b.aggiornato_al
-                .cmp(&a.aggiornato_al)
-                .then_with(|| a.titolo.cmp(&b.titolo))
-        });
-        let doc = intro.get(&s.slug).copied();
-        let decl = doc.and_then(|i| match &docs[i].meta {
-            Meta::Trasparenza(t) => Some(t),
-            _ => None,
-        });
-        let (collegati_titolo, collegati, contatti) = collegati(cx, content, &s.slug);
-        let tabella = anac::schema_of(&s.slug).and_then(|schema| {
-            let dir = content.comune.dir.join(ROOT).join(&s.slug);
-            let shown = doc
-                .map(|i| {
-                    docs[i]
-                        .shown
-                        .parent()
-                        .unwrap_or(Path::new(""))
-                        .to_path_buf()
-                })
-                .unwrap_or_else(|| dir.clone());
-            let date = decl.and_then(|t| t.aggiornato_al).map_or(today, |x| x.0);
-            anac::load(schema, &dir, &shown, &content.comune.config, date, diags)
-        });
-        if let Some(t) = &tabella {
-            let url = section_url(&s.slug);
-            files.push((format!("{url}{}.csv", t.uscita), t.csv()));
-            files.push((format!("{url}{}.json", t.uscita), t.json()));
-        }
-        let sottosezioni: Vec<SottoSezione> = tree
-            .figli(&s.slug, tutte)
-            .map(|c| SottoSezione {
-                titolo: c.title.clone(),
-                url: section_url(&c.slug),
-                norma: c.norma.clone(),
-            })
-            .collect();
-        let mut dates: Vec<NaiveDate> = voci.iter().filter_map(|v| v.aggiornato_al).collect();
-        dates.extend(collegati.iter().filter_map(|c| c.data));
-        dates.extend(decl.and_then(|t| t.aggiornato_al).map(|x| x.0));
-        if tabella.is_some() {
-            dates.extend(decl.and_then(|t| t.aggiornato_al).map(|x| x.0));
-        }
-        for c in tree.figli(&s.slug, tutte) {
-            dates.extend(updated.get(&c.slug).copied().flatten());
-        }
-        let aggiornato_al = dates.into_iter().max();
-        updated.insert(s.slug.clone(), aggiornato_al);
-        let has_content =
-            !voci.is_empty() || !collegati.is_empty() || contatti || tabella.is_some();
-        let declared =
-            decl.is_some_and(|t| t.non_applicabile.is_some() || t.nessun_contenuto.is_some());
-        let stato = if has_content {
-            StatoSezione::ConContenuti
-        } else if declared {
-            StatoSezione::Dichiarata
-        } else if doc.is_some() {
-            StatoSezione::Vuota
-        } else {
-            StatoSezione::Mancante
-        };
-        let mut breadcrumb = base_breadcrumb.clone();
-        breadcrumb.push(crumb(TITOLO, &section_url("")));
-        if let Some(p) = s.parent.as_deref().and_then(|p| tree.sezione(p)) {
-            breadcrumb.push(crumb(&p.title, &section_url(&p.slug)));
-        }
-        let mut p = page(
-            &section_url(&s.slug),
-            PageKind::Trasparenza(doc),
-            &s.title,
-            "",
-            breadcrumb,
-        );
-        p.descrizione = decl
-            .and_then(|t| t.descrizione_breve.as_ref())
-            .map(|x| x.value.clone());
-        p.trasparenza = Some(Box::new(SezioneAt {
-            slug: s.slug.clone(),
-            livello: s.level,
-            norma: s.norma.clone(),
-            frequenza: s.frequenza(),
-            condizionata: s.comuni == Applicabilita::Condizionata,
-            stato,
-            non_applicabile: decl.and_then(|t| t.non_applicabile.clone()),
-            nessun_contenuto: decl.and_then(|t| t.nessun_contenuto.clone()),
-            aggiornato_al,
-            sottosezioni,
-            voci,
-            collegati,
-            collegati_titolo,
-            contatti,
-            tabella,
-        }));
-        pages.push(p);
+                    file: Some(f.value.clone()),
+                    formato: formato(&f.value),
+                    dimensione: size,
+                }
+            }
+            (None, Some(u)) => FileAt {
+                titolo: a.titolo.clone(),
+                url: u.value.to_string(),
+                file: None,
+                formato: "Link".into(),
+                dimensione: String::new(),
+            },
+            (None, None) => FileAt {
+                titolo: a.titolo.clone(),
+                url: String::new(),
+                file: None,
+                formato: String::new(),
+                dimensione: String::new(),
+            },
+        })
+        .collect();
+    VoceAt {
+        titolo: d.meta.titolo(),
+        url: cx.urls[i].clone(),
+        descrizione: t.descrizione_breve.as_ref().map(|x| x.value.clone()),
+        pubblicato_il: t.pubblicato_il.map(|x| x.0),
+        aggiornato_al: t.aggiornato_al.or(t.pubblicato_il).map(|x| x.0),
+        allegati,
+        doc: i,
     }
-    // Back to official order.
-    pages.sort_by_key(|p| {
-        p.trasparenza
-            .as_ref()
-            .and_then(|t| tree.sezione(&t.slug))
-            .map_or(0, |s| s.order)
-    });
+}
 
-    // The index: every first-level section with its second-level ones.
+/// The page of section `s`; `updated` gets its date (its children come before it).
+fn section_page(
+    input: &Sections<'_>,
+    s: &Sezione,
+    updated: &mut HashMap<String, Option<NaiveDate>>,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Page {
+    let Sections {
+        cx,
+        content,
+        intro,
+        items,
+        today,
+        diags,
+    } = *input;
+    let tree = albero::get();
+    let tutte = content.comune.config.trasparenza_tutte_le_sezioni;
+    let docs = &content.docs;
+    let mut voci: Vec<VoceAt> = items
+        .get(&s.slug)
+        .into_iter()
+        .flatten()
+        .map(|&i| voce(cx, docs, i))
+        .collect();
+    voci.sort_by(|a, b| {
+        b.aggiornato_al
+            .cmp(&a.aggiornato_al)
+            .then_with(|| a.titolo.cmp(&b.titolo))
+    });
+    let doc = intro.get(&s.slug).copied();
+    let decl = doc.and_then(|i| match &docs[i].meta {
+        Meta::Trasparenza(t) => Some(t),
+        _ => None,
+    });
+    let (collegati_titolo, collegati, contatti) = collegati(cx, content, &s.slug);
+    let tabella = anac::schema_of(&s.slug).and_then(|schema| {
+        let dir = content.comune.dir.join(ROOT).join(&s.slug);
+        let shown = doc
+            .map(|i| {
+                docs[i]
+                    .shown
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf()
+            })
+            .unwrap_or_else(|| dir.clone());
+        let date = decl.and_then(|t| t.aggiornato_al).map_or(today, |x| x.0);
+        anac::load(schema, &dir, &shown, &content.comune.config, date, diags)
+    });
+    if let Some(t) = &tabella {
+        let url = section_url(&s.slug);
+        files.push((format!("{url}{}.csv", t.uscita), t.csv()));
+        files.push((format!("{url}{}.json", t.uscita), t.json()));
+    }
+    let sottosezioni: Vec<SottoSezione> = tree
+        .figli(&s.slug, tutte)
+        .map(|c| SottoSezione {
+            titolo: c.title.clone(),
+            url: section_url(&c.slug),
+            norma: c.norma.clone(),
+        })
+        .collect();
+    let mut dates: Vec<NaiveDate> = voci.iter().filter_map(|v| v.aggiornato_al).collect();
+    dates.extend(collegati.iter().filter_map(|c| c.data));
+    dates.extend(decl.and_then(|t| t.aggiornato_al).map(|x| x.0));
+    if tabella.is_some() {
+        dates.extend(decl.and_then(|t| t.aggiornato_al).map(|x| x.0));
+    }
+    for c in tree.figli(&s.slug, tutte) {
+        dates.extend(updated.get(&c.slug).copied().flatten());
+    }
+    let aggiornato_al = dates.into_iter().max();
+    updated.insert(s.slug.clone(), aggiornato_al);
+    let has_content = !voci.is_empty() || !collegati.is_empty() || contatti || tabella.is_some();
+    let declared =
+        decl.is_some_and(|t| t.non_applicabile.is_some() || t.nessun_contenuto.is_some());
+    let stato = if has_content {
+        StatoSezione::ConContenuti
+    } else if declared {
+        StatoSezione::Dichiarata
+    } else if doc.is_some() {
+        StatoSezione::Vuota
+    } else {
+        StatoSezione::Mancante
+    };
+    let mut breadcrumb = vec![crumb(crate::model::pages::HOME, "/")];
+    breadcrumb.push(crumb(TITOLO, &section_url("")));
+    if let Some(p) = s.parent.as_deref().and_then(|p| tree.sezione(p)) {
+        breadcrumb.push(crumb(&p.title, &section_url(&p.slug)));
+    }
+    let mut p = page(
+        &section_url(&s.slug),
+        PageKind::Trasparenza(doc),
+        &s.title,
+        "",
+        breadcrumb,
+    );
+    p.descrizione = decl
+        .and_then(|t| t.descrizione_breve.as_ref())
+        .map(|x| x.value.clone());
+    p.trasparenza = Some(Box::new(SezioneAt {
+        slug: s.slug.clone(),
+        livello: s.level,
+        norma: s.norma.clone(),
+        frequenza: s.frequenza(),
+        condizionata: s.comuni == Applicabilita::Condizionata,
+        stato,
+        non_applicabile: decl.and_then(|t| t.non_applicabile.clone()),
+        nessun_contenuto: decl.and_then(|t| t.nessun_contenuto.clone()),
+        aggiornato_al,
+        sottosezioni,
+        voci,
+        collegati,
+        collegati_titolo,
+        contatti,
+        tabella,
+    }));
+    p
+}
+
+/// The index: every first-level section with its second-level ones.
+fn index_page(
+    sections: &[&Sezione],
+    tutte: bool,
+    intro: &BTreeMap<String, usize>,
+    updated: &HashMap<String, Option<NaiveDate>>,
+) -> Page {
+    let tree = albero::get();
+    let base_breadcrumb = vec![crumb(crate::model::pages::HOME, "/")];
     let mut index = page(
         &section_url(""),
         PageKind::Trasparenza(intro.get("").copied()),
@@ -479,10 +551,20 @@ pub(crate) fn assemble(
         contatti: false,
         tabella: None,
     }));
-    pages.insert(0, index);
+    index
+}
 
-    // Item pages, with the official titles in the breadcrumb.
-    for (slug, list) in &items {
+/// Item pages, with the official titles in the breadcrumb.
+fn item_pages(
+    cx: &Ctx<'_>,
+    content: &ComuneContent,
+    items: &BTreeMap<String, Vec<usize>>,
+    pages: &mut Vec<Page>,
+) {
+    let tree = albero::get();
+    let docs = &content.docs;
+    let base_breadcrumb = vec![crumb(crate::model::pages::HOME, "/")];
+    for (slug, list) in items {
         for &i in list {
             let d = &docs[i];
             let own = d
@@ -512,7 +594,6 @@ pub(crate) fn assemble(
             pages.push(p);
         }
     }
-    Output { pages, files }
 }
 
 /// Content published elsewhere on the site that a section shows (art. 9 D.Lgs. 33/2013).
