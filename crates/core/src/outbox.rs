@@ -1,5 +1,5 @@
 //! The IO outbox file (`/io/outbox.json` of every comune's site): what a comune published
-//! recently and may notify through the IO app. The generator writes it (`civico_site::outbox`),
+//! recently and may notify through the IO app. The generator writes it (`civico_site::outputs::outbox`),
 //! the IO dispatcher (`civico_io`) reads it; this module is the format they share.
 //!
 //! Each publication has a stable id (its channel and content key), so the sender recognises what

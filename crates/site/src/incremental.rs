@@ -99,7 +99,7 @@ struct ComuneState {
     garbage: Vec<Kept>,
     /// The comune's upcoming events as the territory portal lists them (from the last model:
     /// a change of a body alone does not change them).
-    eventi: Vec<crate::portale::EventoPortale>,
+    eventi: Vec<crate::outputs::portale::EventoPortale>,
 }
 
 /// What the last full build of a comune left for body-only rebuilds.
@@ -370,7 +370,7 @@ impl Session {
             .values()
             .flat_map(|c| c.eventi.iter().cloned())
             .collect();
-        let dati = crate::portale::dati(p, rete, eventi, self.today);
+        let dati = crate::outputs::portale::dati(p, rete, eventi, self.today);
         match renderer.render_portale(&dati, &self.opts.out, &p.percorso) {
             Ok((staging, n)) => match staging.commit() {
                 Ok(()) => out.written += n,
@@ -741,7 +741,7 @@ impl ComuneState {
             Some(&mut self.markdown),
         );
         let stemma = crate::pipeline::stemma(root, content, &mut site.assets, diags);
-        self.eventi = crate::portale::eventi(&site, rete.tz(), today);
+        self.eventi = crate::outputs::portale::eventi(&site, rete.tz(), today);
         self.bodies.clear();
         if blocked || diags.has_errors() {
             return counts;

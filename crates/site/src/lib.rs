@@ -4,24 +4,19 @@
 //! `content` (walk, split front matter, parse, in parallel) -> `model` (URLs, references,
 //! Markdown, the pages and lists of the Modello, `trasparenza`, `albo`) -> `render` (Tera
 //! templates of `themes/agid/`) -> disk (`render::output`), driven by `pipeline` for a build and
-//! by `incremental` for the preview. Outputs beside the pages: feeds and sitemap
-//! (`distribuzione`), calendars, open data, the territory portal, the IO outbox, the web editor
-//! (`redazione`). It knows nothing of HTTP servers or databases.
+//! by `incremental` for the preview. Outputs beside the pages are in `outputs`: feeds and
+//! sitemap, calendars, open data, the search index, the territory portal, the IO outbox, the
+//! web editor. It knows nothing of HTTP servers or databases.
 
 pub mod active_content;
 pub mod albo;
 pub mod cache;
-pub mod calendar;
 pub mod content;
-pub mod distribuzione;
 pub mod incremental;
 pub mod markdown;
 pub mod model;
-pub mod opendata;
-pub mod outbox;
+pub mod outputs;
 pub mod pipeline;
-pub mod portale;
-pub mod redazione;
 pub mod render;
 pub mod scaffold;
 pub mod schema;

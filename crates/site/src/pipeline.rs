@@ -393,9 +393,9 @@ fn portale(
     }
     let eventi = sites
         .iter()
-        .flat_map(|(s, _)| crate::portale::eventi(s, rete.tz(), today))
+        .flat_map(|(s, _)| crate::outputs::portale::eventi(s, rete.tz(), today))
         .collect();
-    let dati = crate::portale::dati(p, rete, eventi, today);
+    let dati = crate::outputs::portale::dati(p, rete, eventi, today);
     renderer
         .render_portale(&dati, out, &p.percorso)
         .map_err(|ds| diags.extend(ds))

@@ -9,7 +9,6 @@
 
 pub mod links;
 pub mod pages;
-pub mod search;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;

@@ -1054,7 +1054,7 @@ fn open_data_and_search(out: &mut Vec<Page>) {
     od.descrizione = Some(
         "I dati pubblicati dal Comune in formato aperto (CSV e JSON), con licenza CC-BY 4.0".into(),
     );
-    for (nome, titolo, descrizione) in crate::opendata::ELENCO {
+    for (nome, titolo, descrizione) in crate::outputs::opendata::ELENCO {
         od.groups.push(group(
             titolo,
             Some(&format!("/opendata/{nome}")),

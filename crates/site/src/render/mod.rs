@@ -18,7 +18,8 @@ use serde::Serialize;
 use tera::{Context, Tera, Value};
 
 use crate::content::kinds::{Kind, Meta};
-use crate::model::{search, Page, PageKind, Site, Target};
+use crate::model::{Page, PageKind, Site, Target};
+use crate::outputs::search;
 use civico_core::config::{Comune, Rete};
 use civico_core::diagnostics::Diagnostic;
 use output::{Sink, Staging};
@@ -315,7 +316,7 @@ impl Renderer {
             events.push((
                 i,
                 e.prossima(today).is_some(),
-                crate::calendar::EventoIcs {
+                crate::outputs::calendar::EventoIcs {
                     titolo: &e.titolo,
                     descrizione: &e.descrizione_breve.value,
                     inizio: &e.inizio,
@@ -332,26 +333,35 @@ impl Renderer {
         }
         let tz = rete.tz();
         for (i, _, ev) in &events {
-            let ics = crate::calendar::evento(ev, tz, today);
+            let ics = crate::outputs::calendar::evento(ev, tz, today);
             out.push((format!("{}evento.ics", site.doc_urls[*i]), ics.into_bytes()));
         }
-        let upcoming: Vec<&crate::calendar::EventoIcs<'_>> =
+        let upcoming: Vec<&crate::outputs::calendar::EventoIcs<'_>> =
             events.iter().filter(|e| e.1).map(|e| &e.2).collect();
-        let mut by_cat: BTreeMap<&str, Vec<crate::calendar::EventoIcs<'_>>> = BTreeMap::new();
+        let mut by_cat: BTreeMap<&str, Vec<crate::outputs::calendar::EventoIcs<'_>>> =
+            BTreeMap::new();
         for e in &upcoming {
             by_cat.entry(e.categoria).or_default().push((*e).clone());
         }
-        let all: Vec<crate::calendar::EventoIcs<'_>> =
+        let all: Vec<crate::outputs::calendar::EventoIcs<'_>> =
             upcoming.iter().map(|e| (*e).clone()).collect();
-        let ics =
-            crate::calendar::calendario(&format!("Eventi - {organizzatore}"), &all, tz, today);
+        let ics = crate::outputs::calendar::calendario(
+            &format!("Eventi - {organizzatore}"),
+            &all,
+            tz,
+            today,
+        );
         out.push((
             "/vivere-il-comune/eventi/eventi.ics".into(),
             ics.into_bytes(),
         ));
         for (cat, list) in by_cat {
-            let ics =
-                crate::calendar::calendario(&format!("{cat} - {organizzatore}"), &list, tz, today);
+            let ics = crate::outputs::calendar::calendario(
+                &format!("{cat} - {organizzatore}"),
+                &list,
+                tz,
+                today,
+            );
             let path = format!(
                 "/vivere-il-comune/eventi/{}.ics",
                 civico_core::slug::slugify(cat)
@@ -398,7 +408,7 @@ impl Renderer {
     /// Renders the territory events portal into a staging folder `<out>/<percorso>`.
     pub fn render_portale(
         &self,
-        dati: &crate::portale::Dati<'_>,
+        dati: &crate::outputs::portale::Dati<'_>,
         out: &Path,
         percorso: &str,
     ) -> Result<(Staging, usize), Vec<Diagnostic>> {
@@ -427,11 +437,14 @@ impl Renderer {
                 "/eventi.json",
                 serde_json::to_vec(&data).unwrap_or_default(),
             ),
-            ("/manifest.webmanifest", crate::portale::manifest(dati)),
-            ("/sw.js", crate::portale::service_worker(dati)),
+            (
+                "/manifest.webmanifest",
+                crate::outputs::portale::manifest(dati),
+            ),
+            ("/sw.js", crate::outputs::portale::service_worker(dati)),
             (
                 "/static/img/icona.svg",
-                crate::portale::ICONA.as_bytes().to_vec(),
+                crate::outputs::portale::ICONA.as_bytes().to_vec(),
             ),
         ] {
             self.write(&staging, path, &bytes).map_err(|d| vec![d])?;
@@ -596,8 +609,8 @@ impl Renderer {
     ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
         let mut files = Vec::new();
         Self::calendars(site, rete, today, &mut files);
-        files.extend(crate::opendata::files(site, today));
-        files.extend(crate::distribuzione::files(site, rete.tz(), today));
+        files.extend(crate::outputs::opendata::files(site, today));
+        files.extend(crate::outputs::distribuzione::files(site, rete.tz(), today));
         files.extend(site.data_files.iter().cloned());
         let json = serde_json::to_vec(&search::index(site)).map_err(|e| {
             Diagnostic::error(
@@ -607,8 +620,8 @@ impl Renderer {
             )
         })?;
         files.push(("/ricerca/indice.json".into(), json));
-        let outbox =
-            serde_json::to_vec_pretty(&crate::outbox::outbox(site, today)).map_err(|e| {
+        let outbox = serde_json::to_vec_pretty(&crate::outputs::outbox::outbox(site, today))
+            .map_err(|e| {
                 Diagnostic::error(
                     "E-IO",
                     &site.content.comune.dir,
@@ -620,11 +633,11 @@ impl Renderer {
             let comune = &site.content.comune;
             files.push((
                 "/admin/index.html".into(),
-                crate::redazione::index_html(comune).into_bytes(),
+                crate::outputs::redazione::index_html(comune).into_bytes(),
             ));
             files.push((
                 "/admin/config.yml".into(),
-                crate::redazione::config_yml(rete, r, comune).into_bytes(),
+                crate::outputs::redazione::config_yml(rete, r, comune).into_bytes(),
             ));
         }
         Ok(files)

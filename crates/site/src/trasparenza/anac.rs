@@ -88,12 +88,12 @@ pub struct Tabella {
 impl Tabella {
     /// CSV with a header row; values as in the table.
     pub fn csv(&self) -> Vec<u8> {
-        crate::opendata::csv(&self.colonne, &self.righe)
+        crate::outputs::opendata::csv(&self.colonne, &self.righe)
     }
 
     /// JSON: header, then one object per row keyed by column name.
     pub fn json(&self) -> Vec<u8> {
-        let righe = crate::opendata::oggetti(&self.colonne, &self.righe);
+        let righe = crate::outputs::opendata::oggetti(&self.colonne, &self.righe);
         let doc = serde_json::json!({
             "schema": format!("{} ({})", self.norma, self.delibera),
             "intestazione": self.intestazione,

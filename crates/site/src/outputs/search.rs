@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use super::Site;
 use crate::content::kinds::Kind;
+use crate::model::Site;
 use civico_core::vocabolari;
 
 /// The index as serialised: tipologie and argomenti once, entries refer to them by position.
