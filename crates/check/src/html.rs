@@ -570,164 +570,7 @@ pub fn check(site: &SiteFacts, cx: &Context<'_>) -> Vec<Finding> {
 
     let mut resolved: HashMap<String, bool> = HashMap::new();
     for (path, f) in &site.pages {
-        if !f.lang {
-            c.add(
-                "HTML-LANG",
-                err,
-                path,
-                "la pagina non dichiara la lingua: aggiungi lang=\"it\" all'elemento html".into(),
-            );
-        }
-        if f.h1 != 1 {
-            c.add(
-                "HTML-H1",
-                err,
-                path,
-                format!("la pagina ha {} titoli h1 invece di uno", f.h1),
-            );
-        }
-        if !f.img_without_alt.is_empty() {
-            c.add(
-                "IMG-ALT",
-                Severity::Warning,
-                path,
-                "immagine senza attributo alt: descrivila, o scrivi alt=\"\" se è decorativa"
-                    .into(),
-            );
-        }
-        // PEC in the footer of every page.
-        let pec_ok = match cx.pec {
-            Some(p) => f.footer_text.to_lowercase().contains(&p.to_lowercase()),
-            None => is_pec_like(&f.footer_text),
-        };
-        if !pec_ok {
-            c.add(
-                "PEC-FOOTER",
-                err,
-                path,
-                "il footer non mostra l'indirizzo PEC del Comune (L. 190/2012, art. 1, c. 29)"
-                    .into(),
-            );
-        }
-        // Footer links read by AGID's validator.
-        for (rule, de, what) in [
-            (
-                "C.SI.2.3",
-                "faq",
-                "il link alle domande frequenti (data-element=\"faq\")",
-            ),
-            (
-                "C.SI.2.4",
-                "report-inefficiency",
-                "il link per segnalare un disservizio (data-element=\"report-inefficiency\")",
-            ),
-            (
-                "C.SI.3.3",
-                "privacy-policy-link",
-                "il link all'informativa privacy (data-element=\"privacy-policy-link\")",
-            ),
-            (
-                "C.SI.3.4",
-                "legal-notes",
-                "il link alle note legali (data-element=\"legal-notes\")",
-            ),
-            (
-                "C.SI.3.2",
-                "accessibility-link",
-                "il link alla dichiarazione di accessibilità (data-element=\"accessibility-link\")",
-            ),
-        ] {
-            if !f.all(de).any(|e| e.in_footer && e.href.is_some()) {
-                c.add(rule, err, path, format!("nel footer manca {what}"));
-            }
-        }
-        if let Some(a) = f.all("accessibility-link").find(|e| e.in_footer) {
-            if !a
-                .href
-                .as_deref()
-                .unwrap_or("")
-                .starts_with("https://form.agid.gov.it/")
-            {
-                c.add("C.SI.3.2", err, path, "la dichiarazione di accessibilità deve essere quella pubblicata su https://form.agid.gov.it/".into());
-            }
-        }
-        // Menu: the four voices, once each, in order.
-        let voices: Vec<(&str, &str)> = f
-            .elements
-            .iter()
-            .filter(|e| ["management", "news", "all-services", "live"].contains(&e.name.as_str()))
-            .map(|e| (e.name.as_str(), e.text.as_str()))
-            .collect();
-        let want = ["management", "news", "all-services", "live"];
-        let names: Vec<&str> = voices.iter().map(|v| v.0).collect();
-        let texts_ok = voices.iter().all(|(n, t)| match *n {
-            "management" => t.eq_ignore_ascii_case("Amministrazione"),
-            "news" => t.to_lowercase() == "novità",
-            "all-services" => t.eq_ignore_ascii_case("Servizi"),
-            _ => t.to_lowercase().starts_with("vivere "),
-        });
-        if names != want || !texts_ok {
-            c.add("C.SI.1.6", err, path, "il menu principale deve avere, una volta ciascuna e in quest'ordine, le voci Amministrazione, Novità, Servizi, Vivere il Comune con i loro data-element".into());
-        }
-        // Bootstrap Italia.
-        let css = f
-            .stylesheets
-            .iter()
-            .any(|s| s.contains("bootstrap-italia") && s.ends_with(".css"));
-        let js = f
-            .scripts
-            .iter()
-            .any(|s| s.contains("bootstrap-italia") && s.ends_with(".js"));
-        if !css || !js {
-            c.add("C.SI.1.2", err, path, format!("{} di Bootstrap Italia: caricalo in ogni pagina (il validatore AGID legge la versione dal JavaScript)", match (css, js) { (false, false) => "mancano il CSS e il JavaScript", (false, true) => "manca il CSS", _ => "manca il JavaScript" }));
-        }
-        // Trackers.
-        for s in &f.scripts {
-            if TRACKERS.iter().any(|t| s.contains(t)) {
-                c.add(
-                    "TRACKER",
-                    err,
-                    path,
-                    format!("script di tracciamento di terze parti senza consenso: {s}"),
-                );
-            }
-        }
-        // Internal links and anchors.
-        for href in &f.links {
-            let Some((target, frag)) = internal(&site.base, path, href) else {
-                continue;
-            };
-            let page = site
-                .pages
-                .get(&target)
-                .or_else(|| site.pages.get(&format!("{target}/")));
-            let exists = page.is_some()
-                || *resolved
-                    .entry(target.clone())
-                    .or_insert_with(|| resolve(site, &target).0);
-            if !exists {
-                c.add(
-                    "LINK-BROKEN",
-                    err,
-                    path,
-                    format!("il link {href} porta a una pagina o un file che non esiste"),
-                );
-            } else if let (Some(frag), Some(p)) = (frag, page) {
-                if !frag.is_empty() && !p.ids.contains(&frag) {
-                    c.add(
-                        "ANCHOR-BROKEN",
-                        err,
-                        path,
-                        format!("il link {href} punta a un'ancora che non esiste nella pagina"),
-                    );
-                }
-            }
-        }
-        // Service pages.
-        if f.first("service-title").is_some() {
-            check_service(&mut c, path, f);
-            feedback(&mut c, "C.SI.2.6", path, f);
-        }
+        check_page(&mut c, site, cx, path, f, &mut resolved);
     }
 
     if let Some(h) = home {
@@ -832,6 +675,203 @@ pub fn check(site: &SiteFacts, cx: &Context<'_>) -> Vec<Finding> {
         }
     }
     c.into_findings()
+}
+
+/// The rules every page must pass.
+fn check_page(
+    c: &mut Collector,
+    site: &SiteFacts,
+    cx: &Context<'_>,
+    path: &str,
+    f: &Facts,
+    resolved: &mut HashMap<String, bool>,
+) {
+    page_basics(c, cx, path, f);
+    footer_links(c, path, f);
+    menu_and_assets(c, path, f);
+    internal_links(c, site, path, f, resolved);
+    // Service pages.
+    if f.first("service-title").is_some() {
+        check_service(c, path, f);
+        feedback(c, "C.SI.2.6", path, f);
+    }
+}
+
+/// Language, one h1, images' alt text, the PEC in the footer.
+fn page_basics(c: &mut Collector, cx: &Context<'_>, path: &str, f: &Facts) {
+    let err = Severity::Error;
+    if !f.lang {
+        c.add(
+            "HTML-LANG",
+            err,
+            path,
+            "la pagina non dichiara la lingua: aggiungi lang=\"it\" all'elemento html".into(),
+        );
+    }
+    if f.h1 != 1 {
+        c.add(
+            "HTML-H1",
+            err,
+            path,
+            format!("la pagina ha {} titoli h1 invece di uno", f.h1),
+        );
+    }
+    if !f.img_without_alt.is_empty() {
+        c.add(
+            "IMG-ALT",
+            Severity::Warning,
+            path,
+            "immagine senza attributo alt: descrivila, o scrivi alt=\"\" se è decorativa".into(),
+        );
+    }
+    // PEC in the footer of every page.
+    let pec_ok = match cx.pec {
+        Some(p) => f.footer_text.to_lowercase().contains(&p.to_lowercase()),
+        None => is_pec_like(&f.footer_text),
+    };
+    if !pec_ok {
+        c.add(
+            "PEC-FOOTER",
+            err,
+            path,
+            "il footer non mostra l'indirizzo PEC del Comune (L. 190/2012, art. 1, c. 29)".into(),
+        );
+    }
+}
+
+/// The footer links AGID's validator reads.
+fn footer_links(c: &mut Collector, path: &str, f: &Facts) {
+    let err = Severity::Error;
+    // Footer links read by AGID's validator.
+    for (rule, de, what) in [
+        (
+            "C.SI.2.3",
+            "faq",
+            "il link alle domande frequenti (data-element=\"faq\")",
+        ),
+        (
+            "C.SI.2.4",
+            "report-inefficiency",
+            "il link per segnalare un disservizio (data-element=\"report-inefficiency\")",
+        ),
+        (
+            "C.SI.3.3",
+            "privacy-policy-link",
+            "il link all'informativa privacy (data-element=\"privacy-policy-link\")",
+        ),
+        (
+            "C.SI.3.4",
+            "legal-notes",
+            "il link alle note legali (data-element=\"legal-notes\")",
+        ),
+        (
+            "C.SI.3.2",
+            "accessibility-link",
+            "il link alla dichiarazione di accessibilità (data-element=\"accessibility-link\")",
+        ),
+    ] {
+        if !f.all(de).any(|e| e.in_footer && e.href.is_some()) {
+            c.add(rule, err, path, format!("nel footer manca {what}"));
+        }
+    }
+    if let Some(a) = f.all("accessibility-link").find(|e| e.in_footer) {
+        if !a
+            .href
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("https://form.agid.gov.it/")
+        {
+            c.add("C.SI.3.2", err, path, "la dichiarazione di accessibilità deve essere quella pubblicata su https://form.agid.gov.it/".into());
+        }
+    }
+}
+
+/// The four menu voices, Bootstrap Italia, no trackers.
+fn menu_and_assets(c: &mut Collector, path: &str, f: &Facts) {
+    let err = Severity::Error;
+    // Menu: the four voices, once each, in order.
+    let voices: Vec<(&str, &str)> = f
+        .elements
+        .iter()
+        .filter(|e| ["management", "news", "all-services", "live"].contains(&e.name.as_str()))
+        .map(|e| (e.name.as_str(), e.text.as_str()))
+        .collect();
+    let want = ["management", "news", "all-services", "live"];
+    let names: Vec<&str> = voices.iter().map(|v| v.0).collect();
+    let texts_ok = voices.iter().all(|(n, t)| match *n {
+        "management" => t.eq_ignore_ascii_case("Amministrazione"),
+        "news" => t.to_lowercase() == "novità",
+        "all-services" => t.eq_ignore_ascii_case("Servizi"),
+        _ => t.to_lowercase().starts_with("vivere "),
+    });
+    if names != want || !texts_ok {
+        c.add("C.SI.1.6", err, path, "il menu principale deve avere, una volta ciascuna e in quest'ordine, le voci Amministrazione, Novità, Servizi, Vivere il Comune con i loro data-element".into());
+    }
+    // Bootstrap Italia.
+    let css = f
+        .stylesheets
+        .iter()
+        .any(|s| s.contains("bootstrap-italia") && s.ends_with(".css"));
+    let js = f
+        .scripts
+        .iter()
+        .any(|s| s.contains("bootstrap-italia") && s.ends_with(".js"));
+    if !css || !js {
+        c.add("C.SI.1.2", err, path, format!("{} di Bootstrap Italia: caricalo in ogni pagina (il validatore AGID legge la versione dal JavaScript)", match (css, js) { (false, false) => "mancano il CSS e il JavaScript", (false, true) => "manca il CSS", _ => "manca il JavaScript" }));
+    }
+    // Trackers.
+    for s in &f.scripts {
+        if TRACKERS.iter().any(|t| s.contains(t)) {
+            c.add(
+                "TRACKER",
+                err,
+                path,
+                format!("script di tracciamento di terze parti senza consenso: {s}"),
+            );
+        }
+    }
+}
+
+/// Internal links and anchors lead somewhere.
+fn internal_links(
+    c: &mut Collector,
+    site: &SiteFacts,
+    path: &str,
+    f: &Facts,
+    resolved: &mut HashMap<String, bool>,
+) {
+    let err = Severity::Error;
+    // Internal links and anchors.
+    for href in &f.links {
+        let Some((target, frag)) = internal(&site.base, path, href) else {
+            continue;
+        };
+        let page = site
+            .pages
+            .get(&target)
+            .or_else(|| site.pages.get(&format!("{target}/")));
+        let exists = page.is_some()
+            || *resolved
+                .entry(target.clone())
+                .or_insert_with(|| resolve(site, &target).0);
+        if !exists {
+            c.add(
+                "LINK-BROKEN",
+                err,
+                path,
+                format!("il link {href} porta a una pagina o un file che non esiste"),
+            );
+        } else if let (Some(frag), Some(p)) = (frag, page) {
+            if !frag.is_empty() && !p.ids.contains(&frag) {
+                c.add(
+                    "ANCHOR-BROKEN",
+                    err,
+                    path,
+                    format!("il link {href} punta a un'ancora che non esiste nella pagina"),
+                );
+            }
+        }
+    }
 }
 
 /// Whether a site path exists as a file (or folder with index.html); the page if HTML.
