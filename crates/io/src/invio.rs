@@ -132,51 +132,9 @@ fn fuori_dal_repository(root: &Path, file: &Path, what: &str) -> Result<(), Diag
 /// Runs `civico io send`.
 pub fn run(opts: &Opzioni) -> Resoconto {
     let root = opts.root.as_path();
-    for (f, what) in [
-        (Some(&opts.destinatari), "il file dei destinatari"),
-        (Some(&opts.stato), "il database dello stato degli invii"),
-        (opts.segreti.as_ref(), "il file dei segreti"),
-    ] {
-        if let Some(f) = f {
-            if let Err(d) = fuori_dal_repository(root, f, what) {
-                return Resoconto::fallito(d);
-            }
-        }
-    }
-    let rete = match config::load_rete(root) {
-        Ok(r) => r,
-        Err(d) => return Resoconto::fallito(d),
-    };
-    let diags = Diagnostics::new();
-    let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
-    let mut report = Resoconto {
-        problemi: diags.into_sorted(),
-        ..Resoconto::default()
-    };
-    if report.problemi.iter().any(Diagnostic::is_error) {
-        return report;
-    }
-    let (destinatari, problemi) = match destinatari::leggi(&opts.destinatari) {
+    let (comuni, destinatari, segreti, stato, mut report) = match prepara(opts) {
         Ok(x) => x,
-        Err(d) => return Resoconto::fallito(d),
-    };
-    report.problemi.extend(problemi);
-    let segreti = match &opts.segreti {
-        Some(p) => match leggi_segreti(p) {
-            Ok(s) => s,
-            Err(d) => return Resoconto::fallito(d),
-        },
-        None => HashMap::new(),
-    };
-    let stato = match RegistroInvii::apri(&opts.stato) {
-        Ok(s) => s,
-        Err(e) => {
-            return Resoconto::fallito(Diagnostic::error(
-                "E-IO-STATO",
-                &opts.stato,
-                format!("database dello stato non apribile: {e}"),
-            ))
-        }
+        Err(r) => return r,
     };
     let client = Client::new(&opts.api, opts.attesa, opts.tentativi);
     let sito = opts.sito.clone().unwrap_or_else(|| root.join("public"));
@@ -184,22 +142,8 @@ pub fn run(opts: &Opzioni) -> Resoconto {
     for c in &comuni {
         let Some(io) = &c.config.app_io else { continue };
         let path = sito.join(&c.slug).join("io/outbox.json");
-        let outbox: Outbox = match std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-        {
-            Ok(o) => o,
-            Err(e) => {
-                report.problemi.push(
-                    Diagnostic::error(
-                        "E-IO-OUTBOX",
-                        display_path(root, &path),
-                        format!("elenco delle pubblicazioni non leggibile: {e}"),
-                    )
-                    .hint("esegui prima `civico build` (con --out, indica la stessa cartella con --site)"),
-                );
-                continue;
-            }
+        let Some(outbox) = leggi_outbox(root, &path, &mut report) else {
+            continue;
         };
         let dal = io.notifica_dal.map(|d| d.0);
         let shown = display_path(root, &c.dir.join("comune.yaml"));
@@ -218,27 +162,9 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                 pubblicazioni: pubblicazioni.len(),
                 ..Riga::default()
             };
-            let chiave = segreti
-                .get(&nome.value)
-                .cloned()
-                .or_else(|| std::env::var(&nome.value).ok())
-                .filter(|k| !k.trim().is_empty());
-            let Some(chiave) = chiave else {
-                if !opts.prova {
-                    report.problemi.push(
-                        Diagnostic::error(
-                            "E-IO-CHIAVE",
-                            &shown,
-                            format!(
-                                "manca la chiave del servizio IO per {}: il segreto {} non è impostato",
-                                canale.nome(),
-                                nome.value
-                            ),
-                        )
-                        .at(nome.line, nome.col)
-                        .hint("imposta la variabile d'ambiente con quel nome, o aggiungi NOME=chiave al file di --secrets"),
-                    );
-                }
+            let Some(chiave) =
+                chiave_del_servizio(&segreti, nome, canale, &shown, opts.prova, &mut report)
+            else {
                 report.righe.push(riga);
                 continue;
             };
@@ -331,32 +257,176 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                 }
             }
             if opts.prova {
-                for p in &pubblicazioni {
-                    let quanti = destinatari
-                        .iter()
-                        .filter(|d| d.vuole(&c.slug, canale))
-                        .filter(|d| {
-                            let imp = d.impronta();
-                            let k = Chiave::di(&c.slug, canale, &imp, &p.id);
-                            matches!(stato.esito(&k), Ok(None))
-                        })
-                        .count();
-                    if quanti > 0 {
-                        let m = messaggio::componi(p, &outbox.ente);
-                        report.anteprima.push(format!(
-                            "{} [{}] {} -> up to {quanti} recipient(s){}",
-                            c.slug,
-                            canale.nome(),
-                            m.subject,
-                            m.due_date.map(|d| format!(", due {d}")).unwrap_or_default()
-                        ));
-                    }
-                }
+                anteprima(
+                    &c.slug,
+                    canale,
+                    &pubblicazioni,
+                    &destinatari,
+                    &stato,
+                    &outbox,
+                    &mut report,
+                );
             }
             report.righe.push(riga);
         }
     }
     report
+}
+
+/// What a run needs before it sends anything: the comuni, the recipients, the secrets, the
+/// state database, and the report with the problems found so far; or the report of why it
+/// cannot run.
+#[allow(clippy::type_complexity)]
+fn prepara(
+    opts: &Opzioni,
+) -> Result<
+    (
+        Vec<config::ComuneDir>,
+        Vec<destinatari::Destinatario>,
+        HashMap<String, String>,
+        RegistroInvii,
+        Resoconto,
+    ),
+    Resoconto,
+> {
+    let root = opts.root.as_path();
+    for (f, what) in [
+        (Some(&opts.destinatari), "il file dei destinatari"),
+        (Some(&opts.stato), "il database dello stato degli invii"),
+        (opts.segreti.as_ref(), "il file dei segreti"),
+    ] {
+        if let Some(f) = f {
+            if let Err(d) = fuori_dal_repository(root, f, what) {
+                return Err(Resoconto::fallito(d));
+            }
+        }
+    }
+    let rete = match config::load_rete(root) {
+        Ok(r) => r,
+        Err(d) => return Err(Resoconto::fallito(d)),
+    };
+    let diags = Diagnostics::new();
+    let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
+    let mut report = Resoconto {
+        problemi: diags.into_sorted(),
+        ..Resoconto::default()
+    };
+    if report.problemi.iter().any(Diagnostic::is_error) {
+        return Err(report);
+    }
+    let (destinatari, problemi) = match destinatari::leggi(&opts.destinatari) {
+        Ok(x) => x,
+        Err(d) => return Err(Resoconto::fallito(d)),
+    };
+    report.problemi.extend(problemi);
+    let segreti = match &opts.segreti {
+        Some(p) => match leggi_segreti(p) {
+            Ok(s) => s,
+            Err(d) => return Err(Resoconto::fallito(d)),
+        },
+        None => HashMap::new(),
+    };
+    let stato = match RegistroInvii::apri(&opts.stato) {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(Resoconto::fallito(Diagnostic::error(
+                "E-IO-STATO",
+                &opts.stato,
+                format!("database dello stato non apribile: {e}"),
+            )))
+        }
+    };
+    Ok((comuni, destinatari, segreti, stato, report))
+}
+
+/// The outbox the build wrote for a comune; None (with the reason in the report) if unreadable.
+fn leggi_outbox(root: &Path, path: &Path, report: &mut Resoconto) -> Option<Outbox> {
+    let outbox: Outbox = match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
+        Ok(o) => o,
+        Err(e) => {
+            report.problemi.push(
+                Diagnostic::error(
+                    "E-IO-OUTBOX",
+                    display_path(root, path),
+                    format!("elenco delle pubblicazioni non leggibile: {e}"),
+                )
+                .hint(
+                    "esegui prima `civico build` (con --out, indica la stessa cartella con --site)",
+                ),
+            );
+            return None;
+        }
+    };
+    Some(outbox)
+}
+
+/// What a dry run would send on one channel of a comune.
+fn anteprima(
+    slug: &str,
+    canale: Canale,
+    pubblicazioni: &[&civico_core::outbox::Pubblicazione],
+    destinatari: &[destinatari::Destinatario],
+    stato: &RegistroInvii,
+    outbox: &Outbox,
+    report: &mut Resoconto,
+) {
+    for p in pubblicazioni {
+        let quanti = destinatari
+            .iter()
+            .filter(|d| d.vuole(slug, canale))
+            .filter(|d| {
+                let imp = d.impronta();
+                let k = Chiave::di(slug, canale, &imp, &p.id);
+                matches!(stato.esito(&k), Ok(None))
+            })
+            .count();
+        if quanti > 0 {
+            let m = messaggio::componi(p, &outbox.ente);
+            report.anteprima.push(format!(
+                "{} [{}] {} -> up to {quanti} recipient(s){}",
+                slug,
+                canale.nome(),
+                m.subject,
+                m.due_date.map(|d| format!(", due {d}")).unwrap_or_default()
+            ));
+        }
+    }
+}
+
+/// The key of a comune's IO service for `canale`: from the secrets file or the environment;
+/// None (reported, except in a dry run) when the secret is not set.
+fn chiave_del_servizio(
+    segreti: &HashMap<String, String>,
+    nome: &civico_core::fields::Spanned<String>,
+    canale: Canale,
+    shown: &Path,
+    prova: bool,
+    report: &mut Resoconto,
+) -> Option<String> {
+    let chiave = segreti
+        .get(&nome.value)
+        .cloned()
+        .or_else(|| std::env::var(&nome.value).ok())
+        .filter(|k| !k.trim().is_empty());
+    if chiave.is_none() && !prova {
+        report.problemi.push(
+            Diagnostic::error(
+                "E-IO-CHIAVE",
+                shown,
+                format!(
+                    "manca la chiave del servizio IO per {}: il segreto {} non è impostato",
+                    canale.nome(),
+                    nome.value
+                ),
+            )
+            .at(nome.line, nome.col)
+            .hint("imposta la variabile d'ambiente con quel nome, o aggiungi NOME=chiave al file di --secrets"),
+        );
+    }
+    chiave
 }
 
 /// Records why sending stopped: a wrong key stops its channel, an overloaded or unreachable
