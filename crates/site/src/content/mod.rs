@@ -324,35 +324,8 @@ fn parse<T: serde::de::DeserializeOwned>(
 /// Checks every vocabulary value of a document; each wrong value is one diagnostic.
 fn check_vocabularies(doc: &Document, diags: &Diagnostics) {
     let v = vocabolari::get();
-    let err = |code: &'static str,
-               what: &str,
-               value: &str,
-               line: usize,
-               col: usize,
-               options: Vec<&str>| {
-        let near = closest(value, options.iter().copied(), 3);
-        let hint = if near.is_empty() {
-            format!(
-                "i valori ammessi sono nel vocabolario del Modello Comuni ({} voci)",
-                options.len()
-            )
-        } else {
-            format!(
-                "forse intendevi: {}",
-                near.iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        Diagnostic::error(
-            code,
-            &doc.shown,
-            format!("{what} `{value}` non è nel vocabolario"),
-        )
-        .at(line, col)
-        .hint(hint)
-        .with_source(&doc.source)
+    let err = |code: &'static str, what: &str, value: &str, line: usize, col: usize, options| {
+        not_in_vocabulary(doc, code, what, value, (line, col), options)
     };
     let argomenti: Vec<&str> = v.argomenti.iter().map(String::as_str).collect();
     for a in doc.meta.argomenti() {
@@ -480,6 +453,45 @@ fn check_vocabularies(doc: &Document, diags: &Diagnostics) {
         }
         _ => {}
     }
+    check_presentation(doc, diags);
+}
+
+/// A value that is not in its vocabulary, with the closest valid ones.
+fn not_in_vocabulary(
+    doc: &Document,
+    code: &'static str,
+    what: &str,
+    value: &str,
+    (line, col): (usize, usize),
+    options: Vec<&str>,
+) -> Diagnostic {
+    let near = closest(value, options.iter().copied(), 3);
+    let hint = if near.is_empty() {
+        format!(
+            "i valori ammessi sono nel vocabolario del Modello Comuni ({} voci)",
+            options.len()
+        )
+    } else {
+        format!(
+            "forse intendevi: {}",
+            near.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Diagnostic::error(
+        code,
+        &doc.shown,
+        format!("{what} `{value}` non è nel vocabolario"),
+    )
+    .at(line, col)
+    .hint(hint)
+    .with_source(&doc.source)
+}
+
+/// Warnings on what lists and readers show: a long descrizione breve, an image without alt.
+fn check_presentation(doc: &Document, diags: &Diagnostics) {
     if let Some(d) = doc.meta.descrizione_breve() {
         let n = d.value.chars().count();
         if n > 160 {

@@ -280,101 +280,10 @@ pub fn build_with<'a>(
     let doc_urls: Vec<String> = docs.iter().map(doc_url).collect();
 
     // 1. URLs are unique.
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, url) in doc_urls.iter().enumerate() {
-        if let Some(&j) = seen.get(url.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    "E-URL-DUPLICATE",
-                    &docs[i].shown,
-                    format!(
-                        "l'indirizzo {url} è già usato da {}",
-                        docs[j].shown.display()
-                    ),
-                )
-                .hint("rinomina uno dei due file o imposta `slug:` diverso"),
-            );
-        } else {
-            seen.insert(url, i);
-        }
-    }
+    check_unique_urls(docs, &doc_urls, diags);
     // 2. References resolve to existing documents of the right kind.
-    let targets: HashMap<String, Target> = docs
-        .iter()
-        .zip(&doc_urls)
-        .map(|(d, u)| {
-            (
-                d.key.clone(),
-                Target {
-                    titolo: d.meta.titolo(),
-                    url: u.clone(),
-                    kind: d.kind,
-                    indirizzo: match &d.meta {
-                        crate::content::kinds::Meta::Luogo(l) => {
-                            Some(format!("{}, {}", l.indirizzo, l.cap))
-                        }
-                        _ => None,
-                    },
-                    geo: match &d.meta {
-                        crate::content::kinds::Meta::Luogo(l) => Some(l.geo),
-                        _ => None,
-                    },
-                },
-            )
-        })
-        .collect();
-    // A reference may also name an ufficio, luogo, persona, servizio or documento by its file
-    // name alone (`anagrafe` for `uffici/anagrafe`), as the web editor's relation fields write
-    // it, when no other of them has that name.
-    let mut targets = targets;
-    let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
-    // Only the kinds relation fields point at (not the thousands of news and AT items).
-    let referable = |k: Kind| {
-        matches!(
-            k,
-            Kind::Ufficio | Kind::Luogo | Kind::Persona | Kind::Servizio | Kind::Documento
-        )
-    };
-    for d in docs.iter().filter(|d| referable(d.kind)) {
-        if let Some((_, name)) = d.key.rsplit_once('/') {
-            by_name.entry(name).or_default().push(&d.key);
-        }
-    }
-    let aliases: Vec<(String, Target)> = by_name
-        .into_iter()
-        .filter(|(name, keys)| keys.len() == 1 && !targets.contains_key(*name))
-        .filter_map(|(name, keys)| targets.get(keys[0]).map(|t| (name.to_string(), t.clone())))
-        .collect();
-    targets.extend(aliases);
-    for d in docs {
-        for r in d.meta.refs() {
-            if !targets.contains_key(&r.key) {
-                let near = civico_core::diagnostics::closest(
-                    &r.key,
-                    targets.keys().map(String::as_str),
-                    3,
-                );
-                let hint = if near.is_empty() {
-                    "scrivi il percorso del file senza .md, per esempio uffici/anagrafe".to_string()
-                } else {
-                    format!("forse intendevi: {}", near.join(", "))
-                };
-                diags.push(
-                    Diagnostic::error(
-                        "E-REF-BROKEN",
-                        &d.shown,
-                        format!(
-                            "il riferimento `{}` non corrisponde a nessun contenuto",
-                            r.written
-                        ),
-                    )
-                    .at(r.line, r.col)
-                    .hint(hint)
-                    .with_source(&d.source),
-                );
-            }
-        }
-    }
+    let targets = targets_of(docs, &doc_urls);
+    check_refs(docs, &targets, diags);
 
     // 3. The pages of the site; a free page may not take the address of a generated one.
     // The pages of the Modello Comuni and those of Amministrazione trasparente, side by side.
@@ -485,6 +394,113 @@ pub fn build_with<'a>(
         argomenti,
         data_files,
         url_set,
+    }
+}
+
+/// Two documents may not have the same address.
+fn check_unique_urls(docs: &[Document], doc_urls: &[String], diags: &Diagnostics) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, url) in doc_urls.iter().enumerate() {
+        if let Some(&j) = seen.get(url.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "E-URL-DUPLICATE",
+                    &docs[i].shown,
+                    format!(
+                        "l'indirizzo {url} è già usato da {}",
+                        docs[j].shown.display()
+                    ),
+                )
+                .hint("rinomina uno dei due file o imposta `slug:` diverso"),
+            );
+        } else {
+            seen.insert(url, i);
+        }
+    }
+}
+
+/// What each document key points at, and the file names that name one document alone.
+fn targets_of(docs: &[Document], urls: &[String]) -> HashMap<String, Target> {
+    let targets: HashMap<String, Target> = docs
+        .iter()
+        .zip(urls)
+        .map(|(d, u)| {
+            (
+                d.key.clone(),
+                Target {
+                    titolo: d.meta.titolo(),
+                    url: u.clone(),
+                    kind: d.kind,
+                    indirizzo: match &d.meta {
+                        crate::content::kinds::Meta::Luogo(l) => {
+                            Some(format!("{}, {}", l.indirizzo, l.cap))
+                        }
+                        _ => None,
+                    },
+                    geo: match &d.meta {
+                        crate::content::kinds::Meta::Luogo(l) => Some(l.geo),
+                        _ => None,
+                    },
+                },
+            )
+        })
+        .collect();
+    // A reference may also name an ufficio, luogo, persona, servizio or documento by its file
+    // name alone (`anagrafe` for `uffici/anagrafe`), as the web editor's relation fields write
+    // it, when no other of them has that name.
+    let mut targets = targets;
+    let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+    // Only the kinds relation fields point at (not the thousands of news and AT items).
+    let referable = |k: Kind| {
+        matches!(
+            k,
+            Kind::Ufficio | Kind::Luogo | Kind::Persona | Kind::Servizio | Kind::Documento
+        )
+    };
+    for d in docs.iter().filter(|d| referable(d.kind)) {
+        if let Some((_, name)) = d.key.rsplit_once('/') {
+            by_name.entry(name).or_default().push(&d.key);
+        }
+    }
+    let aliases: Vec<(String, Target)> = by_name
+        .into_iter()
+        .filter(|(name, keys)| keys.len() == 1 && !targets.contains_key(*name))
+        .filter_map(|(name, keys)| targets.get(keys[0]).map(|t| (name.to_string(), t.clone())))
+        .collect();
+    targets.extend(aliases);
+    targets
+}
+
+/// Every reference of every document resolves, else an error with the closest keys.
+fn check_refs(docs: &[Document], targets: &HashMap<String, Target>, diags: &Diagnostics) {
+    for d in docs {
+        for r in d.meta.refs() {
+            if !targets.contains_key(&r.key) {
+                let near = civico_core::diagnostics::closest(
+                    &r.key,
+                    targets.keys().map(String::as_str),
+                    3,
+                );
+                let hint = if near.is_empty() {
+                    "scrivi il percorso del file senza .md, per esempio uffici/anagrafe".to_string()
+                } else {
+                    format!("forse intendevi: {}", near.join(", "))
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "E-REF-BROKEN",
+                        &d.shown,
+                        format!(
+                            "il riferimento `{}` non corrisponde a nessun contenuto",
+                            r.written
+                        ),
+                    )
+                    .at(r.line, r.col)
+                    .hint(hint)
+                    .with_source(&d.source),
+                );
+            }
+        }
     }
 }
 
