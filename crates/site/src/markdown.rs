@@ -126,23 +126,12 @@ pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rend
                 level, id, classes, ..
             }) => {
                 // Collect the heading's inner events to know its text before emitting it.
-                let mut inner = Vec::new();
-                let mut plain = String::new();
-                for (e, _) in parser.by_ref() {
-                    if matches!(e, Event::End(TagEnd::Heading(_))) {
-                        break;
-                    }
-                    if let Event::Text(t) | Event::Code(t) = &e {
-                        plain.push_str(t);
-                    }
-                    inner.push(e);
-                }
+                let (inner, plain) =
+                    inner_until(&mut parser, |e| matches!(e, Event::End(TagEnd::Heading(_))));
                 let base = id
                     .map(|i| civico_core::slug::slugify(&i))
                     .unwrap_or_else(|| civico_core::slug::slugify(&plain));
-                let n = heading_ids.entry(base.clone()).or_insert(0);
-                *n += 1;
-                let hid = if *n == 1 { base } else { format!("{base}-{n}") };
+                let hid = unique_id(&mut heading_ids, base);
                 out.headings.push(Heading {
                     level: heading_number(level),
                     id: hid.clone(),
@@ -194,18 +183,9 @@ pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rend
                     String::new()
                 });
                 // The alt text is the image's inner text: warn when it is empty.
-                let mut inner = Vec::new();
-                let mut alt = String::new();
-                for (e, _) in parser.by_ref() {
-                    let end = matches!(e, Event::End(TagEnd::Image));
-                    if let Event::Text(t) | Event::Code(t) = &e {
-                        alt.push_str(t);
-                    }
-                    inner.push(e);
-                    if end {
-                        break;
-                    }
-                }
+                let (mut inner, alt) =
+                    inner_until(&mut parser, |e| matches!(e, Event::End(TagEnd::Image)));
+                inner.push(Event::End(TagEnd::Image));
                 if alt.trim().is_empty() {
                     push(
                         Diagnostic::warning(
@@ -235,14 +215,8 @@ pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rend
                     }
                     CodeBlockKind::Indented => String::new(),
                 };
-                let mut code = String::new();
-                for (e, _) in parser.by_ref() {
-                    match e {
-                        Event::End(TagEnd::CodeBlock) => break,
-                        Event::Text(t) => code.push_str(&t),
-                        _ => {}
-                    }
-                }
+                let (_, code) =
+                    inner_until(&mut parser, |e| matches!(e, Event::End(TagEnd::CodeBlock)));
                 events.push(Event::Html(CowStr::from(highlight(&code, &lang))));
             }
             Event::Start(Tag::HtmlBlock) => {
@@ -274,6 +248,36 @@ pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rend
     }
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
     out
+}
+
+/// The events up to the one `end` recognises (consumed, not returned), and their text.
+fn inner_until<'a>(
+    parser: &mut impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
+    end: impl Fn(&Event<'a>) -> bool,
+) -> (Vec<Event<'a>>, String) {
+    let mut inner = Vec::new();
+    let mut text = String::new();
+    for (e, _) in parser.by_ref() {
+        if end(&e) {
+            break;
+        }
+        if let Event::Text(t) | Event::Code(t) = &e {
+            text.push_str(t);
+        }
+        inner.push(e);
+    }
+    (inner, text)
+}
+
+/// `base`, or `base-2`, `base-3`... when the page has it already.
+fn unique_id(seen: &mut HashMap<String, usize>, base: String) -> String {
+    let n = seen.entry(base.clone()).or_insert(0);
+    *n += 1;
+    if *n == 1 {
+        base
+    } else {
+        format!("{base}-{n}")
+    }
 }
 
 fn refused(file: &std::path::Path, what: &str) -> Diagnostic {
