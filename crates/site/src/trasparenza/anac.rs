@@ -215,6 +215,40 @@ fn importo_str(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
+/// An error at a line and column of a CSV file, with that line under it.
+fn errore_csv(
+    shown: &Path,
+    lines: &[&str],
+    (line, col): (usize, usize),
+    msg: String,
+    hint: &str,
+) -> Diagnostic {
+    let mut d = Diagnostic::error("E-ANAC-SCHEMA", shown, msg)
+        .at(line, col)
+        .hint(hint);
+    if let Some(src) = lines.get(line.saturating_sub(1)) {
+        d.source_line = Some((*src).to_string());
+    }
+    d
+}
+
+/// Where each column of the payments schema is in the file's first row; else the missing ones.
+fn posizioni(header: &[String]) -> Result<Vec<usize>, Vec<&'static str>> {
+    let mut index = Vec::new();
+    let mut mancanti = Vec::new();
+    for c in COLONNE_PAGAMENTI {
+        match header.iter().position(|h| h == c) {
+            Some(i) => index.push(i),
+            None => mancanti.push(c),
+        }
+    }
+    if mancanti.is_empty() {
+        Ok(index)
+    } else {
+        Err(mancanti)
+    }
+}
+
 fn pagamenti(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
     let first = text.lines().next().unwrap_or("");
     let delim = if first.contains(';') { b';' } else { b',' };
@@ -224,13 +258,7 @@ fn pagamenti(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
         .from_reader(text.as_bytes());
     let lines: Vec<&str> = text.lines().collect();
     let err = |line: usize, col: usize, msg: String, hint: &str| {
-        let mut d = Diagnostic::error("E-ANAC-SCHEMA", shown, msg)
-            .at(line, col)
-            .hint(hint);
-        if let Some(src) = lines.get(line.saturating_sub(1)) {
-            d.source_line = Some((*src).to_string());
-        }
-        d
+        errore_csv(shown, &lines, (line, col), msg, hint)
     };
     let header: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|x| x.trim().to_lowercase()).collect(),
@@ -244,25 +272,20 @@ fn pagamenti(text: &str, shown: &Path, diags: &Diagnostics) -> Option<Righe> {
             return None;
         }
     };
-    let mut index = Vec::new();
-    let mut ok = true;
-    for c in COLONNE_PAGAMENTI {
-        match header.iter().position(|h| h == c) {
-            Some(i) => index.push(i),
-            None => {
+    let index = match posizioni(&header) {
+        Ok(i) => i,
+        Err(mancanti) => {
+            for c in mancanti {
                 diags.push(err(
                     1,
                     1,
                     format!("manca la colonna `{c}` nella prima riga"),
                     "la prima riga deve essere: anno;trimestre;categoria;tipologia;importo;beneficiario",
                 ));
-                ok = false;
             }
+            return None;
         }
-    }
-    if !ok {
-        return None;
-    }
+    };
     let delim_char = delim as char;
     let mut righe = Vec::new();
     let mut errors = 0;
