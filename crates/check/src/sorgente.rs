@@ -438,6 +438,61 @@ type SiteResult = (
     String,
 );
 
+/// The IPA open data file given with `--ipa` cannot be read.
+fn ipa_unreadable(path: &Path, e: &str) -> Finding {
+    finding(
+        "IPA-FILE",
+        Severity::Error,
+        "",
+        Some(path.display().to_string()),
+        0,
+        format!("file IPA non leggibile: {e}"),
+    )
+}
+
+/// Errors first, then by file, line and rule.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.line.cmp(&b.line))
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+}
+
+/// The comune's PEC against the domicilio digitale the IPA open data register for its code.
+fn check_ipa(
+    ipa: &BTreeMap<String, Vec<String>>,
+    slug: &str,
+    code: &str,
+    pec: &str,
+    cfg_file: String,
+) -> Option<Finding> {
+    match ipa.get(code) {
+        None => Some(finding(
+            "IPA-NOT-FOUND",
+            Severity::Warning,
+            slug,
+            Some(cfg_file),
+            0,
+            format!("il codice IPA `{code}` non compare nei dati dell'Indice PA forniti"),
+        )),
+        Some(mails) if !mails.contains(&pec.to_lowercase()) => Some(finding(
+            "PEC-IPA",
+            Severity::Error,
+            slug,
+            Some(cfg_file),
+            0,
+            format!(
+                "la PEC {pec} non è il domicilio digitale registrato nell'IPA ({})",
+                mails.join(", ")
+            ),
+        )),
+        _ => None,
+    }
+}
+
 /// The theme's templates, as the build loads them (pages uncompressed: nothing is written).
 fn theme_renderer(root: &Path, rete: &Rete) -> Result<Renderer, Diagnostic> {
     Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, false))
@@ -541,15 +596,8 @@ pub fn run(opts: &CheckOptions) -> Report {
     for f in config_findings {
         by_comune.entry(f.comune.clone()).or_default().push(f);
     }
-    if let Some(Err(e)) = &ipa {
-        generali.push(finding(
-            "IPA-FILE",
-            Severity::Error,
-            "",
-            opts.ipa.as_ref().map(|p| p.display().to_string()),
-            0,
-            format!("file IPA non leggibile: {e}"),
-        ));
+    if let (Some(Err(e)), Some(path)) = (&ipa, &opts.ipa) {
+        generali.push(ipa_unreadable(path, e));
     }
 
     // HTML level: the given output folder, or the sites rendered above (none when the sources
@@ -570,6 +618,11 @@ pub fn run(opts: &CheckOptions) -> Report {
         let mut findings = by_comune.remove(&slug).unwrap_or_default();
         findings.extend(site_findings);
         if let Some(Ok(ipa)) = &ipa {
+            let codice = contents
+                .iter()
+                .find(|c| c.comune.slug == slug)
+                .map(|c| c.comune.config.codice_ipa.to_lowercase())
+                .unwrap_or_default();
             let cfg_file = show_path(
                 root,
                 &root
@@ -577,33 +630,7 @@ pub fn run(opts: &CheckOptions) -> Report {
                     .join(&slug)
                     .join("comune.yaml"),
             );
-            let code = contents
-                .iter()
-                .find(|c| c.comune.slug == slug)
-                .map(|c| c.comune.config.codice_ipa.to_lowercase())
-                .unwrap_or_default();
-            match ipa.get(&code) {
-                None => findings.push(finding(
-                    "IPA-NOT-FOUND",
-                    Severity::Warning,
-                    &slug,
-                    Some(cfg_file),
-                    0,
-                    format!("il codice IPA `{code}` non compare nei dati dell'Indice PA forniti"),
-                )),
-                Some(mails) if !mails.contains(&pec.to_lowercase()) => findings.push(finding(
-                    "PEC-IPA",
-                    Severity::Error,
-                    &slug,
-                    Some(cfg_file),
-                    0,
-                    format!(
-                        "la PEC {pec} non è il domicilio digitale registrato nell'IPA ({})",
-                        mails.join(", ")
-                    ),
-                )),
-                _ => {}
-            }
+            findings.extend(check_ipa(ipa, &slug, &codice, &pec, cfg_file));
         }
         let mut scores = vec![score];
         let site = match (&built, rendered) {
@@ -621,13 +648,7 @@ pub fn run(opts: &CheckOptions) -> Report {
             scores.push(super::agid_score(&h));
             findings.extend(h);
         }
-        findings.sort_by(|a, b| {
-            a.severity
-                .cmp(&b.severity)
-                .then_with(|| a.file.cmp(&b.file))
-                .then_with(|| a.line.cmp(&b.line))
-                .then_with(|| a.rule.cmp(&b.rule))
-        });
+        sort_findings(&mut findings);
         comuni.push(ComuneReport {
             slug,
             nome,
@@ -637,15 +658,13 @@ pub fn run(opts: &CheckOptions) -> Report {
         });
     }
     // Comuni whose configuration did not load still get their findings.
-    for (slug, findings) in by_comune {
-        comuni.push(ComuneReport {
-            nome: slug.clone(),
-            slug,
-            scores: Vec::new(),
-            findings,
-            griglia: Vec::new(),
-        });
-    }
+    comuni.extend(by_comune.into_iter().map(|(slug, findings)| ComuneReport {
+        nome: slug.clone(),
+        slug,
+        scores: Vec::new(),
+        findings,
+        griglia: Vec::new(),
+    }));
     comuni.sort_by(|a, b| a.slug.cmp(&b.slug));
     Report {
         versione: env!("CARGO_PKG_VERSION"),
