@@ -350,6 +350,28 @@ enum Format {
 }
 
 /// Prints a check report and returns the exit code.
+/// Writes a report to `--output FILE`, or prints it (with a final newline when asked).
+fn write_output(
+    output: Option<&std::path::Path>,
+    text: &str,
+    newline: bool,
+) -> Result<(), ExitCode> {
+    match output {
+        Some(f) => std::fs::write(f, text).map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", f.display());
+            ExitCode::from(2)
+        }),
+        None if newline => {
+            println!("{text}");
+            Ok(())
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
 fn finish_check(report: &check::Report, args: &CheckArgs) -> ExitCode {
     use std::io::IsTerminal as _;
     let text = match args.format {
@@ -361,14 +383,8 @@ fn finish_check(report: &check::Report, args: &CheckArgs) -> ExitCode {
         Format::Junit => check::output::junit(report),
         Format::Sarif => check::output::sarif(report),
     };
-    match &args.output {
-        Some(f) => {
-            if let Err(e) = std::fs::write(f, &text) {
-                eprintln!("error: cannot write {}: {e}", f.display());
-                return ExitCode::from(2);
-            }
-        }
-        None => print!("{text}"),
+    if let Err(code) = write_output(args.output.as_deref(), &text, false) {
+        return code;
     }
     if std::env::var_os("GITHUB_ACTIONS").is_some() {
         print!("{}", check::output::github(report));
@@ -606,14 +622,8 @@ fn run_check_merge(args: &CheckArgs) -> ExitCode {
     match check::output::merge(&reports) {
         Ok((merged, errors, warnings)) => {
             let text = serde_json::to_string_pretty(&merged).unwrap_or_default();
-            match &args.output {
-                Some(f) => {
-                    if let Err(e) = std::fs::write(f, &text) {
-                        eprintln!("error: cannot write {}: {e}", f.display());
-                        return ExitCode::from(2);
-                    }
-                }
-                None => println!("{text}"),
+            if let Err(code) = write_output(args.output.as_deref(), &text, true) {
+                return code;
             }
             if errors > 0 || (args.deny_warnings && warnings > 0) {
                 ExitCode::from(1)
