@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::fields::Spanned;
 use crate::href::Href;
+use crate::path::inside;
 
 /// The network: `civico.yaml` at the site root.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -402,18 +403,12 @@ fn cartella_fuori(root: &Path, cartella: &str) -> Option<String> {
             "cartella_comuni `{cartella}` esce dalla cartella del sito"
         ));
     }
-    // A link inside the root may still point outside it.
-    let (Ok(r), Ok(c)) = (root.canonicalize(), root.join(p).canonicalize()) else {
-        return None; // a missing folder is reported when the comuni are read
-    };
-    (!c.starts_with(&r)).then(|| {
+    // A link inside the root may still point outside it (a missing folder is reported when the
+    // comuni are read).
+    let full = root.join(p);
+    (full.exists() && !inside(root, &full)).then(|| {
         format!("cartella_comuni `{cartella}` è un collegamento a una cartella fuori dal sito")
     })
-}
-
-/// Whether `path` (links resolved) lies inside `root`.
-fn inside(root: &Path, path: &Path) -> bool {
-    matches!((root.canonicalize(), path.canonicalize()), (Ok(r), Ok(p)) if p.starts_with(&r))
 }
 
 impl Rete {

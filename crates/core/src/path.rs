@@ -1,4 +1,5 @@
-//! Paths written by editors, resolved without touching the disk.
+//! Paths written by editors: resolved without touching the disk (`lexical_normalise`), and
+//! confined to a folder once links are resolved (`inside`).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -17,4 +18,10 @@ pub fn lexical_normalise(p: &Path) -> Option<PathBuf> {
         }
     }
     Some(out.iter().collect())
+}
+
+/// Whether `path`, with its links resolved, lies inside `root` (also resolved); false when
+/// either does not exist.
+pub fn inside(root: &Path, path: &Path) -> bool {
+    matches!((root.canonicalize(), path.canonicalize()), (Ok(r), Ok(p)) if p.starts_with(&r))
 }

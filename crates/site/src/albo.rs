@@ -96,12 +96,7 @@ pub fn apply(content: &mut ComuneContent, today: NaiveDate, diags: &Diagnostics)
                 for f in a.allegati.iter().filter_map(|x| x.file.as_ref()) {
                     // Missing or outside files are reported by the model with their position.
                     let path = dir.join(f.value.trim());
-                    let inside = path
-                        .canonicalize()
-                        .ok()
-                        .zip(root.canonicalize().ok())
-                        .is_some_and(|(p, r)| p.starts_with(r));
-                    if inside {
+                    if civico_core::path::inside(&root, &path) {
                         if let Ok(bytes) = std::fs::read(&path) {
                             impronte.insert(f.value.clone(), sha256(&bytes));
                         }

@@ -237,13 +237,9 @@ pub fn stemma(
     let shown = display_path(root, &c.comune.dir.join("comune.yaml"));
     let rel = cfg.stemma.value.trim().trim_start_matches('/');
     let candidate = model::links::lexical_normalise(Path::new(rel)).map(|r| c.comune.dir.join(r));
-    let inside =
-        candidate
-            .as_ref()
-            .is_some_and(|p| match (p.canonicalize(), c.comune.dir.canonicalize()) {
-                (Ok(f), Ok(d)) => f.starts_with(d) && f.is_file(),
-                _ => false,
-            });
+    let inside = candidate
+        .as_ref()
+        .is_some_and(|p| civico_core::path::inside(&c.comune.dir, p) && p.is_file());
     let active = candidate
         .as_ref()
         .filter(|_| inside)

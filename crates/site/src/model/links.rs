@@ -79,11 +79,7 @@ impl<'a> DocLinks<'a> {
                 continue;
             }
             // Symbolic links must not lead outside the comune's folder.
-            let inside = match (on_disk.canonicalize(), self.site.comune_dir.canonicalize()) {
-                (Ok(f), Ok(root)) => f.starts_with(root),
-                _ => false,
-            };
-            if !inside {
+            if !civico_core::path::inside(self.site.comune_dir, &on_disk) {
                 return Err(format!("il file `{path}` è fuori dalla cartella del comune").into());
             }
             if let Some(why) = crate::active_content::refusal(&on_disk) {
