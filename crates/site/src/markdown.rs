@@ -329,15 +329,13 @@ type Refusal = (&'static str, (String, String));
 /// Classifies a link destination and resolves internal ones.
 fn resolve(dest: &str, image: bool, resolver: &dyn LinkResolver) -> Result<String, Refusal> {
     let d = dest.trim();
-    let lower = d.to_ascii_lowercase();
-    let scheme = scheme_of(&lower);
-    match scheme {
+    match has_scheme(d) {
         // An address with a scheme follows the rule of every address (civico_core::href).
-        Some(_) => civico_core::href::Href::parse(d)
+        true => civico_core::href::Href::parse(d)
             .map(|h| h.to_string())
             .map_err(|r| ("E-LINK-UNSAFE", (r.message, r.hint))),
-        None if d.starts_with('#') || d.is_empty() => Ok(d.to_string()),
-        None => resolver.resolve(d).map_err(|e| match e {
+        false if d.starts_with('#') || d.is_empty() => Ok(d.to_string()),
+        false => resolver.resolve(d).map_err(|e| match e {
             LinkError::Active(msg) => (
                 crate::active_content::CODE,
                 (msg, crate::active_content::HINT.to_string()),
@@ -357,45 +355,19 @@ fn resolve(dest: &str, image: bool, resolver: &dyn LinkResolver) -> Result<Strin
     }
 }
 
-/// The URL scheme of `s`, if it has one (`https`, `mailto`, `javascript` ...).
-fn scheme_of(s: &str) -> Option<&str> {
-    // Browsers ignore control characters and whitespace inside schemes: strip them first.
-    let i = s.find(':')?;
+/// Whether `s` starts with a URL scheme (`https:`, `mailto:`, `javascript:` ...), as browsers
+/// read it: control characters and whitespace inside the scheme do not count.
+fn has_scheme(s: &str) -> bool {
+    let Some(i) = s.find(':') else {
+        return false;
+    };
     let candidate = &s[..i];
-    if candidate.is_empty()
-        || candidate.contains('/')
-        || candidate.contains('?')
-        || candidate.contains('#')
-    {
-        return None;
-    }
-    let cleaned: String = candidate
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .collect();
-    if cleaned
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    {
-        // Return a &str with a static lifetime for the schemes we care about.
-        for known in [
-            "http",
-            "https",
-            "mailto",
-            "tel",
-            "javascript",
-            "vbscript",
-            "data",
-            "file",
-        ] {
-            if cleaned == known {
-                return Some(known);
-            }
-        }
-        Some(candidate)
-    } else {
-        None
-    }
+    !candidate.is_empty()
+        && !candidate.contains(['/', '?', '#'])
+        && candidate
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// What in a raw HTML fragment would run code, if anything.
