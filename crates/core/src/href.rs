@@ -20,9 +20,12 @@ pub const CODE: &str = "E-URL-UNSAFE";
 /// What an address may be, in the words of the hints.
 const ALLOWED: &str = "scrivi un indirizzo completo che inizi con https:// (o http://), mailto: o tel:, oppure un percorso del sito che inizi con /";
 
-/// A safe address for a link or a resource.
+/// A safe address for a link or a resource, with its kind (decided once, when it is parsed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Href(String);
+pub struct Href {
+    text: String,
+    kind: Kind,
+}
 
 /// Why an address was refused: an Italian message and a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +53,7 @@ impl Refusal {
 }
 
 /// What kind of address a valid `Href` is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// `https:` or `http:` with a host.
     Web,
@@ -64,8 +67,11 @@ impl Href {
     /// Checks `written` against the allow-list.
     pub fn parse(written: &str) -> Result<Href, Refusal> {
         let s = written.trim();
-        Self::kind_of(s, written)?;
-        Ok(Href(s.to_string()))
+        let kind = Self::kind_of(s, written)?;
+        Ok(Href {
+            text: s.to_string(),
+            kind,
+        })
     }
 
     fn kind_of(s: &str, written: &str) -> Result<Kind, Refusal> {
@@ -107,8 +113,7 @@ impl Href {
     }
 
     pub fn kind(&self) -> Kind {
-        // A stored Href was checked when it was made.
-        Self::kind_of(&self.0, &self.0).unwrap_or(Kind::SitePath)
+        self.kind
     }
 
     /// `https:` or `http:` with a host.
@@ -120,43 +125,46 @@ impl Href {
     pub fn is_https(&self) -> bool {
         self.is_web()
             && self
-                .0
+                .text
                 .get(..8)
                 .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// The same address without trailing slashes (a service's base address).
     pub fn without_trailing_slash(&self) -> Href {
-        Href(self.0.trim_end_matches('/').to_string())
+        Href {
+            text: self.text.trim_end_matches('/').to_string(),
+            kind: self.kind,
+        }
     }
 }
 
 impl std::ops::Deref for Href {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
 impl fmt::Display for Href {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
 impl PartialEq<str> for Href {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.text == other
     }
 }
 
 impl PartialEq<&str> for Href {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.text == *other
     }
 }
 
@@ -169,7 +177,7 @@ impl<'de> Deserialize<'de> for Href {
 
 impl Serialize for Href {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(&self.text)
     }
 }
 
