@@ -37,6 +37,8 @@ impl Sink for Staging {
 pub struct Staging {
     pub dir: PathBuf,
     target: PathBuf,
+    /// The staging area beside the output folder, or None when staging inside it.
+    area: Option<PathBuf>,
     committed: bool,
 }
 
@@ -123,7 +125,8 @@ impl Staging {
     pub fn new(out: &Path, slug: &str) -> std::io::Result<Staging> {
         std::fs::create_dir_all(out)?;
         let pid = std::process::id();
-        let dir = match sibling_area(out) {
+        let area = sibling_area(out);
+        let dir = match &area {
             Some(area) => area.join(format!("{slug}.{pid}")),
             None => out.join(format!(".{slug}.staging-{pid}")),
         };
@@ -134,6 +137,7 @@ impl Staging {
         Ok(Staging {
             dir,
             target: out.join(slug),
+            area,
             committed: false,
         })
     }
@@ -247,13 +251,9 @@ impl Staging {
             .unwrap_or_default()
             .to_string_lossy();
         let pid = std::process::id();
-        let old = match self
-            .dir
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        {
-            true => self.target.with_file_name(format!(".{name}.old-{pid}")),
-            false => self.dir.with_file_name(format!("{name}-old.{pid}")),
+        let old = match &self.area {
+            Some(area) => area.join(format!("{name}-old.{pid}")),
+            None => self.target.with_file_name(format!(".{name}.old-{pid}")),
         };
         let had_old = self.target.exists();
         if had_old {
@@ -283,11 +283,7 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
         // The staging area goes when its last build is done (it fails while others use it).
-        if let Some(area) = self
-            .dir
-            .parent()
-            .filter(|a| a.to_string_lossy().ends_with(".civico-staging"))
-        {
+        if let Some(area) = &self.area {
             let _ = std::fs::remove_dir(area);
         }
     }
