@@ -56,7 +56,7 @@ pub fn cliente(ip: IpAddr) -> IpAddr {
 /// list, or a header with nothing usable, gives the peer.
 pub fn indirizzo_cliente(peer: IpAddr, inoltrato: &[&str], fidati: &[ipnet::IpNet]) -> IpAddr {
     let fidato = |ip: &IpAddr| fidati.iter().any(|n| n.contains(ip));
-    if !fidati.is_empty() && !fidato(&peer) {
+    if !peer_fidato(peer, fidati) {
         return peer;
     }
     let voci = inoltrato
@@ -73,6 +73,12 @@ pub fn indirizzo_cliente(peer: IpAddr, inoltrato: &[&str], fidati: &[ipnet::IpNe
         }
     }
     peer
+}
+
+/// Whether a connection from `peer` comes from a trusted proxy: any peer when no proxy networks
+/// are configured (the peer is then the one proxy), else a peer inside them.
+pub fn peer_fidato(peer: IpAddr, fidati: &[ipnet::IpNet]) -> bool {
+    fidati.is_empty() || fidati.iter().any(|n| n.contains(&peer))
 }
 
 impl Limiti {

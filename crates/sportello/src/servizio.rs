@@ -158,8 +158,7 @@ impl AppState {
     }
     /// Whether connections from `ip` come through a trusted proxy.
     pub fn proxy_fidato(&self, ip: IpAddr) -> bool {
-        self.trust_proxy
-            && (self.proxy_fidati.is_empty() || self.proxy_fidati.iter().any(|n| n.contains(&ip)))
+        self.trust_proxy && super::limiti::peer_fidato(ip, &self.proxy_fidati)
     }
     /// Whether cookies must be `Secure`: always, unless the service is only reachable on
     /// loopback without a proxy, or the proxy says the request came over https.
