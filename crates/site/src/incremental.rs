@@ -122,6 +122,8 @@ pub struct Session {
     global: Vec<Diagnostic>,
     /// Fingerprint of the theme assets written.
     statics: HashMap<String, u64>,
+    /// Fingerprint of the territory portal's data as last written.
+    portale: Option<u64>,
 }
 
 /// What a set of changed paths means for the build.
@@ -149,6 +151,7 @@ impl Session {
             comuni: BTreeMap::new(),
             global: Vec::new(),
             statics: HashMap::new(),
+            portale: None,
         };
         let start = Instant::now();
         s.load_everything();
@@ -335,6 +338,7 @@ impl Session {
             self.comuni.insert(s.dir.slug.clone(), s);
         }
         self.statics.clear();
+        self.portale = None;
         self.setup = Some((rete, renderer));
     }
 
@@ -355,7 +359,7 @@ impl Session {
 
     /// Writes the territory portal from the upcoming events of every comune, as the build does
     /// (only when every comune of the network is in the preview: it shows all of them).
-    fn write_portale(&self, out: &mut Outcome) {
+    fn write_portale(&mut self, out: &mut Outcome) {
         let Some((rete, renderer)) = self.setup.as_ref() else {
             return;
         };
@@ -371,9 +375,18 @@ impl Session {
             .flat_map(|c| c.eventi.iter().cloned())
             .collect();
         let dati = crate::outputs::portale::dati(p, rete, eventi, self.today);
+        // Most edits do not touch an upcoming event: the portal is written again only when
+        // what it shows changed.
+        let print = serde_json::to_vec(&dati).map(|b| fingerprint::of(&b)).ok();
+        if print.is_some() && print == self.portale {
+            return;
+        }
         match renderer.render_portale(&dati, &self.opts.out, &p.percorso) {
             Ok((staging, n)) => match staging.commit() {
-                Ok(()) => out.written += n,
+                Ok(()) => {
+                    out.written += n;
+                    self.portale = print;
+                }
                 Err(e) => out.diagnostics.push(Diagnostic::error(
                     "E-IO",
                     &self.opts.out,
@@ -554,6 +567,8 @@ impl Session {
         };
         if out.errors() == 0 {
             self.write_statics(&mut out);
+            // The portal carries the theme's assets too.
+            self.portale = None;
             self.write_portale(&mut out);
         }
         out
