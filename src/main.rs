@@ -339,6 +339,9 @@ struct CheckArgs {
     /// Combine the JSON reports of sharded runs into one (JSON output)
     #[arg(long, value_name = "REPORT.json", num_args = 1.., conflicts_with_all = ["html", "source_only", "report", "ipa"])]
     merge: Vec<PathBuf>,
+    /// Mostra la durata di ogni fase e la memoria usata (come `civico build --timings`)
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -476,14 +479,22 @@ fn main() -> ExitCode {
                         args.date.unwrap_or_else(civico_core::date::today_in_rome),
                     )
                 }
-                None => check::run(&check::CheckOptions {
-                    root: args.root.clone(),
-                    comuni: args.comuni.clone(),
-                    today: args.date,
-                    built: None,
-                    source_only: args.source_only,
-                    ipa: args.ipa.clone(),
-                }),
+                None => {
+                    let (report, timings) = check::run_timed(&check::CheckOptions {
+                        root: args.root.clone(),
+                        comuni: args.comuni.clone(),
+                        today: args.date,
+                        built: None,
+                        source_only: args.source_only,
+                        ipa: args.ipa.clone(),
+                    });
+                    if args.timings {
+                        for line in timings.lines() {
+                            eprintln!("{line}");
+                        }
+                    }
+                    report
+                }
             };
             finish_check(&report, &args)
         }
@@ -547,8 +558,8 @@ fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitC
     let report = build::run(&opts);
     print_diagnostics(&report.diagnostics);
     if timings {
-        for (name, d) in &report.phases {
-            eprintln!("  {name:<8} {:>8.3} s", d.as_secs_f64());
+        for line in report.timings.lines() {
+            eprintln!("{line}");
         }
     }
     let (e, w) = (report.errors(), report.warnings());
@@ -583,6 +594,7 @@ fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitC
                 deny_warnings: opts.deny_warnings,
                 date: opts.today,
                 merge: Vec::new(),
+                timings: false,
             };
             let r = check::run(&check::CheckOptions {
                 root: opts.root.clone(),

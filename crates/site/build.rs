@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
+fn collect(dir: &Path, base: &Path, out: &mut Vec<String>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -17,10 +17,7 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
         } else if let Ok(rel) = p.strip_prefix(base) {
             let rel = rel.to_string_lossy().replace('\\', "/");
             if !rel.split('/').any(|s| s.starts_with('.')) {
-                out.push((
-                    rel,
-                    p.canonicalize().unwrap_or(p).to_string_lossy().into_owned(),
-                ));
+                out.push(rel);
             }
         }
     }
@@ -33,8 +30,14 @@ fn main() {
     let mut files = Vec::new();
     collect(base, base, &mut files);
     let mut src = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
-    for (rel, abs) in &files {
-        let _ = writeln!(src, "    ({rel:?}, include_bytes!({abs:?})),");
+    // Paths from the crate's folder as this compilation sees it, not absolute ones: a target
+    // folder shared by two clones of the repository must not embed the other clone's theme.
+    for rel in &files {
+        let path = format!("/../../themes/agid/{rel}");
+        let _ = writeln!(
+            src,
+            "    ({rel:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {path:?}))),"
+        );
     }
     src.push_str("];\n");
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");

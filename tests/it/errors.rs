@@ -578,3 +578,42 @@ fn a_killed_build_leaves_nothing_behind_after_the_next() {
     assert!(!staging.exists(), "the staging area is gone");
     assert!(out.join("valfiorita/index.html").is_file());
 }
+
+#[test]
+fn markdown_errors_are_reported_when_other_errors_stop_the_build() {
+    // The pages' Markdown is read as they are rendered; a build that stops before rendering
+    // (a broken reference) must still report the broken link in the text of another file.
+    let net = network();
+    write(
+        net.path(),
+        "notizie/rif.md",
+        NOTIZIA_OK
+            .replace("uffici/segreteria", "uffici/inesistente")
+            .as_bytes(),
+    );
+    write(
+        net.path(),
+        "notizie/link.md",
+        NOTIZIA_OK
+            .replace("Testo.", "Vedi [la pagina](non-esiste.md).")
+            .as_bytes(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok);
+    assert!(err.contains("notizie/rif.md:7:"), "{err}");
+    assert!(err.contains("error[E-REF-BROKEN]"), "{err}");
+    assert!(
+        err.contains("notizie/link.md:9:6: error[E-LINK-BROKEN]"),
+        "{err}"
+    );
+    // And with nothing else wrong, the same link error alone, found while rendering.
+    write(net.path(), "notizie/rif.md", NOTIZIA_OK.as_bytes());
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok);
+    assert_eq!(err.matches("error[").count(), 1, "{err}");
+    assert!(
+        err.contains("notizie/link.md:9:6: error[E-LINK-BROKEN]"),
+        "{err}"
+    );
+}

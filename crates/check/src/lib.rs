@@ -137,6 +137,11 @@ pub fn run(opts: &CheckOptions) -> Report {
     sorgente::run(opts)
 }
 
+/// [`run`], with the duration of each phase (`--timings`).
+pub fn run_timed(opts: &CheckOptions) -> (Report, civico_site::timings::Timings) {
+    sorgente::run_timed(opts)
+}
+
 /// HTML checks of a site folder not built by civico (or of one comune's output).
 pub fn run_html(dir: &Path, today: chrono::NaiveDate) -> Report {
     let slug = dir

@@ -60,9 +60,8 @@ impl Sink for FactsSink {
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         self.record(rel);
         if let Some(path) = page_path(rel) {
-            let html = String::from_utf8_lossy(bytes);
             // Only the home page's whole text is needed (PEC-HOME).
-            let f = facts(&html, path == "/");
+            let f = facts(bytes, path == "/");
             if let Ok(mut p) = self.pages.lock() {
                 p.insert(path, f);
             }

@@ -21,6 +21,7 @@ use civico_core::diagnostics::{display_path, Diagnostic, Diagnostics};
 use civico_site::content::kinds::Kind;
 use civico_site::content::{self, ComuneContent};
 use civico_site::model::{self, PageKind};
+use civico_site::pipeline::{self, Timings};
 use civico_site::render::{Renderer, Theme};
 use civico_site::trasparenza::pagine::StatoSezione;
 
@@ -279,9 +280,10 @@ fn check_site(
             .join(&t.slug)
             .join("_index.md");
         let shown = show_path(root, &index);
-        let src = doc
-            .map(|i| site.content.docs[i].source.as_str())
-            .unwrap_or("");
+        let src = || {
+            doc.map(|i| site.content.docs[i].snippet_source())
+                .unwrap_or_default()
+        };
         let has_children = !t.sottosezioni.is_empty();
         let soglia = rete.soglia(&s.aggiornamento);
         let stale = matches!(
@@ -301,7 +303,7 @@ fn check_site(
                 StatoSezione::Vuota => out.push(finding("AT-EMPTY", Severity::Warning, slug, Some(shown.clone()), 1,
                     format!("la sezione \"{}\" è vuota: pubblica i contenuti ({}) oppure scrivi nessun_contenuto: o non_applicabile: con il motivo", s.title, s.norma))),
                 _ if stale => {
-                    let line = civico_core::yaml::line_of(src, "aggiornato_al").unwrap_or(1);
+                    let line = civico_core::yaml::line_of(&src(), "aggiornato_al").unwrap_or(1);
                     out.push(finding("AT-STALE", Severity::Warning, slug, Some(shown.clone()), line,
                         format!("la sezione \"{}\" ({}) non è aggiornata: ultimo aggiornamento {}, frequenza {}", s.title, s.norma,
                             t.aggiornato_al.map_or("mai".into(), |d| d.format("%d/%m/%Y").to_string()), s.aggiornamento)));
@@ -516,6 +518,7 @@ fn render_in_memory(
     let ok = !own.has_errors()
         && renderer
             .render_site_into(site, rete, &stemma, today, &sink)
+            .map(|stats| own.extend(stats.diagnostics))
             .map_err(|ds| own.extend(ds))
             .is_ok();
     diags.extend(own.into_sorted());
@@ -525,6 +528,12 @@ fn render_in_memory(
 
 /// Runs the source checks, then the HTML ones unless `source_only`.
 pub fn run(opts: &CheckOptions) -> Report {
+    run_timed(opts).0
+}
+
+/// [`run`], with the duration of each phase (the build's phases, then the rules).
+pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
+    let mut timings = Timings::start();
     let root = opts.root.as_path();
     let diags = Diagnostics::new();
     let mut generali = Vec::new();
@@ -532,12 +541,13 @@ pub fn run(opts: &CheckOptions) -> Report {
         Ok(r) => r,
         Err(d) => {
             generali.push(from_diag(root, &d, ""));
-            return Report {
+            let report = Report {
                 versione: env!("CARGO_PKG_VERSION"),
                 data: opts.today.unwrap_or_else(civico_core::date::today_in_rome),
                 comuni: Vec::new(),
                 generali,
             };
+            return (report, timings);
         }
     };
     let today = opts
@@ -549,36 +559,53 @@ pub fn run(opts: &CheckOptions) -> Report {
         check_config(root, c, &mut config_findings);
     }
     let mut contents: Vec<ComuneContent> = content::load_all(root, comuni, false, &diags);
-    contents
-        .par_iter_mut()
-        .for_each(|c| civico_site::albo::apply(c, today, &diags));
+    contents.par_iter_mut().for_each(|c| {
+        civico_site::albo::apply(c, today, &diags);
+        c.docs.iter_mut().for_each(content::Document::release);
+    });
     // The same phases as a build, into memory: the theme, then per comune the model, the
     // stemma and the pages, whose facts the HTML rules read (unless a built folder is given).
     let render = !opts.source_only && opts.built.is_none();
     let renderer = render
         .then(|| theme_renderer(root, &rete))
         .and_then(|r| r.map_err(|d| diags.push(d)).ok());
-    let results: Vec<(SiteResult, Option<SiteFacts>)> = contents
+    timings.mark(pipeline::LOAD);
+    let mut sites: Vec<(model::Site<'_>, Vec<Finding>, Vec<RigaAt>, Score)> = contents
         .par_iter()
         .map(|c| {
-            let mut site = model::build(c, rete.elementi_per_pagina, today, &diags);
+            let site = model::build(c, rete.elementi_per_pagina, today, &diags);
             let mut f = Vec::new();
             let (grid, score) = check_site(root, &rete, &site, today, &mut f);
-            let rendered = renderer
-                .as_ref()
-                .and_then(|r| render_in_memory(root, &rete, r, c, &mut site, today, &diags));
+            (site, f, grid, score)
+        })
+        .collect();
+    timings.mark(pipeline::MODEL);
+    let results: Vec<(SiteResult, Option<SiteFacts>)> = sites
+        .par_iter_mut()
+        .map(|(site, f, grid, score)| {
+            let c = site.content;
+            let rendered = match renderer.as_ref() {
+                Some(r) => render_in_memory(root, &rete, r, c, site, today, &diags),
+                None => {
+                    // No page is rendered: the Markdown's problems are found all the same.
+                    diags.extend(site.markdown_diagnostics());
+                    None
+                }
+            };
             let result = (
                 c.comune.slug.clone(),
                 c.comune.config.nome.clone(),
-                f,
-                grid,
-                score,
+                std::mem::take(f),
+                std::mem::take(grid),
+                score.clone(),
                 c.comune.config.pec.value.clone(),
                 c.comune.base_path.clone(),
             );
             (result, rendered)
         })
         .collect();
+    drop(sites);
+    timings.mark(pipeline::RENDER);
     let ipa = opts.ipa.as_ref().map(|p| read_ipa(p));
 
     let diagnostics = diags.into_sorted();
@@ -666,12 +693,14 @@ pub fn run(opts: &CheckOptions) -> Report {
         griglia: Vec::new(),
     }));
     comuni.sort_by(|a, b| a.slug.cmp(&b.slug));
-    Report {
+    timings.mark(pipeline::CHECK);
+    let report = Report {
         versione: env!("CARGO_PKG_VERSION"),
         data: today,
         comuni,
         generali,
-    }
+    };
+    (report, timings)
 }
 
 #[cfg(test)]

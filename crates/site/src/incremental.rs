@@ -438,9 +438,7 @@ impl Session {
     fn load_file(&self, comune_dir: &Path, kind: Kind, path: &Path) -> Read {
         let (doc, diags) =
             content::load_one(&self.opts.root, comune_dir, kind, path, self.opts.drafts);
-        let print = doc
-            .as_ref()
-            .map_or(0, |d| fingerprint::of(d.source.as_bytes()));
+        let print = doc.as_ref().map_or(0, |d| d.print);
         let head = doc.as_ref().map_or(0, |d| {
             let mut h = Hasher::default();
             h.add_json(&(&d.key, d.kind, d.is_section, &d.meta));
@@ -753,7 +751,7 @@ impl ComuneState {
             rete.elementi_per_pagina,
             today,
             diags,
-            Some(&mut self.markdown),
+            model::Markdown::Now(Some(&mut self.markdown)),
         );
         let stemma = crate::pipeline::stemma(root, content, &mut site.assets, diags);
         self.eventi = crate::outputs::portale::eventi(&site, rete.tz(), today);
@@ -786,7 +784,7 @@ impl ComuneState {
                     .map(|(file, _, n)| {
                         renderer
                             .render_page(&site, &site_value, &site.pages[*n], &rete.tema)
-                            .and_then(|(_, html)| write_file(&dest, file, html.as_bytes()))
+                            .and_then(|p| write_file(&dest, file, p.html.as_bytes()))
                             .map_err(|d| (file.clone(), d))
                     })
                     .collect();
@@ -925,10 +923,9 @@ impl ComuneState {
                 .map(|page| {
                     let print =
                         page_print(&site, content, page, kept.site_print, &prints, links, self.epoch);
-                    let (file, html) =
-                        renderer.render_page(&site, &site_value, page, &rete.tema)?;
-                    write_file(&dest, &file, html.as_bytes())?;
-                    Ok((file, print))
+                    let p = renderer.render_page(&site, &site_value, page, &rete.tema)?;
+                    write_file(&dest, &p.file, p.html.as_bytes())?;
+                    Ok((p.file, print))
                 })
                 .collect();
             for r in results {

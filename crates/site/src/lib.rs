@@ -21,4 +21,5 @@ pub mod render;
 pub mod scaffold;
 pub mod schema;
 pub mod shard;
+pub mod timings;
 pub mod trasparenza;

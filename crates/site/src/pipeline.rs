@@ -9,6 +9,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use crate::timings::Timings;
+
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
@@ -18,6 +20,14 @@ use crate::render::output::Staging;
 use crate::render::{Renderer, Theme};
 use civico_core::config;
 use civico_core::diagnostics::{display_path, Diagnostic, Diagnostics};
+
+/// The phases of the pipeline, as `--timings` names them in build, check and serve.
+pub const LOAD: &str = "lettura";
+pub const MODEL: &str = "modello";
+pub const RENDER: &str = "pagine";
+pub const WRITE: &str = "scrittura";
+/// The rules of `civico check` on the rendered pages.
+pub const CHECK: &str = "controlli";
 
 /// What `civico build` was asked to do.
 #[derive(Debug, Clone)]
@@ -73,7 +83,7 @@ pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
     /// Duration of each phase, in order.
-    pub phases: Vec<(&'static str, Duration)>,
+    pub timings: Timings,
     pub elapsed: Duration,
     /// The output was written (no errors).
     pub written: bool,
@@ -92,12 +102,7 @@ impl BuildReport {
 /// Runs a build. Never panics on user input; every problem is in the report.
 pub fn run(opts: &BuildOptions) -> BuildReport {
     let start = Instant::now();
-    let mut phases = Vec::new();
-    let mut phase_start = Instant::now();
-    let mut mark = |name: &'static str, phases: &mut Vec<(&'static str, Duration)>| {
-        phases.push((name, phase_start.elapsed()));
-        phase_start = Instant::now();
-    };
+    let mut phases = Timings::start();
     let diags = Diagnostics::new();
     let root = opts.root.as_path();
     // Comuni unchanged since the last build (set once the cache was read).
@@ -108,7 +113,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         skipped: skipped.get(),
         pages,
         files,
-        phases,
+        timings: phases,
         elapsed: start.elapsed(),
         written,
     };
@@ -132,7 +137,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     let (comuni, inputs, unchanged) = select(opts, &rete, &out, cache.as_ref(), common, &diags);
     skipped.set(unchanged);
     if comuni.is_empty() && skipped.get() > 0 {
-        mark("load", &mut phases);
+        phases.mark(LOAD);
         let blocked = diags.has_errors() || (opts.deny_warnings && diags.has_warnings());
         let ok = !blocked;
         return report(diags, phases, 0, 0, 0, ok);
@@ -142,11 +147,13 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         || Theme::load(root, &rete.tema).and_then(|t| Renderer::new(t, opts.compress)),
         || content::load_all(root, comuni, opts.drafts, &diags),
     );
-    // Only the atti of the albo in their publication window reach the model.
-    contents
-        .par_iter_mut()
-        .for_each(|c| crate::albo::apply(c, today, &diags));
-    mark("load", &mut phases);
+    // Only the atti of the albo in their publication window reach the model; the files' text
+    // is let go (each page reads its document again when it is rendered).
+    contents.par_iter_mut().for_each(|c| {
+        crate::albo::apply(c, today, &diags);
+        c.docs.iter_mut().for_each(content::Document::release);
+    });
+    phases.mark(LOAD);
 
     let mut sites: Vec<(model::Site<'_>, String)> = contents
         .par_iter()
@@ -156,19 +163,22 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
             (site, stemma)
         })
         .collect();
-    mark("model", &mut phases);
+    phases.mark(MODEL);
 
+    let blocked = || diags.has_errors() || (opts.deny_warnings && diags.has_warnings());
+    if let Err(d) = &theme {
+        diags.push(d.clone());
+    }
     let renderer = match theme {
-        Ok(r) => r,
-        Err(d) => {
-            diags.push(d);
+        Ok(r) if !blocked() => r,
+        _ => {
+            // No page is rendered: the problems in the Markdown are reported all the same.
+            for (site, _) in &sites {
+                diags.extend(site.markdown_diagnostics());
+            }
             return report(diags, phases, contents.len(), 0, 0, false);
         }
     };
-    let blocked = diags.has_errors() || (opts.deny_warnings && diags.has_warnings());
-    if blocked {
-        return report(diags, phases, contents.len(), 0, 0, false);
-    }
 
     let bar = progress_bar(opts.progress, sites.len());
     let rendered: Vec<_> = sites
@@ -197,13 +207,14 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
             Ok((s, stats)) => {
                 pages += stats.pages;
                 files += stats.files;
+                diags.extend(stats.diagnostics);
                 staged.push(s);
             }
             Err(ds) => diags.extend(ds),
         }
     }
-    mark("render", &mut phases);
-    if diags.has_errors() {
+    phases.mark(RENDER);
+    if blocked() {
         // Staging folders are removed when dropped: the previous output stays as it was.
         drop(staged);
         return report(diags, phases, contents.len(), 0, 0, false);
@@ -218,7 +229,7 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
         }
     }
     commit(staged, &renderer, root, &out, &diags);
-    mark("write", &mut phases);
+    phases.mark(WRITE);
     let ok = !diags.has_errors();
     if let (Some(cache), true) = (cache.as_mut(), ok) {
         remember(cache, &inputs, &out, &diags);

@@ -9,6 +9,7 @@ pub use civico_core::fields;
 pub mod frontmatter;
 pub mod kinds;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -36,8 +37,12 @@ pub struct Document {
     /// `_index.md`: the page of a section (folder) rather than an item.
     pub is_section: bool,
     pub meta: Meta,
-    /// Whole file, normalised (no BOM, LF line ends).
+    /// Whole file, normalised (no BOM, LF line ends); empty once released (read it with `text`).
     pub source: String,
+    /// Fingerprint of the whole file, to notice it changed on disk once released.
+    pub print: u64,
+    /// The text was let go to save memory (`release`): `text` reads the file again.
+    released: bool,
     /// Byte offset of the Markdown body in `source`.
     pub body_start: usize,
     /// Lines before the body.
@@ -45,8 +50,44 @@ pub struct Document {
 }
 
 impl Document {
-    pub fn body(&self) -> &str {
-        &self.source[self.body_start..]
+    /// The whole file as loaded: from memory, or read again if it was released. A file changed
+    /// on disk since it was loaded is an error (its front matter was read from the old text).
+    pub fn text(&self) -> Result<Cow<'_, str>, Diagnostic> {
+        if !self.released {
+            return Ok(Cow::Borrowed(&self.source));
+        }
+        let changed = || {
+            Diagnostic::error(
+                "E-FILE-CHANGED",
+                &self.shown,
+                "il file è cambiato mentre il sito veniva generato",
+            )
+            .hint("rilancia civico build quando hai finito di salvare le modifiche")
+        };
+        let bytes = std::fs::read(&self.path).map_err(|_| changed())?;
+        let text = String::from_utf8(bytes).map_err(|_| changed())?;
+        let text = frontmatter::normalise(&text).into_owned();
+        if civico_core::fingerprint::of(text.as_bytes()) != self.print {
+            return Err(changed());
+        }
+        Ok(Cow::Owned(text))
+    }
+
+    /// The Markdown body of `text` (as `text` returned it).
+    pub fn body<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.body_start..).unwrap_or("")
+    }
+
+    /// Lets go of the text kept in memory; `text` reads the file again when needed. A build
+    /// keeps only what its later phases need, not every file of a large network.
+    pub fn release(&mut self) {
+        self.source = String::new();
+        self.released = true;
+    }
+
+    /// The text for a diagnostic's source line (empty if the file cannot be read again).
+    pub fn snippet_source(&self) -> Cow<'_, str> {
+        self.text().unwrap_or_default()
     }
 
     /// Folder of the file on disk (where relative links are resolved from).
@@ -309,7 +350,9 @@ pub fn load_file(
         shown,
         is_section,
         meta,
+        print: civico_core::fingerprint::of(source.as_bytes()),
         source,
+        released: false,
         body_start,
         body_offset,
     })
@@ -520,5 +563,28 @@ fn check_presentation(doc: &Document, diags: &Diagnostics) {
                 .with_source(&doc.source),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+
+    #[test]
+    fn a_released_file_is_read_again_and_a_changed_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, "---\r\ntitolo: \"A\"\r\n---\r\nTesto.\r\n").unwrap();
+        let mut doc = load_file(dir.path(), dir.path(), Kind::Pagina, &path).unwrap();
+        let before = doc.text().unwrap().into_owned();
+        doc.release();
+        assert!(doc.source.is_empty());
+        // Read again, normalised as it was loaded (LF line ends).
+        assert_eq!(doc.text().unwrap(), before);
+        assert_eq!(doc.body(&before), "Testo.\n");
+        std::fs::write(&path, "---\ntitolo: \"B\"\n---\nAltro.\n").unwrap();
+        let e = doc.text().unwrap_err();
+        assert_eq!(e.code, "E-FILE-CHANGED");
+        assert!(doc.snippet_source().is_empty());
     }
 }

@@ -75,6 +75,8 @@ pub struct Site<'a> {
     pub data_files: Vec<(String, Vec<u8>)>,
     /// Every page URL, for checking links.
     pub url_set: HashSet<String>,
+    /// The documents' Markdown is rendered with their pages (`Site::body`), not kept here.
+    pub deferred: bool,
 }
 
 /// Everything of a [`Site`] but the content it borrows, kept between incremental builds.
@@ -87,6 +89,7 @@ pub struct Parts {
     argomenti: BTreeMap<String, String>,
     data_files: Vec<(String, Vec<u8>)>,
     url_set: HashSet<String>,
+    deferred: bool,
 }
 
 impl<'a> Site<'a> {
@@ -101,6 +104,7 @@ impl<'a> Site<'a> {
             argomenti: self.argomenti,
             data_files: self.data_files,
             url_set: self.url_set,
+            deferred: self.deferred,
         }
     }
 
@@ -116,6 +120,7 @@ impl<'a> Site<'a> {
             argomenti: p.argomenti,
             data_files: p.data_files,
             url_set: p.url_set,
+            deferred: p.deferred,
         }
     }
 }
@@ -135,6 +140,86 @@ impl Site<'_> {
     pub fn base_path(&self) -> &str {
         &self.content.comune.base_path
     }
+
+    fn links(&self) -> links::SiteLinks<'_> {
+        links::SiteLinks {
+            comune_dir: &self.content.comune.dir,
+            base_path: &self.content.comune.base_path,
+            keys: &self.targets,
+            urls: &self.url_set,
+        }
+    }
+
+    /// Document `i`'s Markdown as HTML, for its page. When the model deferred it, it is rendered
+    /// now, with the attachments its text links and the problems found (the page's renderer
+    /// copies and reports them); otherwise it is the model's, with nothing more to report.
+    pub fn body(&self, i: usize) -> Rendered3 {
+        if !self.deferred {
+            return (Arc::clone(&self.rendered[i]), Vec::new(), Vec::new());
+        }
+        let (mut r, assets, diags) =
+            render_markdown(&self.content.docs[i], &self.doc_urls[i], &self.links());
+        r.files = self.rendered[i].files.clone();
+        (Arc::new(r), assets, diags)
+    }
+
+    /// The Markdown of the documents no page shows (so not rendered with a page): what it links
+    /// and the problems found, as if it had been, when the model deferred it.
+    pub fn markdown_without_page(&self) -> (Vec<Asset>, Vec<Diagnostic>) {
+        if !self.deferred {
+            return (Vec::new(), Vec::new());
+        }
+        let mut paged = vec![false; self.content.docs.len()];
+        for p in &self.pages {
+            if let PageKind::Doc(i) | PageKind::Trasparenza(Some(i)) = p.kind {
+                paged[i] = true;
+            }
+        }
+        let base = self.links();
+        let done: Vec<(Vec<Asset>, Vec<Diagnostic>)> = self
+            .content
+            .docs
+            .par_iter()
+            .zip(self.doc_urls.par_iter())
+            .zip(paged.par_iter())
+            .filter(|(_, paged)| !**paged)
+            .map(|((d, u), _)| {
+                let (_, a, ds) = render_markdown(d, u, &base);
+                (a, ds)
+            })
+            .collect();
+        let mut assets = Vec::new();
+        let mut diags = Vec::new();
+        for (a, ds) in done {
+            assets.extend(a);
+            diags.extend(ds);
+        }
+        (assets, diags)
+    }
+
+    /// The problems in every document's Markdown, when the model deferred it and no page will
+    /// be rendered (the build stopped on other errors, or only the sources are checked): all
+    /// errors are reported in one run.
+    pub fn markdown_diagnostics(&self) -> Vec<Diagnostic> {
+        if !self.deferred {
+            return Vec::new();
+        }
+        let base = self.links();
+        self.content
+            .docs
+            .par_iter()
+            .zip(self.doc_urls.par_iter())
+            .flat_map_iter(|(d, u)| render_markdown(d, u, &base).2)
+            .collect()
+    }
+}
+
+/// When the documents' Markdown is rendered.
+pub enum Markdown<'c> {
+    /// While the model is built, kept in it and in the preview's cache (`civico serve`).
+    Now(Option<&'c mut MarkdownCache>),
+    /// With each page (`Site::body`), so that no page's HTML stays in memory (`build`, `check`).
+    WithPage,
 }
 
 /// The URL of a document, from its kind and front matter.
@@ -229,14 +314,7 @@ impl MarkdownCache {
 /// The attachments are those of the cache; the caller adds the coat of arms again.
 pub fn rerender(site: &mut Site<'_>, i: usize, cache: &mut MarkdownCache) -> Rerendered {
     let d = &site.content.docs[i];
-    let base = links::SiteLinks {
-        comune_dir: &site.content.comune.dir,
-        base_path: &site.content.comune.base_path,
-        keys: &site.targets,
-        urls: &site.url_set,
-    };
-    let (r, a, ds) = render_doc(d, &site.doc_urls[i], &base);
-    let r = Arc::new(r);
+    let (r, a, ds) = render_doc(d, &site.doc_urls[i], &site.links());
     site.rendered[i] = r.clone();
     let old = cache
         .entries
@@ -248,7 +326,7 @@ pub fn rerender(site: &mut Site<'_>, i: usize, cache: &mut MarkdownCache) -> Rer
 }
 
 /// A document's rendered Markdown, the attachments it links and the problems found.
-type Rendered3 = (Arc<Rendered>, Vec<Asset>, Vec<Diagnostic>);
+pub type Rendered3 = (Arc<Rendered>, Vec<Asset>, Vec<Diagnostic>);
 
 /// An order-independent fingerprint of a set of strings.
 fn set_fingerprint<'s>(items: impl Iterator<Item = &'s str>) -> u64 {
@@ -265,17 +343,21 @@ pub fn build<'a>(
     today: NaiveDate,
     diags: &Diagnostics,
 ) -> Site<'a> {
-    build_with(content, per_page, today, diags, None)
+    build_with(content, per_page, today, diags, Markdown::WithPage)
 }
 
-/// [`build`], reusing and refreshing a cache of rendered Markdown.
+/// [`build`], with the documents' Markdown rendered when `markdown` says.
 pub fn build_with<'a>(
     content: &'a ComuneContent,
     per_page: usize,
     today: NaiveDate,
     diags: &Diagnostics,
-    mut cache: Option<&mut MarkdownCache>,
+    markdown: Markdown<'_>,
 ) -> Site<'a> {
+    let (deferred, mut cache) = match markdown {
+        Markdown::Now(cache) => (false, cache),
+        Markdown::WithPage => (true, None),
+    };
     let docs = &content.docs;
     let doc_urls: Vec<String> = docs.iter().map(doc_url).collect();
 
@@ -352,10 +434,11 @@ pub fn build_with<'a>(
         .map(
             |(d, url)| match cached.and_then(|c| c.entries.get(&d.key)) {
                 Some(hit) => hit.clone(),
-                None => {
-                    let (r, a, ds) = render_doc(d, url, &resolver_base);
+                None if deferred => {
+                    let (r, a, ds) = resolve_files(d, links::DocLinks::new(&resolver_base, d, url));
                     (Arc::new(r), a, ds)
                 }
+                None => render_doc(d, url, &resolver_base),
             },
         )
         .collect();
@@ -394,6 +477,7 @@ pub fn build_with<'a>(
         argomenti,
         data_files,
         url_set,
+        deferred,
     }
 }
 
@@ -497,26 +581,42 @@ fn check_refs(docs: &[Document], targets: &HashMap<String, Target>, diags: &Diag
                     )
                     .at(r.line, r.col)
                     .hint(hint)
-                    .with_source(&d.source),
+                    .with_source(&d.snippet_source()),
                 );
             }
         }
     }
 }
 
-fn render_doc(
+/// A document's Markdown (body and text fields) and front-matter files, with the attachments
+/// they link and the problems found.
+fn render_doc(doc: &Document, url: &str, base: &links::SiteLinks<'_>) -> Rendered3 {
+    let (mut out, mut assets, mut diags) = render_markdown(doc, url, base);
+    let (files, more, problems) = resolve_files(doc, links::DocLinks::new(base, doc, url));
+    out.files = files.files;
+    assets.extend(more);
+    diags.extend(problems);
+    (Arc::new(out), assets, diags)
+}
+
+/// A document's Markdown: its body and the text fields of its front matter.
+fn render_markdown(
     doc: &Document,
     url: &str,
     base: &links::SiteLinks<'_>,
 ) -> (Rendered, Vec<Asset>, Vec<Diagnostic>) {
+    let text = match doc.text() {
+        Ok(t) => t,
+        Err(d) => return (Rendered::default(), Vec::new(), vec![d]),
+    };
     let resolver = links::DocLinks::new(base, doc, url);
     let src = markdown::Source {
         file: &doc.shown,
-        whole: &doc.source,
+        whole: &text,
         line_offset: doc.body_offset,
         col_offset: 0,
     };
-    let body = markdown::render(doc.body(), &src, &resolver);
+    let body = markdown::render(doc.body(&text), &src, &resolver);
     let mut diags = body.diagnostics;
     let mut out = Rendered {
         html: body.html,
@@ -525,14 +625,13 @@ fn render_doc(
     };
     for (name, t) in doc.meta.testi() {
         // Text in YAML: its first line is the field's line; block scalars start one line below.
-        let block = doc
-            .source
+        let block = text
             .lines()
             .nth(t.line.saturating_sub(1))
             .is_some_and(|l| l.trim_end().ends_with('|') || l.trim_end().ends_with('>'));
         let src = markdown::Source {
             file: &doc.shown,
-            whole: &doc.source,
+            whole: &text,
             line_offset: if block {
                 t.line
             } else {
@@ -545,6 +644,17 @@ fn render_doc(
         let entry = out.testi.entry(name).or_default();
         entry.push_str(&r.html);
     }
+    (out, resolver.into_assets(), diags)
+}
+
+/// The files named in a document's front matter (attachments, images): where each is
+/// published, with the attachments to copy and the problems found.
+fn resolve_files(
+    doc: &Document,
+    resolver: links::DocLinks<'_>,
+) -> (Rendered, Vec<Asset>, Vec<Diagnostic>) {
+    let mut out = Rendered::default();
+    let mut diags = Vec::new();
     for f in doc.meta.files() {
         match resolver.attachment(&f.value) {
             Ok(u) => {
@@ -565,7 +675,7 @@ fn render_doc(
                     Diagnostic::error(code, &doc.shown, msg)
                         .at(f.line, f.col)
                         .hint(hint)
-                        .with_source(&doc.source),
+                        .with_source(&doc.snippet_source()),
                 )
             }
         }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use tera::{Context, Tera, Value};
 
 use crate::content::kinds::{Kind, Meta};
-use crate::model::{Page, PageKind, Site, Target};
+use crate::model::{Asset, Page, PageKind, Site, Target};
 use crate::outputs::search;
 use civico_core::config::{Comune, Rete};
 use civico_core::diagnostics::Diagnostic;
@@ -218,11 +218,25 @@ struct DocData<'a> {
     argomenti: Vec<(&'a str, String)>,
 }
 
-/// Counts of what a render wrote.
-#[derive(Debug, Default, Clone, Copy)]
+/// What a render wrote, and the problems it found that do not stop it (warnings about the
+/// Markdown of pages, which is read as each page is rendered).
+#[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub pages: usize,
     pub files: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What a page's Markdown linked (attachments to copy) and the problems found in it.
+type Linked = (Vec<Asset>, Vec<Diagnostic>);
+
+/// One page rendered: the file it goes to (site path), its HTML, and what its documents'
+/// Markdown linked (attachments to copy) and got wrong.
+pub struct PageOut {
+    pub file: String,
+    pub html: String,
+    pub assets: Vec<crate::model::Asset>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Renderer {
@@ -521,15 +535,22 @@ impl Renderer {
         (Value::from_serializable(&data), h.finish())
     }
 
-    /// Renders one page: returns the file it goes to (site path) and its HTML.
+    /// Renders one page (with its document's Markdown, when the model deferred it).
     pub fn render_page(
         &self,
         site: &Site<'_>,
         site_value: &Value,
         page: &Page,
         tema: &str,
-    ) -> Result<(String, String), Diagnostic> {
+    ) -> Result<PageOut, Diagnostic> {
         let mut ctx = Context::new();
+        let (mut assets, mut diagnostics) = (Vec::new(), Vec::new());
+        let mut doc = |ctx: &mut Context, i: usize| {
+            let (body, a, d) = site.body(i);
+            ctx.insert("doc", &doc_data(site, i, &body));
+            assets.extend(a);
+            diagnostics.extend(d);
+        };
         ctx.insert_value("site", site_value.clone());
         ctx.insert("page", page);
         let template = match page.kind {
@@ -579,14 +600,14 @@ impl Renderer {
             PageKind::NotFound => "404.html",
             PageKind::Albo => "albo-elenco.html",
             PageKind::OpenData => "opendata.html",
-            PageKind::Trasparenza(doc) => {
-                if let Some(i) = doc {
-                    ctx.insert("doc", &doc_data(site, i));
+            PageKind::Trasparenza(d) => {
+                if let Some(i) = d {
+                    doc(&mut ctx, i);
                 }
                 "trasparenza-sezione.html"
             }
             PageKind::Doc(i) => {
-                ctx.insert("doc", &doc_data(site, i));
+                doc(&mut ctx, i);
                 template_for(site.content.docs[i].kind)
             }
         };
@@ -597,7 +618,12 @@ impl Renderer {
                 format!("errore nel template per {}: {}", page.url, error_chain(&e)),
             )
         })?;
-        Ok((page_file(&page.url), html))
+        Ok(PageOut {
+            file: page_file(&page.url),
+            html,
+            assets,
+            diagnostics,
+        })
     }
 
     /// Every generated file of a comune's site that is not a page: calendars, open data,
@@ -698,15 +724,39 @@ impl Renderer {
         sink: &dyn Sink,
     ) -> Result<Stats, Vec<Diagnostic>> {
         let (site_value, _) = Self::site_value(site, rete, stemma, today);
-        let results: Vec<Result<(), Diagnostic>> = site
+        // Each page is written as soon as it is rendered; only what its Markdown linked and
+        // got wrong is kept.
+        let results: Vec<Result<Linked, Diagnostic>> = site
             .pages
             .par_iter()
             .map(|page| {
-                let (file, html) = self.render_page(site, &site_value, page, &rete.tema)?;
-                self.write(sink, &file, html.as_bytes())
+                let p = self.render_page(site, &site_value, page, &rete.tema)?;
+                self.write(sink, &p.file, p.html.as_bytes())?;
+                Ok((p.assets, p.diagnostics))
             })
             .collect();
-        let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+        let mut errors = Vec::new();
+        let mut notes = Vec::new();
+        let (mut linked, unpaged) = site.markdown_without_page();
+        for r in unpaged
+            .into_iter()
+            .map(|d| Ok((Vec::new(), vec![d])))
+            .chain(results)
+        {
+            match r {
+                Ok((a, ds)) => {
+                    linked.extend(a);
+                    for d in ds {
+                        if d.is_error() {
+                            errors.push(d);
+                        } else {
+                            notes.push(d);
+                        }
+                    }
+                }
+                Err(d) => errors.push(d),
+            }
+        }
         let mut files = 0;
 
         let shared = rete.risorse_condivise.is_some();
@@ -739,7 +789,10 @@ impl Renderer {
             }
             Err(d) => errors.push(d),
         }
-        let copies: Vec<Result<(), Diagnostic>> = unique_assets(&site.assets)
+        linked.extend(site.assets.iter().cloned());
+        linked.sort();
+        linked.dedup();
+        let copies: Vec<Result<(), Diagnostic>> = unique_assets(&linked)
             .par_iter()
             .map(|a| {
                 sink.copy_new(&a.src, &a.dest)
@@ -756,8 +809,10 @@ impl Renderer {
             Ok(Stats {
                 pages: site.pages.len(),
                 files: files + site.pages.len(),
+                diagnostics: notes,
             })
         } else {
+            errors.extend(notes);
             Err(errors)
         }
     }
@@ -906,9 +961,8 @@ fn sportelli<'a>(site: &'a Site<'_>) -> Vec<SportelloPagina<'a>> {
         .collect()
 }
 
-fn doc_data<'a>(site: &'a Site<'_>, i: usize) -> DocData<'a> {
+fn doc_data<'a>(site: &'a Site<'_>, i: usize, r: &'a crate::model::Rendered) -> DocData<'a> {
     let d = &site.content.docs[i];
-    let r = &site.rendered[i];
     let vocab = civico_core::vocabolari::get();
     let refs = d
         .meta

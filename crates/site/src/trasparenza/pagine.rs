@@ -257,7 +257,7 @@ fn classify(
                     ),
                 )
                 .at(s.line, s.col)
-                .with_source(&d.source);
+                .with_source(&d.snippet_source());
                 if !near.is_empty() {
                     diag = diag.hint(format!("forse intendevi: {}", near.join(", ")));
                 }
@@ -309,8 +309,8 @@ fn retention_warning(
     if let Some(p) = t.pubblicato_il {
         let end = fine_obbligo(p.0);
         if today >= end {
-            let (line, col) =
-                civico_core::yaml::line_of(&d.source, "pubblicato_il").map_or((0, 0), |l| (l, 1));
+            let (line, col) = civico_core::yaml::line_of(&d.snippet_source(), "pubblicato_il")
+                .map_or((0, 0), |l| (l, 1));
             diags.push(
                 Diagnostic::warning(
                     "W-AT-SCADENZA",

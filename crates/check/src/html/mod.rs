@@ -1,18 +1,17 @@
 //! HTML-level checks: on any built site folder, civico's or not, what AGID's validator and the
 //! law look at in the pages themselves.
 //!
-//! Each page is streamed once through lol_html, which records the facts the rules need (lang,
-//! h1 count, data-elements with their text and position in the footer, links, ids, images,
-//! scripts, stylesheets, the service page index, JSON-LD). Rules then run per page and across
-//! pages (internal links and anchors, the pages the validator reaches from the home page).
+//! Each page is streamed once (`facts`) into what the rules need. Rules then run per page and
+//! across pages (internal links and anchors, the pages the validator reaches from the home page).
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
-use lol_html::{doc_text, element, HtmlRewriter, Settings};
 use rayon::prelude::*;
+
+mod facts;
+
+pub use facts::facts;
 
 use super::{Finding, Severity};
 
@@ -109,236 +108,6 @@ pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-#[derive(Default)]
-struct State {
-    facts: Facts,
-    footer: usize,
-    /// Open captures: indexes in `facts.elements`, or special targets.
-    open: Vec<Capture>,
-}
-
-#[derive(Clone, Copy)]
-enum Capture {
-    El(usize),
-    PageIndex(usize),
-    Breadcrumb(usize),
-    FooterLink(usize),
-    Anchor(usize),
-    Metatag,
-}
-
-/// Streams one page and returns its facts.
-pub fn facts(html: &str, keep_text: bool) -> Facts {
-    let st = Rc::new(RefCell::new(State::default()));
-    let push_capture =
-        |el: &mut lol_html::html_content::Element<'_, '_>, c: Capture, st: &Rc<RefCell<State>>| {
-            if let Some(h) = el.end_tag_handlers() {
-                st.borrow_mut().open.push(c);
-                let st2 = Rc::clone(st);
-                let handler: lol_html::EndTagHandler<'static> = Box::new(move |_| {
-                    st2.borrow_mut().open.pop();
-                    Ok(())
-                });
-                h.push(handler);
-            }
-        };
-    let (s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13) = (
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-        Rc::clone(&st),
-    );
-    let handlers = vec![
-        element!("html", move |el| {
-            s1.borrow_mut().facts.lang = el
-                .get_attribute("lang")
-                .is_some_and(|l| !l.trim().is_empty());
-            Ok(())
-        }),
-        element!("h1", move |_| {
-            s2.borrow_mut().facts.h1 += 1;
-            Ok(())
-        }),
-        element!("footer", move |el| {
-            s3.borrow_mut().footer += 1;
-            if let Some(h) = el.end_tag_handlers() {
-                let st2 = Rc::clone(&s3);
-                let handler: lol_html::EndTagHandler<'static> = Box::new(move |_| {
-                    let mut s = st2.borrow_mut();
-                    s.footer = s.footer.saturating_sub(1);
-                    Ok(())
-                });
-                h.push(handler);
-            }
-            Ok(())
-        }),
-        element!("[data-element]", move |el| {
-            let idx = {
-                let mut s = s4.borrow_mut();
-                let in_footer = s.footer > 0;
-                s.facts.elements.push(DataEl {
-                    name: el.get_attribute("data-element").unwrap_or_default(),
-                    href: el.get_attribute("href").map(|h| decode(&h)),
-                    in_footer,
-                    text: String::new(),
-                });
-                s.facts.elements.len() - 1
-            };
-            push_capture(el, Capture::El(idx), &s4);
-            Ok(())
-        }),
-        element!("[data-element=page-index] > li > a", move |el| {
-            let idx = {
-                let mut s = s5.borrow_mut();
-                s.facts.page_index.push(String::new());
-                s.facts.page_index.len() - 1
-            };
-            push_capture(el, Capture::PageIndex(idx), &s5);
-            Ok(())
-        }),
-        element!("[data-element=breadcrumb] li", move |el| {
-            let idx = {
-                let mut s = s6.borrow_mut();
-                s.facts.breadcrumb.push(String::new());
-                s.facts.breadcrumb.len() - 1
-            };
-            push_capture(el, Capture::Breadcrumb(idx), &s6);
-            Ok(())
-        }),
-        element!("a[href]", move |el| {
-            let href = decode(&el.get_attribute("href").unwrap_or_default());
-            let (footer_idx, idx) = {
-                let mut s = s7.borrow_mut();
-                s.facts.links.push(href.clone());
-                s.facts.anchors.push((href.clone(), String::new()));
-                let idx = s.facts.anchors.len() - 1;
-                let f = if s.footer > 0 {
-                    s.facts.footer_links.push((href, String::new()));
-                    Some(s.facts.footer_links.len() - 1)
-                } else {
-                    None
-                };
-                (f, idx)
-            };
-            push_capture(el, Capture::Anchor(idx), &s7);
-            if let Some(f) = footer_idx {
-                push_capture(el, Capture::FooterLink(f), &s7);
-            }
-            Ok(())
-        }),
-        element!("[id]", move |el| {
-            if let Some(id) = el.get_attribute("id") {
-                s8.borrow_mut().facts.ids.insert(decode(&id));
-            }
-            Ok(())
-        }),
-        element!("img", move |el| {
-            let src = el.get_attribute("src").unwrap_or_default();
-            let mut s = s9.borrow_mut();
-            if !el.has_attribute("alt") {
-                s.facts.img_without_alt.push(src.clone());
-            }
-            s.facts.links.push(decode(&src));
-            Ok(())
-        }),
-        element!("script[src]", move |el| {
-            let src = decode(&el.get_attribute("src").unwrap_or_default());
-            let mut s = s10.borrow_mut();
-            s.facts.links.push(src.clone());
-            s.facts.scripts.push(src);
-            Ok(())
-        }),
-        element!("link[rel=stylesheet][href]", move |el| {
-            let href = decode(&el.get_attribute("href").unwrap_or_default());
-            let mut s = s11.borrow_mut();
-            s.facts.links.push(href.clone());
-            s.facts.stylesheets.push(href);
-            Ok(())
-        }),
-        element!(
-            "script[type='application/ld+json'][data-element=metatag]",
-            move |el| {
-                s12.borrow_mut().facts.metatag = Some(String::new());
-                push_capture(el, Capture::Metatag, &s12);
-                Ok(())
-            }
-        ),
-    ];
-    let mut settings = Settings::new();
-    for h in handlers {
-        settings = settings.append_element_content_handler(h);
-    }
-    let settings = settings.append_document_content_handler(doc_text!(move |t| {
-        let mut s = s13.borrow_mut();
-        let chunk = t.as_str();
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let State {
-            facts,
-            footer,
-            open,
-        } = &mut *s;
-        if keep_text {
-            facts.text.push_str(chunk);
-            facts.text.push(' ');
-        }
-        if *footer > 0 {
-            facts.footer_text.push_str(chunk);
-            facts.footer_text.push(' ');
-        }
-        for c in open.iter() {
-            match *c {
-                Capture::El(i) => facts.elements[i].text.push_str(chunk),
-                Capture::PageIndex(i) => facts.page_index[i].push_str(chunk),
-                Capture::Breadcrumb(i) => facts.breadcrumb[i].push_str(chunk),
-                Capture::FooterLink(i) => facts.footer_links[i].1.push_str(chunk),
-                Capture::Anchor(i) => facts.anchors[i].1.push_str(chunk),
-                Capture::Metatag => {
-                    if let Some(m) = facts.metatag.as_mut() {
-                        m.push_str(chunk);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }));
-    {
-        let mut rw = HtmlRewriter::new(settings, |_: &[u8]| {});
-        // A malformed page still yields the facts seen so far.
-        let _ = rw.write(html.as_bytes());
-        let _ = rw.end();
-    }
-    let mut f = std::mem::take(&mut st.borrow_mut().facts);
-    let fix = |s: &mut String| *s = squash(&decode(s));
-    for e in &mut f.elements {
-        fix(&mut e.text);
-    }
-    f.page_index.iter_mut().for_each(fix);
-    f.breadcrumb.iter_mut().for_each(fix);
-    for (_, t) in &mut f.footer_links {
-        fix(t);
-    }
-    for (_, t) in &mut f.anchors {
-        fix(t);
-    }
-    f.footer_text = squash(&decode(&f.footer_text));
-    f.text = squash(&decode(&f.text));
-    if let Some(m) = f.metatag.as_mut() {
-        *m = decode(m);
-    }
-    f
-}
-
 /// A site folder and the pages in it, by site path (`/`, `/novita/`, `/404.html`).
 pub struct SiteFacts {
     /// The other files of the site, for links to them.
@@ -389,7 +158,7 @@ pub fn read_site(dir: &Path, base: &str) -> SiteFacts {
     let pages = files
         .par_iter()
         .filter_map(|f| {
-            let html = std::fs::read_to_string(f).ok()?;
+            let html = std::fs::read(f).ok()?;
             let rel = f
                 .strip_prefix(dir)
                 .ok()?
@@ -1059,29 +828,6 @@ fn feedback(c: &mut Collector, rule: &str, path: &str, f: &Facts) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn facts_from_a_page() {
-        let html = r##"<!DOCTYPE html><html lang="it"><body><h1>T &amp; C</h1>
-        <a href="/x/" data-element="management"><span>Amministrazione</span></a>
-        <img src="a.png"><img src="b.png" alt="">
-        <ul data-element="page-index"><li><a href="#a">A chi &egrave; rivolto</a></li><li><a href="#b">Come fare</a></li></ul>
-        <footer><p>PEC: <a href="mailto:x@pec.it">x@pec.it</a></p><a href="/faq/" data-element="faq">Leggi le FAQ</a></footer>
-        <p id="a">x</p></body></html>"##;
-        let f = facts(html, true);
-        assert!(f.lang);
-        assert_eq!(f.h1, 1);
-        assert_eq!(f.first("management").unwrap().text, "Amministrazione");
-        assert!(!f.first("management").unwrap().in_footer);
-        assert!(f.first("faq").unwrap().in_footer);
-        assert_eq!(f.img_without_alt, ["a.png"]);
-        assert_eq!(
-            f.page_index,
-            ["A chi &egrave; rivolto", "Come fare"].map(decode)
-        );
-        assert!(f.footer_text.contains("x@pec.it"));
-        assert!(f.ids.contains("a"));
-    }
 
     #[test]
     fn decoding_and_link_resolution() {
