@@ -559,10 +559,9 @@ pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
         check_config(root, c, &mut config_findings);
     }
     let mut contents: Vec<ComuneContent> = content::load_all(root, comuni, false, &diags);
-    contents.par_iter_mut().for_each(|c| {
-        civico_site::albo::apply(c, today, &diags);
-        c.docs.iter_mut().for_each(content::Document::release);
-    });
+    contents
+        .par_iter_mut()
+        .for_each(|c| civico_site::albo::apply(c, today, &diags));
     // The same phases as a build, into memory: the theme, then per comune the model, the
     // stemma and the pages, whose facts the HTML rules read (unless a built folder is given).
     let render = !opts.source_only && opts.built.is_none();

@@ -128,7 +128,7 @@ fn check_register(content: &ComuneContent, diags: &Diagnostics) -> Vec<usize> {
             if n1 == n2 {
                 duplicates.push(i2);
                 let d = &content.docs[i2];
-                let (line, col) = position_of(&d.source, "numero");
+                let (line, col) = position_of(&d.snippet_source(), "numero");
                 diags.push(
                     Diagnostic::error(
                         "E-ALBO-NUMERO-DUPLICATO",
@@ -140,11 +140,11 @@ fn check_register(content: &ComuneContent, diags: &Diagnostics) -> Vec<usize> {
                     )
                     .at(line, col)
                     .hint("ogni atto ha un numero diverso nello stesso anno: correggi il numero di uno dei due")
-                    .with_source(&d.source),
+                    .with_source(&d.snippet_source()),
                 );
             } else if n2 > n1 + 1 {
                 let d = &content.docs[i2];
-                let (line, col) = position_of(&d.source, "numero");
+                let (line, col) = position_of(&d.snippet_source(), "numero");
                 let missing = if n2 == n1 + 2 {
                     format!("manca il numero {}", n1 + 1)
                 } else {

@@ -149,10 +149,9 @@ pub fn run(opts: &BuildOptions) -> BuildReport {
     );
     // Only the atti of the albo in their publication window reach the model; the files' text
     // is let go (each page reads its document again when it is rendered).
-    contents.par_iter_mut().for_each(|c| {
-        crate::albo::apply(c, today, &diags);
-        c.docs.iter_mut().for_each(content::Document::release);
-    });
+    contents
+        .par_iter_mut()
+        .for_each(|c| crate::albo::apply(c, today, &diags));
     phases.mark(LOAD);
 
     let mut sites: Vec<(model::Site<'_>, String)> = contents

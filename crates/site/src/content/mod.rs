@@ -104,6 +104,10 @@ pub struct ComuneContent {
 }
 
 /// Loads every comune in parallel. Drafts are kept only with `drafts`.
+///
+/// Each file's text is let go once its front matter is read and checked: a page reads its
+/// document again when it is rendered (`Document::text`), so a large network is never all in
+/// memory at once.
 pub fn load_all(
     root: &Path,
     comuni: Vec<ComuneDir>,
@@ -112,23 +116,27 @@ pub fn load_all(
 ) -> Vec<ComuneContent> {
     comuni
         .into_par_iter()
-        .map(|c| load_comune(root, c, drafts, diags))
+        .map(|c| load_comune(root, c, drafts, diags, true))
         .collect()
 }
 
-/// Loads the Markdown files of one comune.
+/// Loads the Markdown files of one comune; `release`: let go of each file's text once read.
 pub fn load_comune(
     root: &Path,
     comune: ComuneDir,
     drafts: bool,
     diags: &Diagnostics,
+    release: bool,
 ) -> ComuneContent {
     let files = list_files(root, &comune.dir, diags);
     let mut docs: Vec<Document> = files
         .par_iter()
         .filter_map(|(kind, path)| {
-            let (doc, ds) = load_one(root, &comune.dir, *kind, path, drafts);
+            let (mut doc, ds) = load_one(root, &comune.dir, *kind, path, drafts);
             diags.extend(ds);
+            if release {
+                doc.iter_mut().for_each(Document::release);
+            }
             doc
         })
         .collect();

@@ -373,12 +373,7 @@ pub fn build_with<'a>(
         || pages::assemble(content, &doc_urls, per_page, today),
         || {
             crate::trasparenza::pagine::assemble(
-                &pages::Ctx {
-                    content,
-                    urls: &doc_urls,
-                    per_page,
-                    today,
-                },
+                &pages::Ctx::new(content, &doc_urls, per_page, today),
                 content,
                 today,
                 diags,

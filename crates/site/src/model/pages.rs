@@ -7,6 +7,7 @@
 //! other pages' HTML, so list pages cost the same however long the documents are.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -25,12 +26,12 @@ pub struct Crumb {
 /// A summary of a document for lists and cards.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListItem {
-    pub titolo: String,
-    pub url: String,
-    pub descrizione: Option<String>,
+    pub titolo: Arc<str>,
+    pub url: Arc<str>,
+    pub descrizione: Option<Arc<str>>,
     pub data: Option<NaiveDate>,
     /// Category, tipo or role shown above the title.
-    pub etichetta: Option<String>,
+    pub etichetta: Option<Arc<str>>,
     /// Last day (albo: end of publication).
     pub fine: Option<NaiveDate>,
     pub kind: Kind,
@@ -183,10 +184,34 @@ pub(crate) struct Ctx<'a> {
     pub(crate) urls: &'a [String],
     pub(crate) per_page: usize,
     pub(crate) today: NaiveDate,
+    /// Each document's list item, made once: the lists it appears in share its texts.
+    items: Vec<std::sync::OnceLock<ListItem>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        content: &'a ComuneContent,
+        urls: &'a [String],
+        per_page: usize,
+        today: NaiveDate,
+    ) -> Ctx<'a> {
+        Ctx {
+            content,
+            urls,
+            per_page,
+            today,
+            items: (0..content.docs.len())
+                .map(|_| Default::default())
+                .collect(),
+        }
+    }
+
+    /// Document `i` as an item of a list (its texts are shared by every list it is in).
     pub(crate) fn item(&self, i: usize) -> ListItem {
+        self.items[i].get_or_init(|| self.make_item(i)).clone()
+    }
+
+    fn make_item(&self, i: usize) -> ListItem {
         let d = &self.content.docs[i];
         let v = vocabolari::get();
         let etichetta = match &d.meta {
@@ -224,12 +249,12 @@ impl Ctx<'_> {
             m => (None, m.descrizione_breve().map(|p| p.value.clone())),
         };
         ListItem {
-            titolo: d.meta.titolo(),
-            url: self.urls[i].clone(),
-            descrizione,
+            titolo: d.meta.titolo().into(),
+            url: self.urls[i].as_str().into(),
+            descrizione: descrizione.map(Into::into),
             data,
             fine,
-            etichetta,
+            etichetta: etichetta.map(Into::into),
             kind: d.kind,
             doc: Some(i),
         }
@@ -336,8 +361,8 @@ pub(crate) fn page(
 /// A bare link (title and URL) in a list, for pages that are not documents.
 pub(crate) fn link_item(titolo: &str, url: &str) -> ListItem {
     ListItem {
-        titolo: titolo.to_string(),
-        url: url.to_string(),
+        titolo: titolo.into(),
+        url: url.into(),
         descrizione: None,
         data: None,
         fine: None,
@@ -371,12 +396,7 @@ pub fn assemble(
     per_page: usize,
     today: NaiveDate,
 ) -> Vec<Page> {
-    let cx = Ctx {
-        content,
-        urls,
-        per_page,
-        today,
-    };
+    let cx = Ctx::new(content, urls, per_page, today);
     let mut out: Vec<Page> = Vec::new();
     let notizie = novita(&cx, &mut out);
     let servizi = servizi(&cx, &mut out);

@@ -1,8 +1,8 @@
 //! What a comune's site publishes beside its pages, one module each: feeds and the sitemap
 //! (`distribuzione`), calendars (`calendar`), open data (`opendata`), the search index
 //! (`search`), the IO outbox (`outbox`), the web editor (`redazione`), and the network's
-//! territory portal (`portale`). `render::Renderer::site_files` lists the files of one site in
-//! one place.
+//! territory portal (`portale`). `render::OUTPUTS` lists the outputs of one site in one
+//! place, for build, check and the preview.
 
 pub mod calendar;
 pub mod distribuzione;

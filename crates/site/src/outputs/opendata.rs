@@ -220,26 +220,53 @@ pub fn csv(colonne: &[&str], righe: &[Vec<String>]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// A table's rows as JSON objects keyed by column name (also used for the ANAC tables).
-pub fn oggetti(colonne: &[&str], righe: &[Vec<String>]) -> Vec<Value> {
-    righe
-        .iter()
-        .map(|r| {
-            Value::Object(
-                colonne
-                    .iter()
-                    .zip(r)
-                    .map(|(c, v)| (c.to_string(), Value::String(v.clone())))
-                    .collect(),
-            )
-        })
-        .collect()
+/// A table's rows as JSON objects keyed by column name, in column order (also used for the
+/// ANAC tables). Serialized as it is written: a table of every document of a large comune is
+/// never copied into JSON values first.
+pub struct Oggetti<'a, C: AsRef<str>> {
+    pub colonne: &'a [C],
+    pub righe: &'a [Vec<String>],
+}
+
+impl<C: AsRef<str>> serde::Serialize for Oggetti<'_, C> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.righe.len()))?;
+        for r in self.righe {
+            seq.serialize_element(&Riga(self.colonne, r))?;
+        }
+        return seq.end();
+
+        struct Riga<'r, C>(&'r [C], &'r [String]);
+        impl<C: AsRef<str>> serde::Serialize for Riga<'_, C> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let n = self.0.len().min(self.1.len());
+                let mut map = s.serialize_map(Some(n))?;
+                for (c, v) in self.0.iter().zip(self.1) {
+                    map.serialize_entry(c.as_ref(), v)?;
+                }
+                map.end()
+            }
+        }
+    }
 }
 
 fn json_of(d: &Dataset) -> Vec<u8> {
-    let rows = oggetti(&d.colonne, &d.righe);
-    serde_json::to_vec_pretty(&json!({"titolo": d.titolo, "licenza": LICENZA, "dati": rows}))
-        .unwrap_or_default()
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        titolo: &'a str,
+        licenza: &'a str,
+        dati: Oggetti<'a, &'a str>,
+    }
+    let doc = Doc {
+        titolo: d.titolo,
+        licenza: LICENZA,
+        dati: Oggetti {
+            colonne: &d.colonne,
+            righe: &d.righe,
+        },
+    };
+    serde_json::to_vec_pretty(&doc).unwrap_or_default()
 }
 
 /// The DCAT-AP_IT catalogue (JSON-LD) of the datasets and of the ANAC tables.

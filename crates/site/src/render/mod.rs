@@ -299,8 +299,8 @@ impl Renderer {
         site: &Site<'_>,
         rete: &Rete,
         today: chrono::NaiveDate,
-        out: &mut Vec<(String, Vec<u8>)>,
-    ) {
+    ) -> Result<Files, Diagnostic> {
+        let mut out = Vec::new();
         let comune = &site.content.comune;
         let host = url::Url::parse(&comune.base_url)
             .ok()
@@ -382,6 +382,7 @@ impl Renderer {
             );
             out.push((path, ics.into_bytes()));
         }
+        Ok(out)
     }
 
     /// Writes every theme asset once into a staging folder `<out>/_risorse/`, for the shared
@@ -626,45 +627,17 @@ impl Renderer {
         })
     }
 
-    /// Every generated file of a comune's site that is not a page: calendars, open data,
-    /// feeds and sitemap, the ANAC tables and the search index (site path, bytes).
+    /// Every generated file of a comune's site that is not a page, collected (the preview
+    /// compares them with what it wrote). A build writes them one output at a time instead
+    /// ([`OUTPUTS`]).
     pub fn site_files(
         site: &Site<'_>,
         rete: &Rete,
         today: chrono::NaiveDate,
     ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
         let mut files = Vec::new();
-        Self::calendars(site, rete, today, &mut files);
-        files.extend(crate::outputs::opendata::files(site, today));
-        files.extend(crate::outputs::distribuzione::files(site, rete.tz(), today));
-        files.extend(site.data_files.iter().cloned());
-        let json = serde_json::to_vec(&search::index(site)).map_err(|e| {
-            Diagnostic::error(
-                "E-IO",
-                &site.content.comune.dir,
-                format!("indice di ricerca non scritto: {e}"),
-            )
-        })?;
-        files.push(("/ricerca/indice.json".into(), json));
-        let outbox = serde_json::to_vec_pretty(&crate::outputs::outbox::outbox(site, today))
-            .map_err(|e| {
-                Diagnostic::error(
-                    "E-IO",
-                    &site.content.comune.dir,
-                    format!("elenco delle pubblicazioni per IO non scritto: {e}"),
-                )
-            })?;
-        files.push(("/io/outbox.json".into(), outbox));
-        if let Some(r) = &rete.redazione {
-            let comune = &site.content.comune;
-            files.push((
-                "/admin/index.html".into(),
-                crate::outputs::redazione::index_html(comune).into_bytes(),
-            ));
-            files.push((
-                "/admin/config.yml".into(),
-                crate::outputs::redazione::config_yml(rete, r, comune).into_bytes(),
-            ));
+        for output in OUTPUTS {
+            files.extend(output(site, rete, today)?);
         }
         Ok(files)
     }
@@ -778,16 +751,19 @@ impl Renderer {
                 )),
             }
         }
-        match Self::site_files(site, rete, today) {
-            Ok(list) => {
-                for (path, bytes) in list {
-                    match self.write(sink, &path, &bytes) {
-                        Ok(()) => files += 1,
-                        Err(d) => errors.push(d),
+        // One output at a time, each written and let go before the next is made.
+        for output in OUTPUTS {
+            match output(site, rete, today) {
+                Ok(list) => {
+                    for (path, bytes) in list {
+                        match self.write(sink, &path, &bytes) {
+                            Ok(()) => files += 1,
+                            Err(d) => errors.push(d),
+                        }
                     }
                 }
+                Err(d) => errors.push(d),
             }
-            Err(d) => errors.push(d),
         }
         linked.extend(site.assets.iter().cloned());
         linked.sort();
@@ -816,6 +792,65 @@ impl Renderer {
             Err(errors)
         }
     }
+}
+
+/// Files of one output: (site path, bytes).
+type Files = Vec<(String, Vec<u8>)>;
+
+/// One of the outputs a comune's site publishes beside its pages.
+type Output = fn(&Site<'_>, &Rete, chrono::NaiveDate) -> Result<Files, Diagnostic>;
+
+/// What every comune's site publishes beside its pages, in the order it is written: a new
+/// output is added here, once, for build, check and the preview.
+pub const OUTPUTS: [Output; 7] = [
+    Renderer::calendars,
+    |site, _, today| Ok(crate::outputs::opendata::files(site, today)),
+    |site, rete, today| Ok(crate::outputs::distribuzione::files(site, rete.tz(), today)),
+    |site, _, _| Ok(site.data_files.clone()),
+    search_index,
+    outbox,
+    redazione,
+];
+
+fn search_index(site: &Site<'_>, _: &Rete, _: chrono::NaiveDate) -> Result<Files, Diagnostic> {
+    let json = serde_json::to_vec(&search::index(site)).map_err(|e| {
+        Diagnostic::error(
+            "E-IO",
+            &site.content.comune.dir,
+            format!("indice di ricerca non scritto: {e}"),
+        )
+    })?;
+    Ok(vec![("/ricerca/indice.json".into(), json)])
+}
+
+fn outbox(site: &Site<'_>, _: &Rete, today: chrono::NaiveDate) -> Result<Files, Diagnostic> {
+    let outbox =
+        serde_json::to_vec_pretty(&crate::outputs::outbox::outbox(site, today)).map_err(|e| {
+            Diagnostic::error(
+                "E-IO",
+                &site.content.comune.dir,
+                format!("elenco delle pubblicazioni per IO non scritto: {e}"),
+            )
+        })?;
+    Ok(vec![("/io/outbox.json".into(), outbox)])
+}
+
+/// The web editor's page and configuration, when the network has one.
+fn redazione(site: &Site<'_>, rete: &Rete, _: chrono::NaiveDate) -> Result<Files, Diagnostic> {
+    let Some(r) = &rete.redazione else {
+        return Ok(Vec::new());
+    };
+    let comune = &site.content.comune;
+    Ok(vec![
+        (
+            "/admin/index.html".into(),
+            crate::outputs::redazione::index_html(comune).into_bytes(),
+        ),
+        (
+            "/admin/config.yml".into(),
+            crate::outputs::redazione::config_yml(rete, r, comune).into_bytes(),
+        ),
+    ])
 }
 
 /// The file a page is written to: `<url>index.html`, or the URL itself when it names a file.

@@ -93,13 +93,22 @@ impl Tabella {
 
     /// JSON: header, then one object per row keyed by column name.
     pub fn json(&self) -> Vec<u8> {
-        let righe = crate::outputs::opendata::oggetti(&self.colonne, &self.righe);
-        let doc = serde_json::json!({
-            "schema": format!("{} ({})", self.norma, self.delibera),
-            "intestazione": self.intestazione,
-            "colonne": self.colonne,
-            "righe": righe,
-        });
+        #[derive(serde::Serialize)]
+        struct Doc<'a, C: AsRef<str> + serde::Serialize, I: serde::Serialize> {
+            schema: String,
+            intestazione: &'a I,
+            colonne: &'a [C],
+            righe: crate::outputs::opendata::Oggetti<'a, C>,
+        }
+        let doc = Doc {
+            schema: format!("{} ({})", self.norma, self.delibera),
+            intestazione: &self.intestazione,
+            colonne: &self.colonne,
+            righe: crate::outputs::opendata::Oggetti {
+                colonne: &self.colonne,
+                righe: &self.righe,
+            },
+        };
         serde_json::to_vec_pretty(&doc).unwrap_or_default()
     }
 }

@@ -521,7 +521,7 @@ fn index_page(
             .figli(&s.slug, tutte)
             .map(|c| {
                 let mut item = link_item(&c.title, &section_url(&c.slug));
-                item.descrizione = Some(c.norma.clone());
+                item.descrizione = Some(c.norma.as_str().into());
                 item
             })
             .collect();
