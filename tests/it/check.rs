@@ -618,3 +618,75 @@ fn merge_combines_the_reports_of_sharded_runs() {
         .unwrap();
     assert_eq!(twice.status.code(), Some(2));
 }
+
+#[test]
+fn the_fast_reader_of_civicos_pages_finds_what_the_html_parser_finds() {
+    // `civico check` reads the pages it renders with a pull parser; every page of the example
+    // sites must give exactly the facts the HTML parser (lol_html) gives, and none may need
+    // the fallback.
+    use civico_check::html::{facts, rendered};
+    let site = example_site();
+    let pages = html_files(site);
+    assert!(pages.len() > 600, "{}", pages.len());
+    for p in pages {
+        let bytes = std::fs::read(&p).unwrap();
+        for keep_text in [false, true] {
+            let fast = rendered::facts(&bytes, keep_text);
+            assert!(
+                fast.is_some(),
+                "{} not read by the fast reader",
+                p.display()
+            );
+            let (a, b) = (fast.unwrap(), facts(&bytes, keep_text));
+            assert!(a == b, "{}: {}", p.display(), first_difference(&a, &b));
+        }
+    }
+    // HTML that is not civico's (an unclosed element, a stray end tag) is left to lol_html.
+    for bad in [
+        "<html><body><p>uno<p>due</body></html>",
+        "<html><body></div></body></html>",
+    ] {
+        assert!(rendered::facts(bad.as_bytes(), false).is_none(), "{bad}");
+    }
+}
+
+/// The first field in which two pages' facts differ, for a readable failure.
+fn first_difference(a: &civico_check::html::Facts, b: &civico_check::html::Facts) -> String {
+    let fields = |f: &civico_check::html::Facts| {
+        let mut ids: Vec<_> = f.ids.iter().cloned().collect();
+        ids.sort();
+        vec![
+            format!("lang {:?} h1 {:?}", f.lang, f.h1),
+            format!("{:#?}", f.elements),
+            format!("footer_text {:?}", f.footer_text),
+            format!("text {:?}", f.text),
+            format!("{:#?}", f.links),
+            format!("{ids:#?}"),
+            format!(
+                "img {:?} scripts {:?} css {:?}",
+                f.img_without_alt, f.scripts, f.stylesheets
+            ),
+            format!("index {:?} breadcrumb {:?}", f.page_index, f.breadcrumb),
+            format!("{:#?}", f.footer_links),
+            format!("{:#?}", f.anchors),
+            format!("metatag {:?}", f.metatag),
+        ]
+    };
+    for (x, y) in fields(a).into_iter().zip(fields(b)) {
+        if x != y {
+            let at = x.chars().zip(y.chars()).take_while(|(l, r)| l == r).count();
+            let around = |s: &str| {
+                s.chars()
+                    .skip(at.saturating_sub(60))
+                    .take(120)
+                    .collect::<String>()
+            };
+            return format!(
+                "from character {at}:\nfast reader: {}\nHTML parser: {}",
+                around(&x),
+                around(&y)
+            );
+        }
+    }
+    String::new()
+}

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use civico_site::render::output::Sink;
 
-use crate::html::{facts, Facts};
+use crate::html::{facts, rendered, Facts};
 
 /// The facts of one comune's pages, gathered while its site is rendered.
 pub struct FactsSink {
@@ -60,8 +60,10 @@ impl Sink for FactsSink {
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         self.record(rel);
         if let Some(path) = page_path(rel) {
-            // Only the home page's whole text is needed (PEC-HOME).
-            let f = facts(bytes, path == "/");
+            // Only the home page's whole text is needed (PEC-HOME). civico's own pages are
+            // read with the fast parser; one it cannot read, with the parser of any page.
+            let home = path == "/";
+            let f = rendered::facts(bytes, home).unwrap_or_else(|| facts(bytes, home));
             if let Ok(mut p) = self.pages.lock() {
                 p.insert(path, f);
             }

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 mod facts;
+pub mod rendered;
 
 pub use facts::facts;
 
 use super::{Finding, Severity};
 
 /// An element with a `data-element`, as the validator sees it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataEl {
     pub name: String,
     pub href: Option<String>,
@@ -25,7 +26,7 @@ pub struct DataEl {
 }
 
 /// What one page contains, for the rules.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Facts {
     pub lang: bool,
     pub h1: usize,
@@ -229,6 +230,17 @@ impl Collector {
             .push(page.to_string());
     }
 
+    /// Adds the findings of pages that come after those already collected.
+    fn merge(&mut self, later: Collector) {
+        for (key, (sev, pages)) in later.found {
+            self.found
+                .entry(key)
+                .or_insert_with(|| (sev, Vec::new()))
+                .1
+                .extend(pages);
+        }
+    }
+
     fn into_findings(self) -> Vec<Finding> {
         self.found
             .into_iter()
@@ -337,9 +349,24 @@ pub fn check(site: &SiteFacts, cx: &Context<'_>) -> Vec<Finding> {
         );
     }
 
-    let mut resolved: HashMap<String, bool> = HashMap::new();
-    for (path, f) in &site.pages {
-        check_page(&mut c, site, cx, path, f, &mut resolved);
+    // Pages are checked in parallel, in chunks whose findings are merged in page order.
+    let pages: Vec<(&String, &Facts)> = site.pages.iter().collect();
+    let parts: Vec<Collector> = pages
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut part = Collector {
+                comune: c.comune.clone(),
+                found: BTreeMap::new(),
+            };
+            let mut resolved: HashMap<String, bool> = HashMap::new();
+            for (path, f) in chunk {
+                check_page(&mut part, site, cx, path, f, &mut resolved);
+            }
+            part
+        })
+        .collect();
+    for part in parts {
+        c.merge(part);
     }
 
     if let Some(h) = home {
