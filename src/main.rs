@@ -88,6 +88,9 @@ enum Command {
         /// Build as if today were this date (YYYY-MM-DD, Europe/Rome)
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<chrono::NaiveDate>,
+        /// Mostra la durata di ogni fase di ogni ricostruzione (come `civico build --timings`)
+        #[arg(long)]
+        timings: bool,
     },
     /// Notify citizens of new publications through the IO app
     Io {
@@ -508,6 +511,7 @@ fn main() -> ExitCode {
             out,
             no_drafts,
             date,
+            timings,
         } => {
             let opts = serve::ServeOptions {
                 root,
@@ -519,6 +523,7 @@ fn main() -> ExitCode {
                 out,
                 drafts: !no_drafts,
                 today: date,
+                timings,
             };
             match serve::run(opts) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -54,6 +54,8 @@ pub struct ServeOptions {
     pub out: Option<PathBuf>,
     pub drafts: bool,
     pub today: Option<chrono::NaiveDate>,
+    /// Print the duration of each phase of every rebuild.
+    pub timings: bool,
 }
 
 /// A problem as the browser overlay shows it.
@@ -81,6 +83,8 @@ struct Shared {
     /// (event name, JSON of `PreviewState`).
     tx: broadcast::Sender<(&'static str, String)>,
     comuni: RwLock<Vec<(String, String)>>,
+    /// Print the phases of every rebuild (`--timings`).
+    timings: bool,
 }
 
 impl Shared {
@@ -158,8 +162,9 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         }),
         tx,
         comuni: RwLock::new(session.comuni()),
+        timings: opts.timings,
     });
-    report(&first, true);
+    report(&first, true, shared.timings);
     publish(&shared, &first, false);
 
     // Watcher -> builder thread -> SSE.
@@ -373,7 +378,7 @@ fn rebuild_loop(mut session: Session, rx: mpsc::Receiver<Vec<PathBuf>>, shared: 
             continue;
         }
         *shared.comuni.write().unwrap_or_else(|e| e.into_inner()) = session.comuni();
-        report(&o, false);
+        report(&o, false, shared.timings);
         publish(shared, &o, true);
         session.collect_garbage();
     }
@@ -429,7 +434,12 @@ fn errore(d: &Diagnostic) -> Errore {
 }
 
 /// Prints a rebuild on the terminal: errors in full, warnings counted.
-fn report(o: &Outcome, first: bool) {
+fn report(o: &Outcome, first: bool, timings: bool) {
+    if timings {
+        for line in o.timings.lines() {
+            eprintln!("{line}");
+        }
+    }
     for d in o.diagnostics.iter().filter(|d| d.is_error()) {
         eprintln!("{}", d.render());
     }

@@ -20,4 +20,5 @@ mod sportello;
 mod sportello_carico;
 mod sportello_db;
 mod theme;
+mod timings;
 mod trasparenza;

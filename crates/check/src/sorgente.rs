@@ -526,6 +526,44 @@ fn render_in_memory(
     ok.then(|| SiteFacts::rendered(pages, files, &c.comune.base_path))
 }
 
+/// The pipeline's diagnostics as findings, by comune (those of no comune go to `generali`).
+fn by_comune(
+    root: &Path,
+    rete: &Rete,
+    diagnostics: &[Diagnostic],
+    generali: &mut Vec<Finding>,
+) -> BTreeMap<String, Vec<Finding>> {
+    let mut by_comune = BTreeMap::new();
+    for d in diagnostics {
+        file_under(root, &rete.cartella_comuni, d, &mut by_comune, generali);
+    }
+    by_comune
+}
+
+/// The PEC of a comune against the IPA open data.
+fn ipa_findings(
+    root: &Path,
+    rete: &Rete,
+    contents: &[ComuneContent],
+    ipa: &BTreeMap<String, Vec<String>>,
+    slug: &str,
+    pec: &str,
+) -> Option<Finding> {
+    let codice = contents
+        .iter()
+        .find(|c| c.comune.slug == slug)
+        .map(|c| c.comune.config.codice_ipa.to_lowercase())
+        .unwrap_or_default();
+    let cfg_file = show_path(
+        root,
+        &root
+            .join(&rete.cartella_comuni)
+            .join(slug)
+            .join("comune.yaml"),
+    );
+    check_ipa(ipa, slug, &codice, pec, cfg_file)
+}
+
 /// Runs the source checks, then the HTML ones unless `source_only`.
 pub fn run(opts: &CheckOptions) -> Report {
     run_timed(opts).0
@@ -609,16 +647,7 @@ pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
 
     let diagnostics = diags.into_sorted();
     let pipeline_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let mut by_comune: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-    for d in &diagnostics {
-        file_under(
-            root,
-            &rete.cartella_comuni,
-            d,
-            &mut by_comune,
-            &mut generali,
-        );
-    }
+    let mut by_comune = by_comune(root, &rete, &diagnostics, &mut generali);
     for f in config_findings {
         by_comune.entry(f.comune.clone()).or_default().push(f);
     }
@@ -644,19 +673,7 @@ pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
         let mut findings = by_comune.remove(&slug).unwrap_or_default();
         findings.extend(site_findings);
         if let Some(Ok(ipa)) = &ipa {
-            let codice = contents
-                .iter()
-                .find(|c| c.comune.slug == slug)
-                .map(|c| c.comune.config.codice_ipa.to_lowercase())
-                .unwrap_or_default();
-            let cfg_file = show_path(
-                root,
-                &root
-                    .join(&rete.cartella_comuni)
-                    .join(&slug)
-                    .join("comune.yaml"),
-            );
-            findings.extend(check_ipa(ipa, &slug, &codice, &pec, cfg_file));
+            findings.extend(ipa_findings(root, &rete, &contents, ipa, &slug, &pec));
         }
         let mut scores = vec![score];
         let site = match (&built, rendered) {
@@ -673,6 +690,8 @@ pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
             let h = html::check(&site, &cx);
             scores.push(super::agid_score(&h));
             findings.extend(h);
+            // Dropped while other comuni are still to check, not all at the end.
+            drop(site);
         }
         sort_findings(&mut findings);
         comuni.push(ComuneReport {

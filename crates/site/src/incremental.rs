@@ -50,6 +50,8 @@ pub struct Outcome {
     /// Pages of the network.
     pub pages: usize,
     pub elapsed: Duration,
+    /// The phases, named as `civico build --timings` names them.
+    pub timings: crate::timings::Timings,
     /// Only stylesheets changed: a browser can swap them without reloading the page.
     pub css_only: bool,
 }
@@ -154,9 +156,13 @@ impl Session {
             portale: None,
         };
         let start = Instant::now();
+        let mut timings = crate::timings::Timings::start();
         s.load_everything();
+        timings.mark(crate::pipeline::LOAD);
         let mut out = s.render_all(None);
+        timings.mark(crate::pipeline::RENDER);
         out.elapsed = start.elapsed();
+        out.timings = timings;
         (s, out)
     }
 
@@ -197,9 +203,11 @@ impl Session {
     /// Applies a batch of changed paths and rebuilds what depends on them.
     pub fn update(&mut self, changed: &[PathBuf]) -> Outcome {
         let start = Instant::now();
+        let mut timings = crate::timings::Timings::start();
         let plan = self.plan(changed);
         let mut out = if plan.everything {
             self.load_everything();
+            timings.mark(crate::pipeline::LOAD);
             self.render_all(None)
         } else if plan.theme_static {
             let mut o = self.reload_theme();
@@ -227,16 +235,20 @@ impl Session {
                 }
                 touched.insert(slug.clone());
             }
+            timings.mark(crate::pipeline::LOAD);
             if touched.is_empty() {
                 return Outcome {
                     diagnostics: self.diagnostics(),
                     elapsed: start.elapsed(),
+                    timings,
                     ..Outcome::default()
                 };
             }
             self.render_all(Some(&touched))
         };
+        timings.mark(crate::pipeline::RENDER);
         out.elapsed = start.elapsed();
+        out.timings = timings;
         out
     }
 
