@@ -66,7 +66,11 @@ impl Document {
         };
         let bytes = std::fs::read(&self.path).map_err(|_| changed())?;
         let text = String::from_utf8(bytes).map_err(|_| changed())?;
-        let text = frontmatter::normalise(&text).into_owned();
+        // Most files need no change: no second copy then.
+        let text = match frontmatter::normalise(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(t) => t,
+        };
         if civico_core::fingerprint::of(text.as_bytes()) != self.print {
             return Err(changed());
         }
