@@ -4,18 +4,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
 
 use civico_check as check;
 use civico_core::diagnostics::Diagnostic;
+use civico_core::plurale;
 use civico_site::{pipeline as build, scaffold as new};
 use cmd::serve;
 
-/// Static site generator for the websites of Italian comuni (Modello Comuni, AGID).
+/// Generatore dei siti istituzionali dei comuni italiani (Modello Comuni di Designers Italia, AGID).
 #[derive(Parser)]
-#[command(name = "civico", version, about, long_about = None)]
+#[command(name = "civico", version, long_about = None, subcommand_value_name = "COMANDO")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,92 +25,92 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the sites of every comune (or those chosen with --comune) into public/
+    /// Genera i siti di tutti i comuni (o di quelli scelti con --comune) in public/
     Build {
-        /// Site root: the folder holding civico.yaml and comuni/
-        #[arg(default_value = ".")]
+        /// Cartella del sito, con civico.yaml e comuni/ [predefinita: la cartella corrente]
+        #[arg(default_value = ".", hide_default_value = true)]
         root: PathBuf,
-        /// Output folder [default: ROOT/public]; each comune goes into OUT/<slug>/
+        /// Cartella di uscita [predefinita: ROOT/public]; ogni comune va in OUT/<slug>/
         #[arg(long, short)]
         out: Option<PathBuf>,
-        /// Build only this comune (repeatable)
+        /// Genera solo questo comune (ripetibile)
         #[arg(long = "comune", value_name = "SLUG")]
         comuni: Vec<String>,
-        /// Include pages marked `bozza: true`
+        /// Includi le pagine con `bozza: true`
         #[arg(long)]
         drafts: bool,
-        /// Fail on warnings too (missing alt text, long descriptions, ...)
+        /// Fallisci anche per gli avvisi (testo alternativo mancante, descrizioni lunghe, ...)
         #[arg(long)]
         deny_warnings: bool,
-        /// Build as if today were this date (YYYY-MM-DD, Europe/Rome), for reproducible builds
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        /// Genera come se oggi fosse questa data (AAAA-MM-GG, ora di Roma), per generazioni riproducibili
+        #[arg(long, value_name = "AAAA-MM-GG", value_parser = cmd::aiuto::data)]
         date: Option<chrono::NaiveDate>,
-        /// Print the time spent in each phase
+        /// Mostra la durata di ogni fase e la memoria usata
         #[arg(long)]
         timings: bool,
-        /// Do not write precompressed .gz/.br siblings (faster; for previews)
+        /// Non scrivere le copie compresse .gz/.br (più veloce; per le prove)
         #[arg(long)]
         no_compress: bool,
-        /// After building, run `civico check` on the sources and the output; fail on errors
+        /// Dopo la generazione esegui `civico check` sui sorgenti e sul risultato; fallisci se ci sono errori
         #[arg(long)]
         check: bool,
-        /// Build only shard I of N (balanced by size), for parallel CI runners
+        /// Genera solo la parte I di N (bilanciate per dimensione), per le esecuzioni parallele in CI
         #[arg(long, value_name = "I/N")]
         shard: Option<civico_site::shard::Shard>,
-        /// Rebuild every comune, even those unchanged since the last build (ignore .civico-cache/)
+        /// Rigenera tutti i comuni, anche quelli senza modifiche dall'ultima volta (ignora .civico-cache/)
         #[arg(long)]
         no_cache: bool,
     },
-    /// Preview the sites locally, rebuilding and reloading the browser on every change
+    /// Anteprima locale dei siti: rigenera e ricarica il browser a ogni modifica
     Serve {
-        /// Site root: the folder holding civico.yaml and comuni/
-        #[arg(default_value = ".")]
+        /// Cartella del sito, con civico.yaml e comuni/ [predefinita: la cartella corrente]
+        #[arg(default_value = ".", hide_default_value = true)]
         root: PathBuf,
-        /// Serve only this comune (repeatable)
+        /// Mostra solo questo comune (ripetibile)
         #[arg(long = "comune", value_name = "SLUG")]
         comuni: Vec<String>,
-        /// Port to listen on (0 = any free port)
+        /// Porta su cui ascoltare (0 = una porta libera qualsiasi)
         #[arg(long, short, default_value_t = 1111)]
         port: u16,
-        /// Address to listen on; other machines can reach the preview only if you change it
+        /// Indirizzo su cui ascoltare; gli altri computer vedono l'anteprima solo se lo cambi
         #[arg(long, default_value = "127.0.0.1")]
         bind: std::net::IpAddr,
-        /// Poll for changes instead of file-system events (Docker mounts, WSL2, network drives)
+        /// Controlla i file a intervalli invece di attendere gli eventi del sistema (Docker, WSL2, dischi di rete)
         #[arg(long)]
         poll: bool,
-        /// Open the preview in the default browser
+        /// Apri l'anteprima nel browser predefinito
         #[arg(long)]
         open: bool,
-        /// Write the preview here instead of a temporary folder
+        /// Scrivi l'anteprima in questa cartella invece che in una temporanea
         #[arg(long, short, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Leave out pages marked `bozza: true` (shown by default in the preview)
+        /// Escludi le pagine con `bozza: true` (in anteprima sono mostrate)
         #[arg(long)]
         no_drafts: bool,
-        /// Build as if today were this date (YYYY-MM-DD, Europe/Rome)
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        /// Genera come se oggi fosse questa data (AAAA-MM-GG, ora di Roma)
+        #[arg(long, value_name = "AAAA-MM-GG", value_parser = cmd::aiuto::data)]
         date: Option<chrono::NaiveDate>,
         /// Mostra la durata di ogni fase di ogni ricostruzione (come `civico build --timings`)
         #[arg(long)]
         timings: bool,
     },
-    /// Notify citizens of new publications through the IO app
+    /// Avvisa i cittadini delle nuove pubblicazioni con l'app IO
     Io {
         #[command(subcommand)]
         what: IoCommand,
     },
-    /// Run the booking service the comuni's sites call (appointments at municipal offices)
+    /// Avvia il servizio che i siti dei comuni chiamano (prenotazioni, segnalazioni, assistenza)
     #[cfg(feature = "sportello")]
     Sportello(Box<SportelloArgs>),
-    /// Write the JSON Schemas of the front matter of every content kind, comune.yaml and civico.yaml
+    /// Scrivi gli schemi JSON dell'intestazione di ogni tipo di contenuto, di comune.yaml e di civico.yaml
     Schema {
-        /// Folder to write the schemas into
+        /// Cartella in cui scrivere gli schemi
         #[arg(long, short, default_value = "schemas")]
         out: PathBuf,
     },
-    /// Check what the law and AGID require of each comune's site (exit 1 on errors)
+    /// Controlla ciò che la legge e AGID chiedono al sito di ogni comune (esce con 1 se ci sono errori)
     Check(CheckArgs),
-    /// Create new content
+    /// Crea nuovi contenuti
     New {
         #[command(subcommand)]
         what: NewWhat,
@@ -119,14 +121,14 @@ enum Command {
 #[cfg(feature = "sportello")]
 #[derive(clap::Args)]
 struct SportelloArgs {
-    /// Site root: each comune with a sportello.yaml in its folder is served
+    /// Cartella del sito: sono serviti i comuni con un sportello.yaml nella loro cartella
     #[arg(value_name = "ROOT")]
     root_pos: Option<PathBuf>,
-    /// Site root (same as the positional argument)
+    /// Cartella del sito (come l'argomento posizionale)
     #[arg(long, conflicts_with = "root_pos")]
     root: Option<PathBuf>,
-    /// The bookings database: a SQLite file (created if missing; keep it outside the
-    /// repository) or a postgres:// URL
+    /// L'archivio delle prenotazioni: un file SQLite (creato se manca; tienilo fuori dal
+    /// repository) o un indirizzo postgres://
     #[arg(
         long,
         value_name = "FILE|URL",
@@ -134,14 +136,14 @@ struct SportelloArgs {
         required_unless_present = "hash_password"
     )]
     db: Option<String>,
-    /// Port to listen on (0 = any free port)
+    /// Porta su cui ascoltare (0 = una porta libera qualsiasi)
     #[arg(long, short, default_value_t = 8787)]
     port: u16,
-    /// Address to listen on (put a TLS reverse proxy in front of it)
+    /// Indirizzo su cui ascoltare (mettici davanti un proxy inverso con TLS)
     #[arg(long, default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
-    /// SMTP server for the messages to citizens: smtps://user:pass@host:465 (implicit TLS),
-    /// smtp://user:pass@host:587?tls=required (STARTTLS); without it messages wait in the queue
+    /// Server SMTP per i messaggi ai cittadini: smtps://utente:password@host:465 (TLS implicito),
+    /// smtp://utente:password@host:587?tls=required (STARTTLS); senza, i messaggi restano in coda
     #[arg(
         long,
         env = "CIVICO_SMTP_URL",
@@ -149,63 +151,63 @@ struct SportelloArgs {
         hide_env_values = true
     )]
     smtp: Option<String>,
-    /// Default sender of the messages (a comune's `mittente` in sportello.yaml replaces it)
+    /// Mittente predefinito dei messaggi (il `mittente` di un comune in sportello.yaml lo sostituisce)
     #[arg(
         long,
         env = "CIVICO_MITTENTE",
         default_value = "Sportello <noreply@localhost>"
     )]
     from: String,
-    /// Secret that signs the anti-robot challenges (random at each start when not given; give
-    /// the same one to every process sharing a database)
+    /// Segreto che firma le prove anti-robot (casuale a ogni avvio se manca; dai
+    /// lo stesso a ogni processo che usa lo stesso archivio)
     #[arg(long, env = "CIVICO_SPORTELLO_SEGRETO", hide_env_values = true)]
     secret: Option<String>,
-    /// PBKDF2 iterations per attempt of the anti-robot challenge
+    /// Iterazioni PBKDF2 per ogni tentativo della prova anti-robot
     #[arg(long, default_value_t = 5000)]
     pow_cost: u32,
-    /// Hex prefix the challenge's key must start with (each digit = 16 times more work)
+    /// Prefisso esadecimale con cui deve iniziare la chiave della prova (ogni cifra = 16 volte il lavoro)
     #[arg(long, default_value = "00")]
     pow_prefix: String,
-    /// Requests per minute from one client (an IPv4 address or an IPv6 /64): challenges,
-    /// holds, bookings, reports
+    /// Richieste al minuto da un client (un indirizzo IPv4 o una rete IPv6 /64): prove,
+    /// blocchi, prenotazioni, segnalazioni
     #[arg(long, default_value_t = 30)]
     limit_ip: u32,
-    /// Requests per minute for one comune
+    /// Richieste al minuto per un comune
     #[arg(long, default_value_t = 600)]
     limit_comune: u32,
-    /// Trust X-Forwarded-For for the client address (only behind a proxy that sets it): the
-    /// client is the right-most entry, the one the proxy appended
+    /// Usa X-Forwarded-For per l'indirizzo del client (solo dietro un proxy che lo imposta): il
+    /// client è l'ultima voce a destra, quella aggiunta dal proxy
     #[arg(long)]
     trust_proxy: bool,
-    /// With --trust-proxy: a proxy (address or network, 10.0.0.0/8) in front of the service;
-    /// its entries in X-Forwarded-For are skipped (repeatable, for chains of proxies)
+    /// Con --trust-proxy: un proxy (indirizzo o rete, 10.0.0.0/8) davanti al servizio;
+    /// le sue voci in X-Forwarded-For sono saltate (ripetibile, per catene di proxy)
     #[arg(long, value_name = "CIDR", requires = "trust_proxy")]
     trusted_proxy: Vec<ipnet::IpNet>,
-    /// Login attempts per minute from one client address on the operators' pages
+    /// Tentativi di accesso al minuto da un indirizzo sulle pagine degli operatori
     #[arg(long, default_value_t = 10)]
     limit_login: u32,
-    /// Seconds a client may take to send a request's headers
+    /// Secondi concessi a un client per inviare le intestazioni di una richiesta
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     header_timeout: u64,
-    /// Seconds a client may pause while sending a request's body
+    /// Secondi di pausa concessi a un client mentre invia il corpo di una richiesta
     #[arg(long, default_value_t = 20, value_name = "SECONDS")]
     body_timeout: u64,
-    /// Connections one client (an IPv4 address or an IPv6 /64) may hold at once
+    /// Connessioni contemporanee concesse a un client (un indirizzo IPv4 o una rete IPv6 /64)
     #[arg(long, default_value_t = 256)]
     limit_connections: usize,
-    /// Another origin allowed to call the API (e.g. the preview of `civico serve`)
+    /// Un'altra origine autorizzata a chiamare l'API (per esempio l'anteprima di `civico serve`)
     #[arg(long, value_name = "ORIGIN")]
     allow_origin: Vec<String>,
-    /// Operators of the back-office: a YAML file outside the repository
+    /// Operatori del back-office: un file YAML fuori dal repository
     #[arg(long, env = "CIVICO_OPERATORI", value_name = "FILE")]
     operators: Option<PathBuf>,
-    /// Seconds between two runs of the jobs (expired holds, reminders, retention)
+    /// Secondi tra due esecuzioni dei lavori periodici (blocchi scaduti, promemoria, conservazione)
     #[arg(long, default_value_t = 600)]
     jobs_every: u64,
-    /// Run the jobs and deliver the mail queue once, then exit (for cron)
+    /// Esegui i lavori periodici e invia la coda dei messaggi una volta, poi esci (per cron)
     #[arg(long)]
     once: bool,
-    /// Read a password on standard input and print its argon2 hash for the operators file
+    /// Leggi una password dallo standard input e stampa il suo hash argon2 per il file degli operatori
     #[arg(long)]
     hash_password: bool,
 }
@@ -218,7 +220,7 @@ fn sportello(a: SportelloArgs) -> ExitCode {
         if std::io::stdin().read_line(&mut pw).is_err()
             || pw.trim_end_matches(['\n', '\r']).len() < 12
         {
-            eprintln!("error: write a password of at least 12 characters on standard input");
+            eprintln!("errore: scrivi sullo standard input una password di almeno 12 caratteri");
             return ExitCode::from(2);
         }
         return match operatori::hash_password(pw.trim_end_matches(['\n', '\r'])) {
@@ -227,7 +229,7 @@ fn sportello(a: SportelloArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("errore: {e}");
                 ExitCode::from(2)
             }
         };
@@ -261,7 +263,7 @@ fn sportello(a: SportelloArgs) -> ExitCode {
     match servizio::run(o, a.once) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("errore: {e}");
             ExitCode::from(2)
         }
     }
@@ -269,77 +271,77 @@ fn sportello(a: SportelloArgs) -> ExitCode {
 
 #[derive(Subcommand)]
 enum IoCommand {
-    /// Send IO messages for what each comune newly published (run after `civico build`)
+    /// Invia i messaggi IO per ciò che ogni comune ha appena pubblicato (dopo `civico build`)
     Send(IoSendArgs),
 }
 
 #[derive(clap::Args)]
 struct IoSendArgs {
-    /// Site root (civico.yaml and comuni/; each comune's `app_io` names its IO services)
-    #[arg(default_value = ".")]
+    /// Cartella del sito (civico.yaml e comuni/; l'`app_io` di ogni comune indica i suoi servizi IO) [predefinita: la cartella corrente]
+    #[arg(default_value = ".", hide_default_value = true)]
     root: PathBuf,
-    /// The built sites [default: ROOT/public]
+    /// I siti generati [predefinita: ROOT/public]
     #[arg(long, value_name = "DIR")]
     site: Option<PathBuf>,
-    /// Only this comune (repeatable)
+    /// Solo questo comune (ripetibile)
     #[arg(long = "comune", value_name = "SLUG")]
     comuni: Vec<String>,
-    /// CSV of recipients (codice_fiscale[,comune][,canali]); keep it outside the repository
+    /// CSV dei destinatari (codice_fiscale[,comune][,canali]); tienilo fuori dal repository
     #[arg(long, value_name = "FILE")]
     recipients: PathBuf,
-    /// SQLite database of what was sent (created if missing); keep it outside the repository
+    /// Archivio SQLite di ciò che è stato inviato (creato se manca); tienilo fuori dal repository
     #[arg(long, value_name = "FILE")]
     state: PathBuf,
-    /// File of NAME=key lines for the services' keys [default: the environment]
+    /// File con righe NOME=chiave per le chiavi dei servizi [predefinito: le variabili d'ambiente]
     #[arg(long, value_name = "FILE")]
     secrets: Option<PathBuf>,
-    /// Show what would be sent, without contacting IO
+    /// Mostra cosa verrebbe inviato, senza contattare IO
     #[arg(long)]
     dry_run: bool,
-    /// IO services API base URL
+    /// Indirizzo di base dell'API dei servizi IO
     #[arg(long, value_name = "URL", default_value = civico_io::client::API_IO)]
     api_url: String,
-    /// Retries of a request answered 429 or 5xx before the run stops
+    /// Nuovi tentativi di una richiesta che riceve 429 o 5xx prima di fermarsi
     #[arg(long, default_value_t = 6)]
     max_retries: u32,
-    /// Pause before the first retry, doubled at each further one (milliseconds)
+    /// Pausa prima del primo nuovo tentativo, raddoppiata a ogni successivo (millisecondi)
     #[arg(long, default_value_t = 1000)]
     backoff_ms: u64,
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Site root (civico.yaml and comuni/); ignored with --html
-    #[arg(default_value = ".")]
+    /// Cartella del sito (civico.yaml e comuni/) [predefinita: la cartella corrente]; ignorata con --html
+    #[arg(default_value = ".", hide_default_value = true)]
     root: PathBuf,
-    /// Check only this comune (repeatable)
+    /// Controlla solo questo comune (ripetibile)
     #[arg(long = "comune", value_name = "SLUG")]
     comuni: Vec<String>,
-    /// Check the HTML of a built site folder only, built by civico or not
+    /// Controlla solo l'HTML della cartella di un sito generato, da civico o no
     #[arg(long, value_name = "DIR", conflicts_with = "source_only")]
     html: Option<PathBuf>,
-    /// Source level only: do not build and check the pages
+    /// Solo i sorgenti: non generare e controllare le pagine
     #[arg(long)]
     source_only: bool,
-    /// Output format
+    /// Formato del rapporto
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    /// Write the report to this file instead of standard output
+    /// Scrivi il rapporto in questo file invece che sullo standard output
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Write a per-comune HTML report for the responsabile della trasparenza into DIR
+    /// Scrivi in DIR un rapporto HTML per comune per il responsabile della trasparenza
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
-    /// Verify each PEC against the IPA open data (CSV or JSON of the Indice dei domicili digitali)
+    /// Verifica ogni PEC sui dati aperti IPA (CSV o JSON dell'Indice dei domicili digitali)
     #[arg(long, value_name = "FILE")]
     ipa: Option<PathBuf>,
-    /// Fail on warnings too
+    /// Fallisci anche per gli avvisi
     #[arg(long)]
     deny_warnings: bool,
-    /// Check as if today were this date (YYYY-MM-DD)
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// Controlla come se oggi fosse questa data (AAAA-MM-GG)
+    #[arg(long, value_name = "AAAA-MM-GG", value_parser = cmd::aiuto::data)]
     date: Option<chrono::NaiveDate>,
-    /// Combine the JSON reports of sharded runs into one (JSON output)
+    /// Unisci in uno i rapporti JSON delle esecuzioni in parti (uscita JSON)
     #[arg(long, value_name = "REPORT.json", num_args = 1.., conflicts_with_all = ["html", "source_only", "report", "ipa"])]
     merge: Vec<PathBuf>,
     /// Mostra la durata di ogni fase e la memoria usata (come `civico build --timings`)
@@ -364,7 +366,11 @@ fn write_output(
 ) -> Result<(), ExitCode> {
     match output {
         Some(f) => std::fs::write(f, text).map_err(|e| {
-            eprintln!("error: cannot write {}: {e}", f.display());
+            eprintln!(
+                "errore: non riesco a scrivere {}: {}",
+                f.display(),
+                io_it(&e)
+            );
             ExitCode::from(2)
         }),
         None if newline => {
@@ -397,10 +403,14 @@ fn finish_check(report: &check::Report, args: &CheckArgs) -> ExitCode {
     }
     if let Some(dir) = &args.report {
         if let Err(e) = check::report::write(report, dir) {
-            eprintln!("error: cannot write the report into {}: {e}", dir.display());
+            eprintln!(
+                "errore: non riesco a scrivere il rapporto in {}: {}",
+                dir.display(),
+                io_it(&e)
+            );
             return ExitCode::from(2);
         }
-        eprintln!("report written to {}", dir.join("index.html").display());
+        eprintln!("rapporto scritto in {}", dir.join("index.html").display());
     }
     if report.comuni.is_empty() && !report.generali.is_empty() {
         return ExitCode::from(2);
@@ -416,12 +426,12 @@ fn finish_check(report: &check::Report, args: &CheckArgs) -> ExitCode {
 
 #[derive(Subcommand)]
 enum NewWhat {
-    /// Scaffold a comune folder: comune.yaml explained field by field, one example per content kind
+    /// Crea la cartella di un comune: comune.yaml spiegato campo per campo, un esempio per tipo di contenuto
     Comune {
-        /// Folder name of the comune: lower case, hyphens (e.g. san-vito-al-lago)
+        /// Nome della cartella del comune: minuscole e trattini (per esempio san-vito-al-lago)
         slug: String,
-        /// Site root [default: current folder]
-        #[arg(default_value = ".")]
+        /// Cartella del sito [predefinita: la cartella corrente]
+        #[arg(default_value = ".", hide_default_value = true)]
         root: PathBuf,
     },
 }
@@ -437,7 +447,32 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match cmd::aiuto::comando(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) if e.kind() == ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == ErrorKind::DisplayHelp => {
+            use std::io::IsTerminal as _;
+            print!(
+                "{}",
+                cmd::aiuto::testo_aiuto(&e, std::io::stdout().is_terminal())
+            );
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", cmd::aiuto::testo_aiuto(&e, false));
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("{}", cmd::aiuto::errore(&e));
+            return ExitCode::from(2);
+        }
+    };
     match cli.command {
         Command::Build {
             root,
@@ -472,7 +507,8 @@ fn main() -> ExitCode {
                 Some(dir) => {
                     if !dir.join("index.html").is_file() {
                         eprintln!(
-                            "error: {} has no index.html: give the folder of one built site",
+                            "errore: {} non contiene index.html: indica la cartella di un sito generato",
+
                             dir.display()
                         );
                         return ExitCode::from(2);
@@ -528,7 +564,7 @@ fn main() -> ExitCode {
             match serve::run(opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("errore: {e}");
                     ExitCode::from(2)
                 }
             }
@@ -544,14 +580,14 @@ fn main() -> ExitCode {
         } => match new::comune(&root, &slug) {
             Ok(dir) => {
                 eprintln!(
-                    "created {}; edit its comune.yaml, then run `civico build {}`",
+                    "creato {}: completa il suo comune.yaml, poi esegui `civico build {}`",
                     dir.display(),
                     root.display()
                 );
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("errore: {e}");
                 ExitCode::from(2)
             }
         },
@@ -570,17 +606,17 @@ fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitC
     let (e, w) = (report.errors(), report.warnings());
     if report.written {
         eprintln!(
-            "built {} comuni, {} pages ({} files) into {} with {} warnings in {:.2} s{}",
-            report.comuni,
-            report.pages,
-            report.files,
+            "generati {}, {} ({}) in {} con {} in {:.2} s{}",
+            plurale::comuni(report.comuni),
+            plurale::pagine(report.pages),
+            plurale::file(report.files),
             opts.out_dir().display(),
-            w,
+            plurale::avvisi(w),
             report.elapsed.as_secs_f64(),
             if report.skipped > 0 {
                 format!(
-                    "; {} unchanged comuni left as they were (--no-cache rebuilds them)",
-                    report.skipped
+                    "; {} senza modifiche lasciati come erano (--no-cache li rigenera)",
+                    plurale::comuni(report.skipped)
                 )
             } else {
                 String::new()
@@ -614,8 +650,10 @@ fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitC
         ExitCode::SUCCESS
     } else {
         eprintln!(
-            "build failed: {e} errors, {w} warnings in {} comuni ({:.2} s); the previous output was left untouched",
-            report.comuni,
+            "generazione non riuscita: {}, {} in {} ({:.2} s); il sito già pubblicato non è stato toccato",
+            plurale::errori(e),
+            plurale::avvisi(w),
+            plurale::comuni(report.comuni),
             report.elapsed.as_secs_f64()
         );
         ExitCode::from(1)
@@ -631,7 +669,7 @@ fn run_check_merge(args: &CheckArgs) -> ExitCode {
         }) {
             Ok(v) => reports.push(v),
             Err(e) => {
-                eprintln!("error: {}: {e}", f.display());
+                eprintln!("errore: {}: {e}", f.display());
                 return ExitCode::from(2);
             }
         }
@@ -649,7 +687,7 @@ fn run_check_merge(args: &CheckArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("errore: {e}");
             ExitCode::from(2)
         }
     }
@@ -672,9 +710,9 @@ fn run_io_send(a: IoSendArgs) -> ExitCode {
     let r = civico_io::invio::run(&opts);
     print_diagnostics(&r.problemi);
     for line in &r.anteprima {
-        println!("would send: {line}");
+        println!("da inviare (prova): {line}");
     }
-    println!("comune\tchannel\tpublications\tsent\talready sent\tnot subscribed\trefused\tuncertain\tleft");
+    println!("comune\tcanale\tpubblicazioni\tinviati\tgià inviati\tnon iscritti\trifiutati\tincerti\tda inviare");
     for x in &r.righe {
         println!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
@@ -691,12 +729,16 @@ fn run_io_send(a: IoSendArgs) -> ExitCode {
     }
     if let Some(why) = &r.interrotto {
         let left: usize = r.righe.iter().map(|x| x.da_inviare).sum();
-        eprintln!("stopped: {why}; {left} message(s) left for the next run");
+        eprintln!(
+            "interrotto: {why}; {} da inviare alla prossima esecuzione",
+            plurale::messaggi(left)
+        );
     }
     let uncertain: usize = r.righe.iter().map(|x| x.incerti).sum();
     if uncertain > 0 {
         eprintln!(
-            "{uncertain} message(s) were being sent when an earlier run stopped: they are not sent again (check them in IO's back office)"
+            "{} in invio quando un'esecuzione precedente si è interrotta: non vengono inviati di nuovo (verificali nel back office di IO)",
+            plurale::messaggi(uncertain)
         );
     }
     if opts.prova || r.ok() {
@@ -709,20 +751,28 @@ fn run_io_send(a: IoSendArgs) -> ExitCode {
 /// `civico schema`: the JSON Schemas of every file editors write, and VS Code's settings.
 fn run_schema(out: PathBuf) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&out) {
-        eprintln!("error: cannot create {}: {e}", out.display());
+        eprintln!(
+            "errore: non riesco a creare {}: {}",
+            out.display(),
+            io_it(&e)
+        );
         return ExitCode::from(2);
     }
     for (name, schema) in civico_site::schema::all() {
         let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
         if let Err(e) = std::fs::write(out.join(&name), text + "\n") {
-            eprintln!("error: cannot write {}: {e}", out.join(&name).display());
+            eprintln!(
+                "errore: non riesco a scrivere {}: {}",
+                out.join(&name).display(),
+                io_it(&e)
+            );
             return ExitCode::from(2);
         }
     }
     let dir = out.to_string_lossy().replace('\\', "/");
     let settings = civico_site::schema::vscode_settings(dir.trim_end_matches('/'), "comuni");
     eprintln!(
-        "wrote {} schemas into {}; for VS Code's YAML extension put this in .vscode/settings.json:",
+        "scritti {} schemi in {}; per l'estensione YAML di VS Code metti questo in .vscode/settings.json:",
         civico_site::schema::all().len(),
         out.display()
     );
@@ -731,4 +781,17 @@ fn run_schema(out: PathBuf) -> ExitCode {
         serde_json::to_string_pretty(&settings).unwrap_or_default()
     );
     ExitCode::SUCCESS
+}
+
+/// An input/output error as people read it: in Italian for the usual causes.
+fn io_it(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "il file o la cartella non esiste".into(),
+        K::PermissionDenied => "permesso negato".into(),
+        K::AlreadyExists => "esiste già".into(),
+        K::StorageFull => "il disco è pieno".into(),
+        K::ReadOnlyFilesystem => "il disco è in sola lettura".into(),
+        _ => format!("errore di sistema ({e})"),
+    }
 }

@@ -1,6 +1,8 @@
 //! What the binary does itself rather than through a library: the preview server of
 //! `civico serve` (HTTP, file watching, live reload), which the generator crate must not
-//! depend on. Every other command is one call into a library crate from `main`.
+//! depend on, and the Italian words of the command line (`aiuto`). Every other command is one
+//! call into a library crate from `main`.
 
+pub mod aiuto;
 pub mod preview_guard;
 pub mod serve;

@@ -10,6 +10,7 @@
 //! stylesheets changed); while the content has errors it sends them and the script shows them
 //! over the page, with file, line and column; the last good site stays on disk meanwhile.
 
+use civico_core::plurale;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, RwLock};
@@ -142,7 +143,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         }
     };
 
-    eprintln!("building {} ...", root.display());
+    eprintln!("generazione di {} ...", root.display());
     let (session, first) = tokio::task::block_in_place(|| {
         Session::start(Options {
             root: root.clone(),
@@ -193,7 +194,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     {
         use std::io::Write as _;
         let mut o = std::io::stdout().lock();
-        let _ = writeln!(o, "Serving on {origin}/ (Ctrl+C to stop)");
+        let _ = writeln!(o, "Anteprima su {origin}/ (Ctrl+C per fermarla)");
         for (slug, nome) in shared
             .comuni
             .read()
@@ -235,8 +236,64 @@ fn router(shared: Arc<Shared>, out: &Path) -> Router {
         )
         .route("/", get(index))
         .fallback_service(files)
+        .layer(axum::middleware::from_fn_with_state(
+            (shared.clone(), out.to_path_buf()),
+            not_found,
+        ))
         .layer(axum::middleware::from_fn(inject))
         .with_state(shared)
+}
+
+/// An address the preview does not have: the comune's own `404.html`, with the status 404, as
+/// its web server shows it once published (the live-reload script included, so that the page
+/// comes back by itself once it exists).
+async fn not_found(
+    State((shared, out)): State<(Arc<Shared>, PathBuf)>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response<Body> {
+    let first = req
+        .uri()
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::NOT_FOUND {
+        return resp;
+    }
+    // Only a comune of the preview: the path never names a file itself.
+    let known = shared
+        .comuni
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|(slug, _)| *slug == first);
+    let page = match known {
+        true => tokio::fs::read(out.join(&first).join("404.html"))
+            .await
+            .ok(),
+        false => None,
+    };
+    match page {
+        Some(body) => {
+            let body = String::from_utf8_lossy(&body).replacen(
+                "</body>",
+                &format!("{SCRIPT_TAG}</body>"),
+                1,
+            );
+            let mut r = Response::new(Body::from(body));
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r
+        }
+        None => resp,
+    }
 }
 
 /// `/`: the comuni of the preview (straight to the only one, if there is one).
@@ -328,7 +385,7 @@ fn watch(
         }
         Err(errors) => {
             for e in errors {
-                eprintln!("watch error: {e}");
+                eprintln!("errore nel controllo dei file modificati: {e}");
             }
         }
     };
@@ -447,23 +504,28 @@ fn report(o: &Outcome, first: bool, timings: bool) {
     let ms = o.elapsed.as_secs_f64() * 1000.0;
     if o.errors() > 0 {
         eprintln!(
-            "{} error(s): the preview keeps the last good site until they are fixed",
-            o.errors()
+            "{}: l'anteprima mostra l'ultima versione corretta finché non li correggi",
+            plurale::errori(o.errors())
         );
     } else if first {
         eprintln!(
-            "built {} pages in {ms:.0} ms{}",
-            o.pages,
+            "generate {} in {ms:.0} ms{}",
+            plurale::pagine(o.pages),
             if warnings > 0 {
-                format!(" ({warnings} warnings: run `civico check` for details)")
+                format!(
+                    " ({}: per i dettagli esegui `civico check`)",
+                    plurale::avvisi(warnings)
+                )
             } else {
                 String::new()
             }
         );
     } else {
         eprintln!(
-            "rebuilt in {ms:.0} ms: {} page(s) rendered, {} file(s) written, {} removed",
-            o.rendered, o.written, o.removed
+            "rigenerato in {ms:.0} ms: {} di nuovo, {} scritti, {} rimossi",
+            plurale::pagine(o.rendered),
+            plurale::file(o.written),
+            plurale::file(o.removed)
         );
     }
 }
@@ -478,6 +540,6 @@ fn open_browser(url: &str) {
         ("xdg-open", vec![url])
     };
     if let Err(e) = std::process::Command::new(cmd.0).args(&cmd.1).spawn() {
-        eprintln!("cannot open a browser ({e}); open {url} yourself");
+        eprintln!("non riesco ad aprire il browser ({e}): apri tu {url}");
     }
 }

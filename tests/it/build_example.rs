@@ -9,7 +9,7 @@ fn built() -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let (ok, err) = build(&repo().join("content-example"), out.path(), &[]);
     assert!(ok, "build failed:\n{err}");
-    assert!(err.contains("built 3 comuni"), "{err}");
+    assert!(err.contains("generati 3 comuni"), "{err}");
     assert!(
         !err.contains("warning["),
         "the example must build without warnings:\n{err}"

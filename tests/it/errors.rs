@@ -224,7 +224,7 @@ fn all_errors_of_all_files_are_reported_at_once() {
     ] {
         assert!(err.contains(f), "{f} missing in:\n{err}");
     }
-    assert!(err.contains("build failed: 3 errors"), "{err}");
+    assert!(err.contains("generazione non riuscita: 3 errori"), "{err}");
 }
 
 #[test]
@@ -614,6 +614,95 @@ fn markdown_errors_are_reported_when_other_errors_stop_the_build() {
     assert_eq!(err.matches("error[").count(), 1, "{err}");
     assert!(
         err.contains("notizie/link.md:9:6: error[E-LINK-BROKEN]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_syntax_slips_are_named_where_they_begin() {
+    // NOTIZIA_OK: `---` on line 1, `titolo:` on line 2, `tipo:` on line 3.
+    let cases = [
+        // An unclosed quote: found on its own line, not at the next key.
+        (
+            NOTIZIA_OK.replace("titolo: \"Prova\"", "titolo: \"Prova"),
+            (2, 9),
+            "le virgolette aperte nel valore di `titolo` non sono chiuse",
+            "chiudi le virgolette",
+        ),
+        // A tab to indent.
+        (
+            NOTIZIA_OK.replace("tipo: avviso", "tipo: avviso\nimmagine:\n\tfile: x.jpg"),
+            (5, 1),
+            "la riga è rientrata con un tabulatore",
+            "spazi",
+        ),
+        // No space after the colon.
+        (
+            NOTIZIA_OK.replace("tipo: avviso", "tipo:avviso"),
+            (3, 6),
+            "manca lo spazio dopo i due punti di `tipo`",
+            "`tipo: valore`",
+        ),
+        // A colon inside an unquoted title.
+        (
+            NOTIZIA_OK.replace("titolo: \"Prova\"", "titolo: Avviso: uffici chiusi"),
+            (2, 9),
+            "il valore di `titolo` contiene `: ` e non è tra virgolette",
+            "titolo: \"Avviso: uffici chiusi\"",
+        ),
+    ];
+    for (src, (line, col), message, hint) in cases {
+        let err = fails_with("notizie/x.md", src.as_bytes());
+        assert_diag(&err, "notizie/x.md", line, col, "E-YAML-SINTASSI", message);
+        assert!(err.contains(hint), "`{hint}` not in:\n{err}");
+    }
+}
+
+#[test]
+fn the_command_line_speaks_italian() {
+    let help = Command::new(bin()).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success());
+    for w in [
+        "Uso:",
+        "Comandi:",
+        "Opzioni:",
+        "Mostra questo aiuto",
+        "Genera i siti",
+    ] {
+        assert!(text.contains(w), "`{w}` not in:\n{text}");
+    }
+    for w in ["Usage:", "Commands:", "Options:", "Print help"] {
+        assert!(!text.contains(w), "`{w}` in:\n{text}");
+    }
+    let wrong = Command::new(bin())
+        .args(["build", "--dat", "2026-01-01"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        err.starts_with("errore: l'opzione --dat non esiste"),
+        "{err}"
+    );
+    assert!(err.contains("forse intendevi: --date"), "{err}");
+    let date = Command::new(bin())
+        .args(["check", "--date", "01/06/2026"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&date.stderr);
+    assert!(err.contains("scrivi la data come AAAA-MM-GG"), "{err}");
+    // Counts agree with their noun: one comune, one error.
+    let net = network();
+    write(
+        net.path(),
+        "notizie/x.md",
+        NOTIZIA_OK.replace("titolo:", "titlo:").as_bytes(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (_, err) = build(net.path(), out.path(), &[]);
+    assert!(
+        err.contains("generazione non riuscita: 1 errore, 0 avvisi in 1 comune"),
         "{err}"
     );
 }

@@ -276,7 +276,7 @@ fn backs_off_on_429_and_stops_when_io_stays_overloaded() {
     assert!(!out.status.success());
     let t = text(&out);
     assert!(
-        t.contains("stopped") && t.contains("left for the next run"),
+        t.contains("interrotto:") && t.contains("da inviare alla prossima esecuzione"),
         "{t}"
     );
     let calls = busy.chiamate();
@@ -329,7 +329,7 @@ fn a_run_killed_mid_way_is_completed_without_duplicates() {
         all.len()
     );
     assert!(
-        t.contains("were being sent when an earlier run stopped"),
+        t.contains("in invio quando un'esecuzione precedente si è interrotta"),
         "the message in flight is reported:\n{t}"
     );
 }
@@ -389,7 +389,7 @@ fn refusals_wrong_keys_and_dry_runs() {
     assert!(m.chiamate().is_empty());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.matches("would send:").count() >= h.outbox().len(),
+        stdout.matches("da inviare (prova):").count() >= h.outbox().len(),
         "{stdout}"
     );
 }

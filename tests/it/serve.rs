@@ -567,3 +567,20 @@ fn the_territory_portal_is_served_and_follows_the_comuni() {
     assert!(json.contains("Gran concerto di Capodanno"), "{json}");
     assert_eq!(s.get("/eventi/static/css/civico.css").0, 200);
 }
+
+#[test]
+fn an_unknown_address_shows_the_comunes_own_404_page() {
+    let s = Server::start(&["--comune", "castelmarino"]);
+    let (status, body) = s.get("/castelmarino/pagina-che-non-esiste/");
+    assert_eq!(status, 404);
+    let doc = scraper::Html::parse_document(&body);
+    let h1: Vec<String> = common::select(&doc, "h1")
+        .iter()
+        .map(common::text)
+        .collect();
+    assert_eq!(h1, ["Pagina non trovata"], "{body}");
+    // With the reload script: the page comes back by itself once it exists.
+    assert!(body.contains("/__civico/livereload.js"));
+    // Outside any comune of the preview there is no site to take a 404 page from.
+    assert_eq!(s.get("/non-un-comune/x/").0, 404);
+}

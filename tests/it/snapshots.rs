@@ -69,7 +69,7 @@ fn diagnostics(root: &Path) -> String {
     let re_time = stable
         .lines()
         .map(|l| match l.rfind(" (") {
-            Some(i) if l.ends_with(" s); the previous output was left untouched") => {
+            Some(i) if l.ends_with(" s); il sito già pubblicato non è stato toccato") => {
                 let tail = &l[i..];
                 let end = tail.find(')').unwrap_or(0);
                 format!("{}(… s{}", &l[..i + 1], &tail[end..])

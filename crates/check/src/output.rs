@@ -5,6 +5,7 @@
 //! JUnit and SARIF are small fixed structures written with serde_json or by hand with XML
 //! escaping; neither needs a dedicated crate.
 
+use civico_core::plurale;
 use std::fmt::Write as _;
 
 use serde_json::json;
@@ -76,11 +77,11 @@ pub fn human(r: &Report, colour: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} errori, {} avvisi, {} informazioni in {} comuni",
-        r.count(Severity::Error),
-        r.count(Severity::Warning),
-        r.count(Severity::Info),
-        r.comuni.len()
+        "\n{}, {}, {} in {}",
+        plurale::errori(r.count(Severity::Error)),
+        plurale::avvisi(r.count(Severity::Warning)),
+        plurale::conta(r.count(Severity::Info), "informazione", "informazioni"),
+        plurale::comuni(r.comuni.len())
     );
     out
 }

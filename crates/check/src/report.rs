@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{ComuneReport, Report, Severity, CRITERI};
+use civico_core::plurale;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -44,9 +45,9 @@ th{{background:#f2f2f2}}.si{{color:#006b3c}}.no{{color:#b00020;font-weight:bold}
     }
     let _ = write!(
         h,
-        "<li>Errori: {}, avvisi: {}</li></ul>",
-        c.count(Severity::Error),
-        c.count(Severity::Warning)
+        "<li>{}, {}</li></ul>",
+        plurale::errori(c.count(Severity::Error)),
+        plurale::avvisi(c.count(Severity::Warning))
     );
 
     h.push_str("<h2>Criteri AGID del Modello Comuni</h2><table><thead><tr><th scope=\"col\">Criterio</th><th scope=\"col\">Descrizione</th><th scope=\"col\">Esito</th></tr></thead><tbody>");
@@ -128,13 +129,27 @@ pub fn write(r: &Report, dir: &Path) -> std::io::Result<()> {
     let mut index = String::from("<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>Verifiche di conformità</title></head><body><h1>Verifiche di conformità</h1><ul>");
     for c in &r.comuni {
         std::fs::write(dir.join(format!("{}.html", c.slug)), page(r, c))?;
+        // The rules that fail, by name: what to work on first.
+        let mut rules: Vec<&str> = c
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.rule.as_str())
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let which = if rules.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", esc(&rules.join(", ")))
+        };
         let _ = write!(
             index,
-            "<li><a href=\"{s}.html\">Comune di {n}</a>: {e} errori, {w} avvisi</li>",
+            "<li><a href=\"{s}.html\">Comune di {n}</a>: {e}{which}, {w}</li>",
             s = esc(&c.slug),
             n = esc(&c.nome),
-            e = c.count(Severity::Error),
-            w = c.count(Severity::Warning)
+            e = plurale::errori(c.count(Severity::Error)),
+            w = plurale::avvisi(c.count(Severity::Warning))
         );
     }
     index.push_str("</ul></body></html>\n");

@@ -346,6 +346,7 @@ fn check_site(
             aggiornato_al: t.aggiornato_al,
         });
     }
+    with_sections_from_their_parts(&mut grid);
     let services = site
         .content
         .docs
@@ -364,6 +365,38 @@ fn check_site(
             total,
         },
     )
+}
+
+/// A section with sub-sections has no content of its own: its row says what its sub-sections
+/// say (published, complete, up to date and open only if they all are; the worst state; the
+/// latest update).
+fn with_sections_from_their_parts(grid: &mut [RigaAt]) {
+    const ORDINE: [&str; 5] = ["mancante", "vuota", "non_aggiornata", "dichiarata", "ok"];
+    let rank = |s: &str| ORDINE.iter().position(|o| *o == s).unwrap_or(ORDINE.len());
+    for i in 0..grid.len() {
+        let prefix = format!("{}.", grid[i].codice);
+        let parts: Vec<&RigaAt> = grid
+            .iter()
+            .filter(|r| r.codice.starts_with(&prefix))
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let worst = parts.iter().map(|r| r.stato).min_by_key(|s| rank(s));
+        let row = RigaAt {
+            stato: match worst {
+                Some("dichiarata") | Some("ok") | None => "ok",
+                Some(w) => w,
+            },
+            pubblicato: parts.iter().all(|r| r.pubblicato),
+            completo: parts.iter().all(|r| r.completo),
+            aggiornato: parts.iter().all(|r| r.aggiornato),
+            formato_aperto: parts.iter().all(|r| r.formato_aperto),
+            aggiornato_al: parts.iter().filter_map(|r| r.aggiornato_al).max(),
+            ..grid[i].clone()
+        };
+        grid[i] = row;
+    }
 }
 
 /// Reads the IPA open data (CSV with a header, or a JSON array of objects): code -> emails.
@@ -748,5 +781,45 @@ mod tests {
     fn ipa_codes() {
         assert!(ipa_ok("c_h501"));
         assert!(!ipa_ok("C H501"));
+    }
+
+    fn riga(codice: &str, stato: &'static str, completo: bool) -> RigaAt {
+        RigaAt {
+            codice: codice.into(),
+            titolo: codice.into(),
+            livello: if codice.contains('.') { 2 } else { 1 },
+            stato,
+            pubblicato: stato != "mancante" && stato != "vuota",
+            completo,
+            aggiornato: stato != "non_aggiornata",
+            formato_aperto: true,
+            aggiornato_al: None,
+        }
+    }
+
+    #[test]
+    fn a_section_is_what_its_sub_sections_are() {
+        let mut grid = vec![
+            riga("01", "vuota", false),
+            riga("01.01", "ok", true),
+            riga("01.02", "dichiarata", true),
+            riga("02", "vuota", false),
+            riga("02.01", "ok", true),
+            riga("02.02", "non_aggiornata", true),
+            riga("03", "vuota", false),
+        ];
+        with_sections_from_their_parts(&mut grid);
+        // Every sub-section published and complete: so is the section.
+        assert_eq!(
+            (grid[0].stato, grid[0].completo, grid[0].pubblicato),
+            ("ok", true, true)
+        );
+        // The worst state of its sub-sections.
+        assert_eq!(
+            (grid[3].stato, grid[3].aggiornato),
+            ("non_aggiornata", false)
+        );
+        // A section without sub-sections keeps its own state.
+        assert_eq!((grid[6].stato, grid[6].completo), ("vuota", false));
     }
 }

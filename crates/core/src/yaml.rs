@@ -42,10 +42,26 @@ pub fn parse<T: DeserializeOwned>(
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
     serde_saphyr::from_str_with_options::<T>(text, options)
-        .map_err(|e| to_diagnostic(&e, file, line_offset).with_source(whole_source))
+        .map_err(|e| to_diagnostic(&e, text, file, line_offset).with_source(whole_source))
 }
 
-fn to_diagnostic(err: &YamlError, file: &Path, line_offset: usize) -> Diagnostic {
+/// A YAML syntax error: at the usual slip that caused it when there is one (an unclosed quote,
+/// a tab, a missing space, a colon in a text), else where the parser stopped.
+fn syntax_error(text: &str, file: &Path, line_offset: usize, at: (usize, usize)) -> Diagnostic {
+    match crate::yaml_sintassi::trova(text) {
+        Some(s) => Diagnostic::error(SYNTAX, file, s.message)
+            .hint(s.hint)
+            .at(s.line + line_offset, s.col),
+        None => Diagnostic::error(SYNTAX, file, "qui il testo non è YAML valido")
+            .hint("controlla rientri, due punti dopo ogni campo e virgolette: i testi con `:` o `#` vanno tra virgolette")
+            .at(at.0, at.1),
+    }
+}
+
+/// The code of a YAML syntax error.
+pub const SYNTAX: &str = "E-YAML-SINTASSI";
+
+fn to_diagnostic(err: &YamlError, text: &str, file: &Path, line_offset: usize) -> Diagnostic {
     let err = err.without_snippet();
     let (line, col) = err
         .location()
@@ -57,6 +73,9 @@ fn to_diagnostic(err: &YamlError, file: &Path, line_offset: usize) -> Diagnostic
         line_offset.max(1)
     };
     let d = match err {
+        YamlError::ExternalMessage { .. } | YamlError::Eof { .. } => {
+            return syntax_error(text, file, line_offset, (line, col));
+        }
         YamlError::SerdeUnknownField {
             field, expected, ..
         } => {
@@ -261,6 +280,19 @@ mod tests {
         let d = err("titolo: [a\n", 0);
         assert!(d.line >= 1);
         assert!(d.code.starts_with("E-"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_a_syntax_error_at_its_line() {
+        // Front matter starting on line 2 of the file (after `---`).
+        let src = "numero: 3\ntitolo: \"Chiusura uffici\nnumero: 4\n";
+        let d = err(src, 1);
+        assert_eq!(d.code, SYNTAX, "{d:?}");
+        assert_eq!((d.line, d.col), (3, 9), "{d:?}");
+        assert!(d.message.contains("virgolette"), "{}", d.message);
+        let d = err("titolo: Avviso: chiusura\n", 0);
+        assert_eq!(d.code, SYNTAX, "{d:?}");
+        assert!(d.hint.unwrap().contains("\"Avviso: chiusura\""));
     }
 
     #[test]

@@ -180,7 +180,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                         Ok(Some(Esito::InCorso)) => riga.incerti += 1,
                         Ok(None) => pending.push(*p),
                         Err(e) => {
-                            report.interrotto = Some(format!("state database: {e}"));
+                            report.interrotto = Some(format!("archivio degli invii: {e}"));
                         }
                     }
                 }
@@ -216,7 +216,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                             continue;
                         }
                         Err(e) => {
-                            report.interrotto = Some(format!("state database: {e}"));
+                            report.interrotto = Some(format!("archivio degli invii: {e}"));
                             riga.da_inviare += pending.len() - i;
                             break;
                         }
@@ -230,7 +230,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                         Err(_) => stato.annulla(&k),
                     };
                     if let Err(e) = scritto {
-                        report.interrotto = Some(format!("state database: {e}"));
+                        report.interrotto = Some(format!("archivio degli invii: {e}"));
                     }
                     match esito {
                         Ok(_) => riga.inviati += 1,
@@ -247,7 +247,7 @@ pub fn run(opts: &Opzioni) -> Resoconto {
                         }
                         Err(Errore::Incerto(m)) => {
                             riga.incerti += 1;
-                            report.interrotto = Some(format!("no answer from IO: {m}"));
+                            report.interrotto = Some(format!("IO non risponde: {m}"));
                         }
                         Err(e) => {
                             riga.da_inviare += 1;
@@ -468,10 +468,10 @@ fn ferma(
             ));
         }
         Errore::Esaurito(m) => {
-            report.interrotto = Some(format!("IO still answers {m} after every retry"));
+            report.interrotto = Some(format!("IO risponde ancora {m} dopo ogni nuovo tentativo"));
         }
         Errore::Incerto(m) => {
-            report.interrotto = Some(format!("no answer from IO: {m}"));
+            report.interrotto = Some(format!("IO non risponde: {m}"));
         }
     }
 }
