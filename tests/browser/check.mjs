@@ -4,6 +4,9 @@
 //                                              desktop (1280x900) and mobile (390x844) widths
 //   node check.mjs behaviour SITE_DIR          the feedback widget, the search and the
 //                                              "load other cards" button, driven as a user would
+//   node check.mjs contrasto SITE_DIR PATH...  every visible text in <main>: its colour against
+//                                              the first opaque background behind it, as a person
+//                                              sees it (WCAG: 4.5:1, 3:1 for large text)
 //
 // Serves SITE_DIR on 127.0.0.1 (a random port) with a minimal static server, drives Debian's
 // Chromium (/usr/bin/chromium, or $CHROMIUM) through playwright-core, prints one JSON object on
@@ -180,6 +183,86 @@ async function portale(browser, base) {
   return { failures };
 }
 
+// In the page: every visible text node of <main> with its colour, the colour of the first
+// opaque background behind it and its size. Text over an image or a gradient is skipped (its
+// background is not one colour).
+function readTexts() {
+  const rgba = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return [r, g, b, a];
+  };
+  const over = (fg, bg) => fg.slice(0, 3).map((c, i) => c * fg[3] + bg[i] * (1 - fg[3]));
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const out = [];
+  const main = document.querySelector("main");
+  if (!main) return out;
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    const el = n.parentElement;
+    if (!text || !el) continue;
+    const style = getComputedStyle(el);
+    const rect = el.getBoundingClientRect();
+    if (style.visibility !== "visible" || rect.width <= 1 || rect.height <= 1 || el.closest("[hidden], [aria-hidden=true]")) continue;
+    if (Number(style.opacity) === 0 || el.checkVisibility && !el.checkVisibility({ checkOpacity: true })) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const box = range.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    // The first opaque background, blending translucent ones on the way.
+    let bg = null;
+    const layers = [];
+    let image = false;
+    for (let a = el; a; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.backgroundImage && s.backgroundImage !== "none") { image = true; break; }
+      const c = rgba(s.backgroundColor);
+      if (c && c[3] > 0) {
+        layers.push(c);
+        if (c[3] >= 1) { bg = c.slice(0, 3); break; }
+      }
+    }
+    if (image) continue;
+    bg = layers.reverse().reduce((acc, l) => over(l, acc), bg || [255, 255, 255]);
+    const fg = over(rgba(style.color) || [0, 0, 0, 1], bg);
+    const [l1, l2] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(style.fontSize);
+    const bold = Number(style.fontWeight) >= 700;
+    const large = size >= 24 || (size >= 18.66 && bold);
+    out.push({
+      text: text.slice(0, 60), ratio: Math.round(ratio * 100) / 100, min: large ? 3 : 4.5,
+      colour: style.color, background: `rgb(${bg.map(Math.round).join(", ")})`,
+      where: el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim().split(/\s+/).join(".") : ""),
+    });
+  }
+  return out;
+}
+
+async function contrasto(browser, base, pages) {
+  const failures = [];
+  let texts = 0;
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const page = await browser.newPage({ viewport });
+    for (const p of pages) {
+      await page.goto(base + p, { waitUntil: "load" });
+      const found = await page.evaluate(readTexts);
+      texts += found.length;
+      for (const t of found.filter((t) => t.ratio < t.min)) {
+        failures.push({ page: p, width: viewport.width, ...t });
+      }
+    }
+    await page.close();
+  }
+  // Say what was looked at, so that a page with no text checked is noticed.
+  return { texts, failures };
+}
+
 const [mode, dir, ...pages] = process.argv.slice(2);
 const root = path.resolve(dir);
 const server = await serve(root);
@@ -188,6 +271,7 @@ const browser = await launch();
 let result;
 try {
   result = mode === "axe" ? await axe(browser, base, pages)
+    : mode === "contrasto" ? await contrasto(browser, base, pages)
     : mode === "portale" ? await portale(browser, base)
     : await behaviour(browser, base);
 } catch (e) {

@@ -257,6 +257,36 @@ fn every_page_type_passes_axe_at_desktop_and_mobile_widths() {
     not(civico_browser),
     ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
 )]
+fn every_text_in_main_is_readable_against_what_is_behind_it() {
+    // What a person sees: the colour of each visible text of <main> against the first opaque
+    // background behind it, on one page of each kind, at desktop and phone widths (axe does
+    // not see white text on a white card).
+    if !node_ready() {
+        return;
+    }
+    let dir = example_site().join("castelmarino");
+    let pages = one_of_each_type(&dir);
+    let mut args = vec!["contrasto", dir.to_str().unwrap()];
+    args.extend(pages.iter().map(String::as_str));
+    let (ok, report) = run_check(&args);
+    assert!(ok, "text too faint to read on castelmarino:\n{report}");
+    let texts: usize = report
+        .split("\"texts\": ")
+        .nth(1)
+        .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        texts > 50 * pages.len(),
+        "only {texts} texts looked at:\n{report}"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
 fn feedback_search_and_load_more_work_in_the_browser() {
     if !node_ready() {
         return;
