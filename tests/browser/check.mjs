@@ -53,6 +53,7 @@ async function visible(page, selector) {
 
 async function behaviour(browser, base) {
   const failures = [];
+  let result_more = null;
   const expect = (ok, what) => { if (!ok) failures.push(what); };
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
@@ -115,6 +116,18 @@ async function behaviour(browser, base) {
   expect(button !== null, "eventi: load-other-cards button exists");
   const links = await page.$$eval('[data-element="event-link"]', (l) => l.length);
   expect(links > 0, "eventi: event-link cards exist");
+  // With more events than a screen shows, the button is there to click and shows more of them
+  // (AGID's validator clicks it to reach the events).
+  const seen = () => page.$$eval('[data-element="event-link"]',
+    (l) => l.filter((a) => a.getBoundingClientRect().height > 0).length);
+  const before = await seen();
+  if (links > before) {
+    expect(await visible(page, '[data-element="load-other-cards"]'), `eventi: ${links} events, ${before} shown, the button is visible`);
+    await page.click('[data-element="load-other-cards"]');
+    const after = await seen();
+    expect(after > before, `eventi: after a click ${after} events shown (were ${before})`);
+  }
+  result_more = { links, before };
 
   // No cookies at all (AGID C.SI.3.1; no consent banner needed).
   const cookies = await page.context().cookies();
@@ -122,7 +135,7 @@ async function behaviour(browser, base) {
 
   expect(errors.length === 0, `no JavaScript errors (got ${JSON.stringify(errors)})`);
   await page.close();
-  return { failures };
+  return { failures, eventi: result_more };
 }
 
 async function portale(browser, base) {

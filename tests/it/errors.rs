@@ -706,3 +706,36 @@ fn the_command_line_speaks_italian() {
         "{err}"
     );
 }
+
+#[test]
+fn a_scaffolded_comune_has_no_broken_link() {
+    // Menus and the footer link every list page (Avvisi, Comunicati, Organi di governo, ...):
+    // each exists, with its empty state, even before the comune writes one of those.
+    let net = network();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    let site = out.path().join("prova");
+    for p in [
+        "novita/avvisi/index.html",
+        "novita/comunicati/index.html",
+        "amministrazione/organi-di-governo/index.html",
+        "amministrazione/aree-amministrative/index.html",
+        "amministrazione/documenti-e-dati/index.html",
+    ] {
+        assert!(site.join(p).is_file(), "{p} missing");
+    }
+    let check = Command::new(bin())
+        .args(["check", "--format", "json", "--html"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("JSON report");
+    let broken: Vec<&serde_json::Value> = report["comuni"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "LINK-BROKEN")
+        .collect();
+    assert!(broken.is_empty(), "{broken:#?}");
+}

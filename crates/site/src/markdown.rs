@@ -243,12 +243,31 @@ pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rend
                     events.push(Event::Text(t));
                 }
             }
+            // Tables scroll sideways on a phone instead of overflowing the page.
+            Event::Start(Tag::Table(al)) => {
+                events.push(Event::Html(CowStr::from(TABLE_WRAPPER)));
+                events.push(Event::Start(Tag::Table(al)));
+            }
+            Event::End(TagEnd::Table) => {
+                events.push(Event::End(TagEnd::Table));
+                events.push(Event::Html(CowStr::from("</div>")));
+            }
             other => events.push(other),
         }
     }
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    if out.html.contains(TABLE_WRAPPER) {
+        // Bootstrap Italia's table style (borders, spacing); pulldown-cmark writes `<table>`.
+        out.html = out.html.replace(
+            &format!("{TABLE_WRAPPER}<table>"),
+            "<div class=\"table-responsive\">\n<table class=\"table\">",
+        );
+    }
     out
 }
+
+/// Opens the box a Markdown table scrolls in.
+const TABLE_WRAPPER: &str = "<div class=\"table-responsive\">\n";
 
 /// The events up to the one `end` recognises (consumed, not returned), and their text.
 fn inner_until<'a>(
@@ -621,7 +640,17 @@ mod tests {
     #[test]
     fn extensions_are_on() {
         let r = md("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~no~~ - [x] fatto\n\nNota[^1]\n\n[^1]: testo\n\n\"citazione\"\n");
-        assert!(r.html.contains("<table>"));
+        // Styled by Bootstrap Italia, and scrolling sideways on a phone.
+        assert!(
+            r.html
+                .contains("<div class=\"table-responsive\">\n<table class=\"table\">"),
+            "{}",
+            r.html
+        );
+        assert_eq!(
+            r.html.matches("<div").count(),
+            r.html.matches("</div>").count()
+        );
         assert!(r.html.contains("<del>no</del>"));
         assert!(r.html.contains("footnote"));
         assert!(r.html.contains('“'));

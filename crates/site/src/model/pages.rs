@@ -38,6 +38,8 @@ pub struct ListItem {
     /// Index of the document, for templates that need more of it.
     #[serde(skip)]
     pub doc: Option<usize>,
+    /// An event that is over (no occurrence today or later): lists show it apart.
+    pub passato: bool,
 }
 
 /// A titled group of items, e.g. a category card on a landing page.
@@ -128,6 +130,8 @@ pub struct Page {
     pub items: Vec<ListItem>,
     pub groups: Vec<Group>,
     pub pager: Option<Pager>,
+    /// Some of `items` are events that are over: the list shows them apart, after the others.
+    pub passati: bool,
     /// What an Amministrazione trasparente page shows besides its items.
     pub trasparenza: Option<Box<crate::trasparenza::pagine::SezioneAt>>,
 }
@@ -257,6 +261,7 @@ impl<'a> Ctx<'a> {
             etichetta: etichetta.map(Into::into),
             kind: d.kind,
             doc: Some(i),
+            passato: matches!(&d.meta, Meta::Evento(e) if e.prossima(self.today).is_none()),
         }
     }
 
@@ -291,7 +296,12 @@ impl<'a> Ctx<'a> {
 
     /// Splits a list into pages of `per_page` at `url`, `url/pagina/2/`, ...
     fn paginate(&self, base: Page, items: Vec<ListItem>, out: &mut Vec<Page>) {
-        let per = self.per_page.max(1);
+        self.paginate_by(base, items, out, self.per_page);
+    }
+
+    /// [`Ctx::paginate`] with `per` items a page.
+    fn paginate_by(&self, base: Page, items: Vec<ListItem>, out: &mut Vec<Page>, per: usize) {
+        let per = per.max(1);
         let total = items.len().div_ceil(per).max(1);
         let page_url = |n: usize| {
             if n == 1 {
@@ -308,6 +318,7 @@ impl<'a> Ctx<'a> {
             let n = idx + 1;
             let mut p = base.clone();
             p.url = page_url(n);
+            p.passati = chunk.iter().any(|i| i.passato);
             p.items = chunk;
             if total > 1 {
                 p.pager = Some(Pager {
@@ -354,6 +365,7 @@ pub(crate) fn page(
         items: Vec::new(),
         groups: Vec::new(),
         pager: None,
+        passati: false,
         trasparenza: None,
     }
 }
@@ -369,6 +381,7 @@ pub(crate) fn link_item(titolo: &str, url: &str) -> ListItem {
         etichetta: None,
         kind: Kind::Pagina,
         doc: None,
+        passato: false,
     }
 }
 
@@ -446,13 +459,13 @@ fn novita(cx: &Ctx<'_>, out: &mut Vec<Page>) -> Vec<usize> {
             .filter(|&&i| matches!(&docs[i].meta, Meta::Notizia(n) if n.tipo == t))
             .map(|&i| cx.item(i))
             .collect();
-        if items.is_empty() {
-            continue;
-        }
+        // The page exists even when empty: menus and the footer link it.
         let url = format!("/novita/{}/", slugify(t.plurale()));
-        novita
-            .groups
-            .push(group(t.plurale(), Some(&url), None, items.clone(), 0));
+        if !items.is_empty() {
+            novita
+                .groups
+                .push(group(t.plurale(), Some(&url), None, items.clone(), 0));
+        }
         let mut p = page(
             &url,
             PageKind::List,
@@ -546,12 +559,12 @@ fn amministrazione(cx: &Ctx<'_>, out: &mut Vec<Page>) {
             })
             .map(|&i| cx.item(i))
             .collect();
-        if items.is_empty() {
-            continue;
-        }
+        // The page exists even when empty: menus and the footer link it.
         let url = format!("/amministrazione/{}/", slugify(g.titolo()));
-        amm.groups
-            .push(group(g.titolo(), Some(&url), None, items.clone(), 3));
+        if !items.is_empty() {
+            amm.groups
+                .push(group(g.titolo(), Some(&url), None, items.clone(), 3));
+        }
         cx.paginate(
             page(
                 &url,
@@ -574,12 +587,11 @@ fn amministrazione(cx: &Ctx<'_>, out: &mut Vec<Page>) {
             .filter(|&&i| matches!(&docs[i].meta, Meta::Persona(p) if p.incarichi.iter().any(|x| x.tipo == tipo)))
             .map(|&i| cx.item(i))
             .collect();
-        if items.is_empty() {
-            continue;
-        }
         let url = format!("/amministrazione/{}/", slugify(titolo));
-        amm.groups
-            .push(group(titolo, Some(&url), None, items.clone(), 3));
+        if !items.is_empty() {
+            amm.groups
+                .push(group(titolo, Some(&url), None, items.clone(), 3));
+        }
         cx.paginate(
             page(
                 &url,
@@ -593,7 +605,8 @@ fn amministrazione(cx: &Ctx<'_>, out: &mut Vec<Page>) {
         );
     }
     let documenti = cx.by_date_desc(cx.of_kind(Kind::Documento));
-    if !documenti.is_empty() {
+    // The footer links Documenti e dati: it exists even when there is none yet.
+    {
         let mut dd = page(
             "/amministrazione/documenti-e-dati/",
             PageKind::Landing,
@@ -625,13 +638,15 @@ fn amministrazione(cx: &Ctx<'_>, out: &mut Vec<Page>) {
             );
         }
         let items: Vec<ListItem> = documenti.iter().map(|&i| cx.item(i)).collect();
-        amm.groups.push(group(
-            "Documenti e dati",
-            Some("/amministrazione/documenti-e-dati/"),
-            None,
-            items.clone(),
-            3,
-        ));
+        if !items.is_empty() {
+            amm.groups.push(group(
+                "Documenti e dati",
+                Some("/amministrazione/documenti-e-dati/"),
+                None,
+                items.clone(),
+                3,
+            ));
+        }
         dd.items = items;
         out.push(dd);
     }
@@ -699,7 +714,9 @@ fn vivere_il_comune(cx: &Ctx<'_>, out: &mut Vec<Page>) -> Vec<usize> {
         b.clone(),
     );
     ep.descrizione = Some("Prima gli eventi in programma, poi quelli passati".into());
-    cx.paginate(ep, ev_items, out);
+    // Ten screens of events a page: the page shows `elementi_per_pagina` of them and "Carica
+    // altri eventi" the next ones (AGID's validator clicks it to reach the events).
+    cx.paginate_by(ep, ev_items, out, cx.per_page * 10);
     cx.paginate(
         page(
             "/vivere-il-comune/luoghi/",

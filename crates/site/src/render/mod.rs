@@ -187,6 +187,8 @@ impl StaticFile {
 #[derive(Serialize)]
 struct SiteData<'a> {
     slug: &'a str,
+    /// Items a list shows at once (`elementi_per_pagina`): "Carica altri" shows as many more.
+    per_pagina: usize,
     /// Path prefix of every link (`""` or `/prefix`).
     base: &'a str,
     base_url: &'a str,
@@ -509,6 +511,7 @@ impl Renderer {
         let comune = &site.content.comune;
         let data = SiteData {
             slug: &comune.slug,
+            per_pagina: rete.elementi_per_pagina,
             base: &comune.base_path,
             base_url: &comune.base_url,
             comune: &comune.config,

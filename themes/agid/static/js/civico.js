@@ -282,14 +282,23 @@
   /* ---------- "Carica altri" ---------- */
 
   function initLoadMore(button) {
-    var list = document.getElementById(button.getAttribute("aria-controls"));
-    if (!list) return;
+    // One or more lists (upcoming events, then past ones), revealed in order.
+    var lists = (button.getAttribute("aria-controls") || "").split(/\s+/)
+      .map(function (id) { return document.getElementById(id); })
+      .filter(function (l) { return l; });
+    if (!lists.length) return;
     var step = parseInt(button.getAttribute("data-passo") || "6", 10);
-    var cards = Array.prototype.slice.call(list.children);
+    var cards = [];
+    lists.forEach(function (l) { cards = cards.concat(Array.prototype.slice.call(l.children)); });
     var shown = Math.min(step, cards.length);
     function update() {
       cards.forEach(function (c, i) { c.classList.toggle("d-none", i >= shown); });
       button.hidden = shown >= cards.length;
+      // A list's section (its heading) shows once one of its cards does.
+      lists.forEach(function (l) {
+        var box = l.closest("[data-civico-gruppo]");
+        if (box) box.hidden = !Array.prototype.some.call(l.children, function (c) { return !c.classList.contains("d-none"); });
+      });
     }
     button.addEventListener("click", function () {
       var first = cards[shown];
