@@ -244,11 +244,29 @@ fn mutation_malformed_pec() {
         edit(
             &f,
             "protocollo@pec.comune.valfiorita.vd.example",
+            "protocollo@comune.valfiorita.it",
+        );
+    });
+    assert_eq!(code, 1);
+    // An email address, but not at a certified domain: the check's finding.
+    assert_only(&added, "PEC-FORMAT", &format!("{V}/comune.yaml"), Some(at));
+}
+
+#[test]
+fn mutation_pec_that_is_not_an_address() {
+    let mut at = 0;
+    let (code, added, _) = mutation(|r| {
+        let f = r.join(V).join("comune.yaml");
+        at = line_of(&f, "pec:");
+        edit(
+            &f,
+            "protocollo@pec.comune.valfiorita.vd.example",
             "protocollo.comune.valfiorita.it",
         );
     });
     assert_eq!(code, 1);
-    assert_only(&added, "PEC-FORMAT", &format!("{V}/comune.yaml"), Some(at));
+    // Not an address at all: the build refuses it, and the check reports the build's error.
+    assert_only(&added, "E-PEC", &format!("{V}/comune.yaml"), Some(at));
 }
 
 #[test]

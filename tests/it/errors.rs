@@ -739,3 +739,91 @@ fn a_scaffolded_comune_has_no_broken_link() {
         .collect();
     assert!(broken.is_empty(), "{broken:#?}");
 }
+
+#[test]
+fn what_is_certainly_wrong_in_comune_yaml_stops_the_build_and_placeholders_are_named() {
+    let net = network();
+    let yaml = net.path().join("comuni/prova/comune.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let line = |key: &str| text.lines().position(|l| l.starts_with(key)).unwrap() + 1;
+    let bad = text
+        .replace("pec: \"protocollo@", "pec: \"protocollo-at-")
+        .replace(
+            "codice_fiscale: \"00000000000\"",
+            "codice_fiscale: \"00000000001\"",
+        )
+        .replace(
+            "partita_iva: \"00000000000\"",
+            "partita_iva: \"0000000000X\"",
+        )
+        .replace("codice_istat: \"000000\"", "codice_istat: \"A00000\"");
+    assert_ne!(bad, text);
+    std::fs::write(&yaml, &bad).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(!ok);
+    // All four at once, each at its value.
+    let yaml_shown = "comuni/prova/comune.yaml";
+    assert_diag(
+        &err,
+        yaml_shown,
+        line("pec:"),
+        6,
+        "E-PEC",
+        "non è un indirizzo di posta elettronica",
+    );
+    assert_diag(
+        &err,
+        yaml_shown,
+        line("codice_fiscale:"),
+        17,
+        "E-CODICE-FISCALE",
+        "`00000000001`",
+    );
+    assert_diag(
+        &err,
+        yaml_shown,
+        line("partita_iva:"),
+        14,
+        "E-PARTITA-IVA",
+        "`0000000000X`",
+    );
+    assert_diag(
+        &err,
+        yaml_shown,
+        line("codice_istat:"),
+        15,
+        "E-CODICE-ISTAT",
+        "6 cifre",
+    );
+
+    // The scaffold as written builds; the check names what is still a placeholder.
+    std::fs::write(&yaml, &text).unwrap();
+    let check = Command::new(bin())
+        .arg("check")
+        .arg(net.path())
+        .args(["--format", "json", "--source-only"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("JSON report");
+    let named: Vec<String> = report["comuni"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "SEGNAPOSTO")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    for field in [
+        "codice_fiscale",
+        "codice_istat",
+        "codice_ipa",
+        "dichiarazione_accessibilita",
+        "provincia",
+        "zona",
+    ] {
+        assert!(
+            named.iter().any(|m| m.starts_with(&format!("`{field}`"))),
+            "{field} not named: {named:#?}"
+        );
+    }
+}

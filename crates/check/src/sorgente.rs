@@ -25,64 +25,7 @@ use civico_site::pipeline::{self, Timings};
 use civico_site::render::{Renderer, Theme};
 use civico_site::trasparenza::pagine::StatoSezione;
 
-/// Domains of PEC providers, and the words PEC domains carry.
-pub fn pec_domain(domain: &str) -> bool {
-    let d = domain.trim().to_lowercase();
-    let labels: Vec<&str> = d.split('.').collect();
-    labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        && (labels.iter().any(|l| {
-            l.contains("pec")
-                || l.contains("cert")
-                || l.contains("legalmail")
-                || l.contains("postacert")
-        }))
-}
-
-/// A PEC address: `local@domain` with a PEC-like domain.
-pub fn pec_ok(s: &str) -> bool {
-    let s = s.trim();
-    match s.split_once('@') {
-        Some((user, domain)) => {
-            !user.is_empty()
-                && user
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c))
-                && pec_domain(domain)
-        }
-        None => false,
-    }
-}
-
-/// Codice fiscale of an ente: 11 digits whose last is the check digit (same algorithm as the
-/// partita IVA).
-pub fn cf_ente_ok(s: &str) -> bool {
-    let s = s.trim();
-    if s.len() != 11 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let d: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
-    let mut sum = 0;
-    for (i, &x) in d.iter().take(10).enumerate() {
-        if i % 2 == 0 {
-            sum += x;
-        } else {
-            let y = x * 2;
-            sum += if y > 9 { y - 9 } else { y };
-        }
-    }
-    (10 - sum % 10) % 10 == d[10]
-}
-
-/// Codice IPA: lower-case letters, digits and `_`, as IndicePA assigns them (e.g. `c_h501`).
-pub fn ipa_ok(s: &str) -> bool {
-    let s = s.trim();
-    (2..=20).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
+pub use civico_core::codici::{cf_ente_ok, ipa_ok, pec_ok};
 
 /// Line of the top-level `key:` in a YAML text, 0 if absent.
 fn line_of(text: &str, key: &str) -> usize {
@@ -197,7 +140,8 @@ fn check_config(root: &Path, c: &ComuneDir, out: &mut Vec<Finding>) {
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let cfg = &c.config;
     let slug = &c.slug;
-    if !pec_ok(&cfg.pec.value) {
+    // Not an email address at all: the build's E-PEC says so already.
+    if civico_core::codici::email_ok(&cfg.pec.value) && !pec_ok(&cfg.pec.value) {
         out.push(finding("PEC-FORMAT", Severity::Error, slug, Some(shown.clone()), cfg.pec.line,
             format!("`{}` non sembra un indirizzo PEC: scrivi il domicilio digitale del Comune registrato nell'IPA (di solito protocollo@pec.comune.<nome>.<provincia>.it)", cfg.pec.value)));
     }
@@ -205,6 +149,7 @@ fn check_config(root: &Path, c: &ComuneDir, out: &mut Vec<Finding>) {
         out.push(finding("CF-FORMAT", Severity::Error, slug, Some(shown.clone()), line_of(&text, "codice_fiscale"),
             format!("codice fiscale `{}` non valido: per un ente sono 11 cifre con l'ultima di controllo", cfg.codice_fiscale)));
     }
+    segnaposti(&text, c, &shown, out);
     if !ipa_ok(&cfg.codice_ipa) {
         out.push(finding("IPA-FORMAT", Severity::Error, slug, Some(shown.clone()), line_of(&text, "codice_ipa"),
             format!("codice IPA `{}` non valido: usa il codice dell'Indice PA, lettere minuscole, cifre e _ (per esempio c_h501)", cfg.codice_ipa)));
@@ -248,6 +193,51 @@ fn check_config(root: &Path, c: &ComuneDir, out: &mut Vec<Finding>) {
     {
         out.push(finding("ACCESSIBILITA-URL", Severity::Error, slug, Some(shown.clone()), line_of(&text, "dichiarazione_accessibilita"),
             "la dichiarazione di accessibilità deve essere quella pubblicata su https://form.agid.gov.it/ (criterio AGID C.SI.3.2)".into()));
+    }
+}
+
+/// The scaffold's placeholders still in comune.yaml: each named, with its line, until replaced.
+fn segnaposti(text: &str, c: &ComuneDir, shown: &str, out: &mut Vec<Finding>) {
+    use civico_core::codici::segnaposto;
+    let cfg = &c.config;
+    let fields = [
+        ("codice_fiscale", cfg.codice_fiscale.as_str()),
+        ("partita_iva", cfg.partita_iva.as_deref().unwrap_or("")),
+        ("codice_istat", cfg.codice_istat.as_str()),
+        ("codice_ipa", cfg.codice_ipa.as_str()),
+        (
+            "dichiarazione_accessibilita",
+            cfg.dichiarazione_accessibilita.as_str(),
+        ),
+    ];
+    for (field, value) in fields.into_iter().filter(|(_, v)| segnaposto(v)) {
+        out.push(finding(
+            "SEGNAPOSTO",
+            Severity::Warning,
+            &c.slug,
+            Some(shown.to_string()),
+            line_of(text, field),
+            format!("`{field}` è ancora il segnaposto `{value}`: scrivi il valore del Comune"),
+        ));
+    }
+    // Nested fields: found by their text, as the scaffold writes them.
+    for (i, l) in text.lines().enumerate() {
+        if let Some((key, value)) = l.trim().split_once(':') {
+            let value = value.trim().trim_matches('"');
+            let nested = matches!(key, "provincia" | "cap" | "nome") && l.starts_with(' ');
+            if (nested || key == "zona") && segnaposto(value) {
+                out.push(finding(
+                    "SEGNAPOSTO",
+                    Severity::Warning,
+                    &c.slug,
+                    Some(shown.to_string()),
+                    i + 1,
+                    format!(
+                        "`{key}` è ancora il segnaposto `{value}`: scrivi il valore del Comune"
+                    ),
+                ));
+            }
+        }
     }
 }
 
@@ -757,31 +747,6 @@ pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pec_addresses() {
-        assert!(pec_ok("protocollo@pec.comune.valfiorita.vd.it"));
-        assert!(pec_ok("comune.x@legalmail.it"));
-        assert!(pec_ok("protocollo@cert.comune.x.it"));
-        assert!(!pec_ok("info@comune.x.it"), "not a PEC domain");
-        assert!(!pec_ok("protocollo.pec.comune.it"));
-        assert!(!pec_ok("a b@pec.it"));
-    }
-
-    #[test]
-    fn codice_fiscale_check_digit() {
-        // Codice fiscale of the Comune di Roma.
-        assert!(cf_ente_ok("02438750586"));
-        assert!(!cf_ente_ok("02438750587"));
-        assert!(!cf_ente_ok("0243875058"));
-        assert!(!cf_ente_ok("RSSMRA80A01H501U"));
-    }
-
-    #[test]
-    fn ipa_codes() {
-        assert!(ipa_ok("c_h501"));
-        assert!(!ipa_ok("C H501"));
-    }
 
     fn riga(codice: &str, stato: &'static str, completo: bool) -> RigaAt {
         RigaAt {

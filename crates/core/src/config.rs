@@ -418,6 +418,65 @@ impl Rete {
     }
 }
 
+/// What is certainly wrong in a comune's codes stops the build: a PEC that is not an email
+/// address (it would be a broken link in every footer), a codice fiscale or partita IVA whose
+/// check digit does not match, an ISTAT code that is not six digits.
+fn codici(c: &Comune, text: &str, shown: &Path, diags: &Diagnostics) {
+    use crate::codici::{cf_ente_ok, email_ok, istat_ok, partita_iva_ok};
+    let at = |key: &str| {
+        let line = crate::yaml::line_of(text, key).unwrap_or(0);
+        let col = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(|l| {
+                l.find(':')
+                    .map(|i| i + 2 + l[i + 1..].len() - l[i + 1..].trim_start().len())
+            })
+            .unwrap_or(1);
+        (line, col)
+    };
+    let wrong = |code: &'static str, (line, col): (usize, usize), msg: String, hint: &str| {
+        diags.push(
+            Diagnostic::error(code, shown, msg)
+                .at(line, col)
+                .hint(hint)
+                .with_source(text),
+        )
+    };
+    if !email_ok(&c.pec.value) {
+        wrong(
+            "E-PEC",
+            (c.pec.line, c.pec.col),
+            format!("`{}` non è un indirizzo di posta elettronica", c.pec.value),
+            "scrivi il domicilio digitale del Comune come compare nell'IPA, per esempio protocollo@pec.comune.nome.pr.it",
+        );
+    }
+    if !cf_ente_ok(&c.codice_fiscale) {
+        wrong(
+            "E-CODICE-FISCALE",
+            at("codice_fiscale"),
+            format!("il codice fiscale `{}` non è valido (11 cifre, l'ultima di controllo)", c.codice_fiscale),
+            "copia il codice fiscale del Comune dall'IPA o da un atto: probabilmente manca o è sbagliata una cifra",
+        );
+    }
+    if let Some(p) = c.partita_iva.as_deref().filter(|p| !partita_iva_ok(p)) {
+        wrong(
+            "E-PARTITA-IVA",
+            at("partita_iva"),
+            format!("la partita IVA `{p}` non è valida (11 cifre, l'ultima di controllo)"),
+            "copia la partita IVA del Comune da un atto o toglila se il Comune non ne ha una",
+        );
+    }
+    if !istat_ok(&c.codice_istat) {
+        wrong(
+            "E-CODICE-ISTAT",
+            at("codice_istat"),
+            format!("il codice ISTAT `{}` non è valido: sono 6 cifre", c.codice_istat),
+            "scrivi il codice ISTAT del Comune tra virgolette, con gli zeri iniziali, per esempio \"058091\"",
+        );
+    }
+}
+
 /// Finds and reads every `comune.yaml` of the network, sorted by slug.
 /// `only` restricts the set (from `--comune`); an unknown slug is an error.
 pub fn load_comuni(
@@ -502,6 +561,7 @@ pub fn load_comuni(
                     return None;
                 }
             };
+            codici(&config, &text, &shown, diags);
             if let Some(u) = &mut config.servizi_online.sportello {
                 *u = u.without_trailing_slash();
                 let ok = url::Url::parse(u).is_ok_and(|x| {

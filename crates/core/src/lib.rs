@@ -5,6 +5,7 @@
 //! comune's `sportello.yaml` as a file: `sportello`), the controlled vocabularies, slugs, dates, the
 //! IO outbox format. No I/O beyond reading configuration files; no server, database or template.
 
+pub mod codici;
 pub mod config;
 pub mod date;
 pub mod diagnostics;

@@ -270,7 +270,7 @@ fn is_pec_like(s: &str) -> bool {
     s.split_whitespace().any(|w| {
         let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '.');
         w.split_once('@')
-            .is_some_and(|(_, d)| super::sorgente::pec_domain(d))
+            .is_some_and(|(_, d)| civico_core::codici::pec_domain(d))
     })
 }
 
