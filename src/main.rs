@@ -434,6 +434,38 @@ enum NewWhat {
         #[arg(default_value = ".", hide_default_value = true)]
         root: PathBuf,
     },
+    /// Scrivi una nuova notizia, con la data di oggi
+    Notizia(NuovoContenuto),
+    /// Scrivi un nuovo evento, con la data di oggi
+    Evento(NuovoContenuto),
+    /// Scrivi la scheda di un nuovo servizio
+    Servizio(NuovoContenuto),
+    /// Scrivi la scheda di un nuovo ufficio
+    Ufficio(NuovoContenuto),
+    /// Scrivi la scheda di un nuovo luogo
+    Luogo(NuovoContenuto),
+    /// Scrivi la scheda di una nuova persona
+    Persona(NuovoContenuto),
+    /// Scrivi un nuovo documento, con la data di oggi
+    Documento(NuovoContenuto),
+    /// Scrivi una nuova pagina
+    Pagina(NuovoContenuto),
+}
+
+/// `civico new notizia "Titolo" --comune SLUG`.
+#[derive(clap::Args)]
+struct NuovoContenuto {
+    /// Il titolo (il nome del file viene da qui)
+    titolo: String,
+    /// Il comune in cui scriverlo (il nome della sua cartella)
+    #[arg(long, value_name = "SLUG")]
+    comune: String,
+    /// Cartella del sito [predefinita: la cartella corrente]
+    #[arg(long, default_value = ".", hide_default_value = true)]
+    root: PathBuf,
+    /// La data da usare invece di oggi (AAAA-MM-GG)
+    #[arg(long, value_name = "AAAA-MM-GG", value_parser = cmd::aiuto::data)]
+    date: Option<chrono::NaiveDate>,
 }
 
 fn print_diagnostics(diags: &[Diagnostic]) {
@@ -575,22 +607,53 @@ fn main() -> ExitCode {
         #[cfg(feature = "sportello")]
         Command::Sportello(a) => sportello(*a),
         Command::Schema { out } => run_schema(out),
-        Command::New {
-            what: NewWhat::Comune { slug, root },
-        } => match new::comune(&root, &slug) {
-            Ok(dir) => {
-                eprintln!(
-                    "creato {}: completa il suo comune.yaml, poi esegui `civico build {}`",
-                    dir.display(),
-                    root.display()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("errore: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::New { what } => run_new(what),
+    }
+}
+
+/// `civico new`: a comune's folder, or one file of content.
+fn run_new(what: NewWhat) -> ExitCode {
+    let (tipo, a) = match what {
+        NewWhat::Comune { slug, root } => return run_new_comune(&root, &slug),
+        NewWhat::Notizia(a) => ("notizia", a),
+        NewWhat::Evento(a) => ("evento", a),
+        NewWhat::Servizio(a) => ("servizio", a),
+        NewWhat::Ufficio(a) => ("ufficio", a),
+        NewWhat::Luogo(a) => ("luogo", a),
+        NewWhat::Persona(a) => ("persona", a),
+        NewWhat::Documento(a) => ("documento", a),
+        NewWhat::Pagina(a) => ("pagina", a),
+    };
+    let oggi = a.date.unwrap_or_else(civico_core::date::today_in_rome);
+    match new::contenuto(&a.root, tipo, &a.comune, &a.titolo, oggi) {
+        Ok(path) => {
+            eprintln!(
+                "scritto {}: completa l'intestazione e il testo, poi guardalo con `civico serve`",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("errore: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_new_comune(root: &std::path::Path, slug: &str) -> ExitCode {
+    match new::comune(root, slug) {
+        Ok(dir) => {
+            eprintln!(
+                "creato {}: completa il suo comune.yaml, poi esegui `civico build {}`",
+                dir.display(),
+                root.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("errore: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -827,3 +827,76 @@ fn what_is_certainly_wrong_in_comune_yaml_stops_the_build_and_placeholders_are_n
         );
     }
 }
+
+#[test]
+fn new_content_is_written_from_the_command_line_and_builds() {
+    let net = network();
+    let new = |tipo: &str, titolo: &str| {
+        Command::new(bin())
+            .args([
+                "new",
+                tipo,
+                titolo,
+                "--comune",
+                "prova",
+                "--date",
+                "2026-03-01",
+                "--root",
+            ])
+            .arg(net.path())
+            .output()
+            .unwrap()
+    };
+    for (tipo, titolo, rel) in [
+        (
+            "notizia",
+            "Chiusura degli uffici per la festa",
+            "notizie/chiusura-degli-uffici-per-la-festa.md",
+        ),
+        (
+            "evento",
+            "Concerto in piazza",
+            "eventi/concerto-in-piazza.md",
+        ),
+        (
+            "servizio",
+            "Iscrizione alla mensa",
+            "servizi/iscrizione-alla-mensa.md",
+        ),
+    ] {
+        let out = new(tipo, titolo);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(net.path().join("comuni/prova").join(rel)).unwrap();
+        assert!(text.contains(&format!("titolo: \"{titolo}\"")), "{text}");
+        if tipo != "servizio" {
+            assert!(text.contains("2026-03-01"), "{text}");
+        }
+        assert!(
+            text.contains("descrizione_breve: \"Da completare"),
+            "{text}"
+        );
+        assert!(text.ends_with("Scrivi qui il testo.\n"), "{text}");
+        // Never over a file that is there.
+        let again = new(tipo, titolo);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&again.stderr).contains("esiste già"));
+    }
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    assert!(out
+        .path()
+        .join("prova/novita/chiusura-degli-uffici-per-la-festa/index.html")
+        .is_file());
+    let wrong = Command::new(bin())
+        .args(["new", "notizia", "X", "--comune", "nessuno", "--root"])
+        .arg(net.path())
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("non c'è il comune"));
+}

@@ -49,9 +49,10 @@ fn start_with(pg: bool, extra: &[&str]) -> Option<Servizio> {
     common::start_sportello(SPORTELLO, pg, extra)
 }
 
-/// The slots that start more than two days from now.
+/// The slots that start after the reminder window of `SPORTELLO` (400 hours), with a day to
+/// spare.
 fn beyond_reminders(slots: Vec<String>) -> Vec<String> {
-    let from = chrono::Utc::now() + chrono::Duration::hours(48);
+    let from = chrono::Utc::now() + chrono::Duration::hours(400 + 24);
     slots
         .into_iter()
         .filter(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok_and(|t| t > from))
@@ -117,8 +118,8 @@ fn booking_flow(s: &Servizio) {
         list["informativa"],
         "https://www.comune.valfiorita.vd.example/privacy/"
     );
-    // Beyond the reminder window (24 hours in valfiorita's sportello.yaml): the jobs would
-    // otherwise send a reminder in the middle of the mails this test reads in order.
+    // Beyond the reminder window (`promemoria_ore: 400` above): the jobs would otherwise send
+    // a reminder in the middle of the mails this test reads in order.
     let free = beyond_reminders(slots(&api));
     assert!(free.len() > 20, "{}", free.len());
     // Not the very first: it could cross the minimum notice between two requests.

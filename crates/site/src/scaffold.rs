@@ -78,12 +78,108 @@ cartella_comuni: comuni\n";
 /// Why scaffolding failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NewError {
-    #[error("invalid slug `{0}`: use lower-case letters, digits and hyphens, e.g. `{1}`")]
+    #[error(
+        "nome di cartella non valido `{0}`: usa minuscole, cifre e trattini, per esempio `{1}`"
+    )]
     BadSlug(String, String),
-    #[error("{0} already exists: choose another slug or remove the folder")]
+    #[error(
+        "{0} esiste già: scegli un altro nome (o un altro titolo), oppure togli quello che c'è"
+    )]
     Exists(PathBuf),
-    #[error("cannot write {0}: {1}")]
+    #[error("non riesco a scrivere {0}: {1}")]
     Io(PathBuf, std::io::Error),
+    #[error("`{0}` non è un tipo di contenuto: scegli tra {1}")]
+    UnknownKind(String, String),
+    #[error("non c'è il comune {0}: crealo con `civico new comune` o controlla il nome")]
+    NoComune(PathBuf),
+}
+
+/// The kinds `civico new` writes, with their folder and the scaffold's example of each.
+const TIPI: [(&str, &str); 8] = [
+    ("notizia", "notizie"),
+    ("evento", "eventi"),
+    ("servizio", "servizi"),
+    ("ufficio", "uffici"),
+    ("luogo", "luoghi"),
+    ("persona", "persone"),
+    ("documento", "documenti"),
+    ("pagina", "pagine"),
+];
+
+/// `civico new notizia "Titolo" --comune SLUG`: a new file of that kind in the comune's folder,
+/// from the scaffold's example of the kind with the title given and today's date, and a body
+/// to replace. Never overwrites a file.
+pub fn contenuto(
+    root: &Path,
+    tipo: &str,
+    comune: &str,
+    titolo: &str,
+    oggi: chrono::NaiveDate,
+) -> Result<PathBuf, NewError> {
+    let Some((_, cartella)) = TIPI.iter().find(|(t, _)| *t == tipo) else {
+        let tutti: Vec<&str> = TIPI.iter().map(|(t, _)| *t).collect();
+        return Err(NewError::UnknownKind(tipo.to_string(), tutti.join(", ")));
+    };
+    let comuni = civico_core::config::load_rete(root)
+        .map(|r| r.cartella_comuni.clone())
+        .unwrap_or_else(|_| "comuni".into());
+    let dir = root.join(comuni).join(comune);
+    if !dir.join("comune.yaml").is_file() {
+        return Err(NewError::NoComune(dir));
+    }
+    let esempio = FILES
+        .iter()
+        .find(|(rel, _)| rel.starts_with(&format!("{cartella}/")))
+        .map(|(_, text)| *text)
+        .unwrap_or("---\ntitolo: \"\"\n---\n");
+    let path = dir.join(cartella).join(format!("{}.md", slugify(titolo)));
+    if path.exists() {
+        return Err(NewError::Exists(path));
+    }
+    let text = compila(esempio, titolo, oggi)
+        .replace("{{SLUG}}", comune)
+        .replace("{{NOME}}", &name_from_slug(comune));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
+    }
+    std::fs::write(&path, text).map_err(|e| NewError::Io(path.clone(), e))?;
+    Ok(path)
+}
+
+/// The example with the title and today's date in its front matter, and a body to write.
+fn compila(esempio: &str, titolo: &str, oggi: chrono::NaiveDate) -> String {
+    let mut out = Vec::new();
+    let mut aperture = 0;
+    for line in esempio.lines() {
+        if line == "---" {
+            aperture += 1;
+            out.push(line.to_string());
+            if aperture == 2 {
+                break;
+            }
+            continue;
+        }
+        let (key, rest) = line.split_once(':').unwrap_or((line, ""));
+        let time = rest.trim().split_once(' ').map(|(_, t)| t.to_string());
+        out.push(match key {
+            "titolo" => format!(
+                "titolo: {}",
+                serde_json::to_string(titolo).unwrap_or_default()
+            ),
+            "data" | "pubblicato_il" => format!("{key}: {oggi}"),
+            "descrizione_breve" => {
+                "descrizione_breve: \"Da completare: una frase che dica di che cosa si tratta.\""
+                    .to_string()
+            }
+            "inizio" | "fine" => match time {
+                Some(t) => format!("{key}: {oggi} {t}"),
+                None => format!("{key}: {oggi}"),
+            },
+            _ => line.to_string(),
+        });
+    }
+    out.push("Scrivi qui il testo.".into());
+    out.join("\n") + "\n"
 }
 
 /// The display name guessed from a slug: `san-vito-al-lago` gives `San Vito al Lago`.
