@@ -235,18 +235,20 @@ fn the_check_renders_in_memory_and_writes_nothing() {
     assert!(!tmp.path().join("public").exists());
 }
 
-#[test]
-fn mutation_malformed_pec() {
+/// Valfiorita's PEC replaced with `pec`: the exit code, the findings added, the PEC's line.
+fn pec_mutation(pec: &str) -> (i32, BTreeSet<Key>, u64) {
     let mut at = 0;
     let (code, added, _) = mutation(|r| {
         let f = r.join(V).join("comune.yaml");
         at = line_of(&f, "pec:");
-        edit(
-            &f,
-            "protocollo@pec.comune.valfiorita.vd.example",
-            "protocollo@comune.valfiorita.it",
-        );
+        edit(&f, "protocollo@pec.comune.valfiorita.vd.example", pec);
     });
+    (code, added, at)
+}
+
+#[test]
+fn mutation_malformed_pec() {
+    let (code, added, at) = pec_mutation("protocollo@comune.valfiorita.it");
     assert_eq!(code, 1);
     // An email address, but not at a certified domain: the check's finding.
     assert_only(&added, "PEC-FORMAT", &format!("{V}/comune.yaml"), Some(at));
@@ -254,16 +256,7 @@ fn mutation_malformed_pec() {
 
 #[test]
 fn mutation_pec_that_is_not_an_address() {
-    let mut at = 0;
-    let (code, added, _) = mutation(|r| {
-        let f = r.join(V).join("comune.yaml");
-        at = line_of(&f, "pec:");
-        edit(
-            &f,
-            "protocollo@pec.comune.valfiorita.vd.example",
-            "protocollo.comune.valfiorita.it",
-        );
-    });
+    let (code, added, at) = pec_mutation("protocollo.comune.valfiorita.it");
     assert_eq!(code, 1);
     // Not an address at all: the build refuses it, and the check reports the build's error.
     assert_only(&added, "E-PEC", &format!("{V}/comune.yaml"), Some(at));

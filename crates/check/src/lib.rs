@@ -149,11 +149,7 @@ pub fn run_html(dir: &Path, today: chrono::NaiveDate) -> Report {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sito".into());
     let site = html::read_site(dir, "");
-    let at_titles = civico_site::trasparenza::albero::get()
-        .visibili(false)
-        .filter(|s| s.level == 1)
-        .map(|s| s.title.clone())
-        .collect();
+    let at_titles = html::at_titles();
     let cx = html::Context {
         comune: &slug,
         pec: None,

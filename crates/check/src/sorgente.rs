@@ -200,6 +200,16 @@ fn check_config(root: &Path, c: &ComuneDir, out: &mut Vec<Finding>) {
 fn segnaposti(text: &str, c: &ComuneDir, shown: &str, out: &mut Vec<Finding>) {
     use civico_core::codici::segnaposto;
     let cfg = &c.config;
+    let mut named = |field: &str, value: &str, line: usize| {
+        out.push(finding(
+            "SEGNAPOSTO",
+            Severity::Warning,
+            &c.slug,
+            Some(shown.to_string()),
+            line,
+            format!("`{field}` è ancora il segnaposto `{value}`: scrivi il valore del Comune"),
+        ));
+    };
     let fields = [
         ("codice_fiscale", cfg.codice_fiscale.as_str()),
         ("partita_iva", cfg.partita_iva.as_deref().unwrap_or("")),
@@ -211,14 +221,7 @@ fn segnaposti(text: &str, c: &ComuneDir, shown: &str, out: &mut Vec<Finding>) {
         ),
     ];
     for (field, value) in fields.into_iter().filter(|(_, v)| segnaposto(v)) {
-        out.push(finding(
-            "SEGNAPOSTO",
-            Severity::Warning,
-            &c.slug,
-            Some(shown.to_string()),
-            line_of(text, field),
-            format!("`{field}` è ancora il segnaposto `{value}`: scrivi il valore del Comune"),
-        ));
+        named(field, value, line_of(text, field));
     }
     // Nested fields: found by their text, as the scaffold writes them.
     for (i, l) in text.lines().enumerate() {
@@ -226,16 +229,7 @@ fn segnaposti(text: &str, c: &ComuneDir, shown: &str, out: &mut Vec<Finding>) {
             let value = value.trim().trim_matches('"');
             let nested = matches!(key, "provincia" | "cap" | "nome") && l.starts_with(' ');
             if (nested || key == "zona") && segnaposto(value) {
-                out.push(finding(
-                    "SEGNAPOSTO",
-                    Severity::Warning,
-                    &c.slug,
-                    Some(shown.to_string()),
-                    i + 1,
-                    format!(
-                        "`{key}` è ancora il segnaposto `{value}`: scrivi il valore del Comune"
-                    ),
-                ));
+                named(key, value, i + 1);
             }
         }
     }
@@ -685,11 +679,7 @@ pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
     } else {
         opts.built.clone()
     };
-    let at_titles: Vec<String> = civico_site::trasparenza::albero::get()
-        .visibili(false)
-        .filter(|s| s.level == 1)
-        .map(|s| s.title.clone())
-        .collect();
+    let at_titles: Vec<String> = html::at_titles();
 
     let mut comuni = Vec::new();
     for ((slug, nome, site_findings, griglia, score, pec, base), rendered) in results {

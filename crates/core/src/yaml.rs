@@ -53,13 +53,16 @@ fn syntax_error(text: &str, file: &Path, line_offset: usize, at: (usize, usize))
             .hint(s.hint)
             .at(s.line + line_offset, s.col),
         None => Diagnostic::error(SYNTAX, file, "qui il testo non è YAML valido")
-            .hint("controlla rientri, due punti dopo ogni campo e virgolette: i testi con `:` o `#` vanno tra virgolette")
+            .hint(SYNTAX_HINT)
             .at(at.0, at.1),
     }
 }
 
 /// The code of a YAML syntax error.
 pub const SYNTAX: &str = "E-YAML-SINTASSI";
+
+/// What to look at in a YAML text the parser could not read.
+const SYNTAX_HINT: &str = "controlla rientri, due punti dopo ogni campo e virgolette: i testi con `:` o `#` vanno tra virgolette";
 
 fn to_diagnostic(err: &YamlError, text: &str, file: &Path, line_offset: usize) -> Diagnostic {
     let err = err.without_snippet();
@@ -194,10 +197,7 @@ fn classify(msg: &str) -> (&'static str, Option<&'static str>) {
             Some("controlla il tipo del valore: testo, numero, data (AAAA-MM-GG), elenco ([a, b] o righe `- voce`) o sì/no (true/false)"),
         )
     } else {
-        (
-            "E-YAML",
-            Some("controlla rientri, due punti dopo ogni campo e virgolette: i testi con `:` o `#` vanno tra virgolette"),
-        )
+        ("E-YAML", Some(SYNTAX_HINT))
     }
 }
 

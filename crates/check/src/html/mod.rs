@@ -205,6 +205,15 @@ const SERVICE_INDEX: [&str; 8] = [
     "Contatti",
 ];
 
+/// Titles of the first-level Amministrazione trasparente sections, which the AT index links.
+pub fn at_titles() -> Vec<String> {
+    civico_site::trasparenza::albero::get()
+        .visibili(false)
+        .filter(|s| s.level == 1)
+        .map(|s| s.title.clone())
+        .collect()
+}
+
 /// What the HTML rules need to know about the site besides its pages.
 pub struct Context<'a> {
     pub comune: &'a str,

@@ -816,26 +816,35 @@ pub const OUTPUTS: [Output; 7] = [
 ];
 
 fn search_index(site: &Site<'_>, _: &Rete, _: chrono::NaiveDate) -> Result<Files, Diagnostic> {
-    let json = serde_json::to_vec(&search::index(site)).map_err(|e| {
-        Diagnostic::error(
-            "E-IO",
-            &site.content.comune.dir,
-            format!("indice di ricerca non scritto: {e}"),
-        )
-    })?;
-    Ok(vec![("/ricerca/indice.json".into(), json)])
+    let json = serde_json::to_vec(&search::index(site));
+    json_file(site, "/ricerca/indice.json", "indice di ricerca", json)
 }
 
 fn outbox(site: &Site<'_>, _: &Rete, today: chrono::NaiveDate) -> Result<Files, Diagnostic> {
-    let outbox =
-        serde_json::to_vec_pretty(&crate::outputs::outbox::outbox(site, today)).map_err(|e| {
-            Diagnostic::error(
-                "E-IO",
-                &site.content.comune.dir,
-                format!("elenco delle pubblicazioni per IO non scritto: {e}"),
-            )
-        })?;
-    Ok(vec![("/io/outbox.json".into(), outbox)])
+    let json = serde_json::to_vec_pretty(&crate::outputs::outbox::outbox(site, today));
+    json_file(
+        site,
+        "/io/outbox.json",
+        "elenco delle pubblicazioni per IO",
+        json,
+    )
+}
+
+/// One JSON file of an output at `path`, or why `what` could not be written.
+fn json_file(
+    site: &Site<'_>,
+    path: &str,
+    what: &str,
+    json: serde_json::Result<Vec<u8>>,
+) -> Result<Files, Diagnostic> {
+    let bytes = json.map_err(|e| {
+        Diagnostic::error(
+            "E-IO",
+            &site.content.comune.dir,
+            format!("{what} non scritto: {e}"),
+        )
+    })?;
+    Ok(vec![(path.to_string(), bytes)])
 }
 
 /// The web editor's page and configuration, when the network has one.
