@@ -669,7 +669,12 @@ fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitC
     let (e, w) = (report.errors(), report.warnings());
     if report.written {
         eprintln!(
-            "generati {}, {} ({}) in {} con {} in {:.2} s{}",
+            "{} {}, {} ({}) in {} con {} in {:.2} s{}",
+            if report.comuni == 1 {
+                "generato"
+            } else {
+                "generati"
+            },
             plurale::comuni(report.comuni),
             plurale::pagine(report.pages),
             plurale::file(report.files),
@@ -677,10 +682,13 @@ fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitC
             plurale::avvisi(w),
             report.elapsed.as_secs_f64(),
             if report.skipped > 0 {
-                format!(
-                    "; {} senza modifiche lasciati come erano (--no-cache li rigenera)",
-                    plurale::comuni(report.skipped)
-                )
+                match report.skipped {
+                    1 => "; 1 comune senza modifiche lasciato com'era (--no-cache lo rigenera)"
+                        .to_string(),
+                    n => format!(
+                        "; {n} comuni senza modifiche lasciati come erano (--no-cache li rigenera)"
+                    ),
+                }
             } else {
                 String::new()
             }

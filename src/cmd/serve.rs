@@ -504,12 +504,14 @@ fn report(o: &Outcome, first: bool, timings: bool) {
     let ms = o.elapsed.as_secs_f64() * 1000.0;
     if o.errors() > 0 {
         eprintln!(
-            "{}: l'anteprima mostra l'ultima versione corretta finché non li correggi",
-            plurale::errori(o.errors())
+            "{}: l'anteprima mostra l'ultima versione corretta finché non {} correggi",
+            plurale::errori(o.errors()),
+            if o.errors() == 1 { "lo" } else { "li" }
         );
     } else if first {
         eprintln!(
-            "generate {} in {ms:.0} ms{}",
+            "{} {} in {ms:.0} ms{}",
+            if o.pages == 1 { "generata" } else { "generate" },
             plurale::pagine(o.pages),
             if warnings > 0 {
                 format!(
@@ -522,10 +524,12 @@ fn report(o: &Outcome, first: bool, timings: bool) {
         );
     } else {
         eprintln!(
-            "rigenerato in {ms:.0} ms: {} di nuovo, {} scritti, {} rimossi",
+            "rigenerato in {ms:.0} ms: {} di nuovo, {} {}, {} {}",
             plurale::pagine(o.rendered),
             plurale::file(o.written),
-            plurale::file(o.removed)
+            if o.written == 1 { "scritto" } else { "scritti" },
+            plurale::file(o.removed),
+            if o.removed == 1 { "rimosso" } else { "rimossi" }
         );
     }
 }

@@ -900,3 +900,12 @@ fn new_content_is_written_from_the_command_line_and_builds() {
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("non c'è il comune"));
 }
+
+#[test]
+fn one_comune_is_said_in_the_singular() {
+    let net = network();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(net.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    assert!(err.contains("generato 1 comune, "), "{err}");
+}
