@@ -433,6 +433,9 @@ enum NewWhat {
         /// Cartella del sito [predefinita: la cartella corrente]
         #[arg(default_value = ".", hide_default_value = true)]
         root: PathBuf,
+        /// La data da cui datare gli esempi invece di oggi (AAAA-MM-GG)
+        #[arg(long, value_name = "AAAA-MM-GG", value_parser = cmd::aiuto::data)]
+        date: Option<chrono::NaiveDate>,
     },
     /// Scrivi una nuova notizia, con la data di oggi
     Notizia(NuovoContenuto),
@@ -614,7 +617,10 @@ fn main() -> ExitCode {
 /// `civico new`: a comune's folder, or one file of content.
 fn run_new(what: NewWhat) -> ExitCode {
     let (tipo, a) = match what {
-        NewWhat::Comune { slug, root } => return run_new_comune(&root, &slug),
+        NewWhat::Comune { slug, root, date } => {
+            let oggi = date.unwrap_or_else(civico_core::date::today_in_rome);
+            return run_new_comune(&root, &slug, oggi);
+        }
         NewWhat::Notizia(a) => ("notizia", a),
         NewWhat::Evento(a) => ("evento", a),
         NewWhat::Servizio(a) => ("servizio", a),
@@ -640,8 +646,8 @@ fn run_new(what: NewWhat) -> ExitCode {
     }
 }
 
-fn run_new_comune(root: &std::path::Path, slug: &str) -> ExitCode {
-    match new::comune(root, slug) {
+fn run_new_comune(root: &std::path::Path, slug: &str, oggi: chrono::NaiveDate) -> ExitCode {
+    match new::comune(root, slug, oggi) {
         Ok(dir) => {
             eprintln!(
                 "creato {}: completa il suo comune.yaml, poi esegui `civico build {}`",

@@ -701,3 +701,41 @@ fn first_difference(a: &civico_check::html::Facts, b: &civico_check::html::Facts
     }
     String::new()
 }
+
+/// A comune just scaffolded passes the check: no error, and every warning names something the
+/// scaffold left to do (a placeholder, a section to fill), at its file and line.
+#[test]
+fn fresh_scaffold_passes_with_only_placeholder_warnings() {
+    let net = tempfile::tempdir().unwrap();
+    let st = Command::new(bin())
+        .args(["new", "comune", "prova", "--date", "2026-11-23"])
+        .arg(net.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (code, report, stderr) = run_check(net.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let found = keys(&report);
+    let errors: Vec<_> = found.iter().filter(|k| k.4 == "error").collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let others: Vec<_> = found
+        .iter()
+        .filter(|k| k.1 != "SEGNAPOSTO" && k.1 != "AT-EMPTY")
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+    let placeholder = |file: &str| {
+        found
+            .iter()
+            .any(|k| k.1 == "SEGNAPOSTO" && k.2.ends_with(file) && k.3 > 0)
+    };
+    assert!(placeholder("comune.yaml"), "{found:?}");
+    assert!(placeholder("servizi/pagamento-tari.md"), "{found:?}");
+    assert!(
+        placeholder("articolazione-degli-uffici/uffici.yaml"),
+        "{found:?}"
+    );
+    assert!(
+        !placeholder("servizi/carta-identita-elettronica.md"),
+        "a written scheda"
+    );
+}

@@ -136,6 +136,24 @@ fn broken_internal_link_is_an_error() {
 }
 
 #[test]
+fn misspelt_link_suggests_the_file_as_written() {
+    let src = NOTIZIA_OK.replace("Testo.", "Vedi [l'ufficio](../uffici/segretria.md#orari).");
+    let err = fails_with("notizie/x.md", src.as_bytes());
+    assert_diag(
+        &err,
+        "notizie/x.md",
+        9,
+        6,
+        "E-LINK-BROKEN",
+        "`../uffici/segretria.md`",
+    );
+    assert!(
+        err.contains("aiuto: forse intendevi `../uffici/segreteria.md`?"),
+        "{err}"
+    );
+}
+
+#[test]
 fn broken_reference_is_an_error() {
     let src = NOTIZIA_OK.replace("uffici/segreteria", "uffici/segretria");
     let err = fails_with("notizie/x.md", src.as_bytes());

@@ -235,6 +235,43 @@ fn segnaposti(text: &str, c: &ComuneDir, shown: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// Content still as the scaffold (or `civico new`) wrote it: a short description that starts
+/// with "Da completare", named at its line until it is written.
+fn da_completare(root: &Path, site: &model::Site<'_>, out: &mut Vec<Finding>) {
+    let slug = site.content.comune.slug.as_str();
+    for d in &site.content.docs {
+        let Some(descr) = d.meta.descrizione_breve() else {
+            continue;
+        };
+        if descr.value.trim_start().starts_with("Da completare") {
+            out.push(finding("SEGNAPOSTO", Severity::Warning, slug, Some(show_path(root, &d.path)), descr.line,
+                format!("\"{}\" è ancora da completare: scrivi il contenuto (e togli \"Da completare\"), oppure cancella il file se non serve", d.meta.titolo())));
+        }
+    }
+}
+
+/// The lines of an ANAC table the scaffold wrote that still say "Da completare".
+fn righe_da_completare(text: &str, slug: &str, shown: &str, out: &mut Vec<Finding>) {
+    for (i, l) in text.lines().enumerate() {
+        let Some((key, value)) = l.split_once(':') else {
+            continue;
+        };
+        if !l.trim_start().starts_with('#') && value.contains("Da completare") {
+            let key = key.trim().trim_start_matches("- ");
+            out.push(finding(
+                "SEGNAPOSTO",
+                Severity::Warning,
+                slug,
+                Some(shown.to_string()),
+                i + 1,
+                format!(
+                    "`{key}` è ancora da completare: scrivi il valore (e togli \"Da completare\")"
+                ),
+            ));
+        }
+    }
+}
+
 /// States of the transparency sections, ANAC schemas, services.
 fn check_site(
     root: &Path,
@@ -284,8 +321,11 @@ fn check_site(
             match t.stato {
                 StatoSezione::Mancante => out.push(finding("AT-MISSING", Severity::Error, slug, Some(shown.clone()), 0,
                     format!("manca la sezione \"{}\" ({}): crea la cartella con _index.md e pubblica i contenuti, oppure dichiara perché non ce ne sono", s.title, s.norma))),
-                StatoSezione::Vuota => out.push(finding("AT-EMPTY", Severity::Warning, slug, Some(shown.clone()), 1,
-                    format!("la sezione \"{}\" è vuota: pubblica i contenuti ({}) oppure scrivi nessun_contenuto: o non_applicabile: con il motivo", s.title, s.norma))),
+                StatoSezione::Vuota => {
+                    let dati = anac.map_or(String::new(), |a| format!(" e i dati in {}", a.file));
+                    out.push(finding("AT-EMPTY", Severity::Warning, slug, Some(shown.clone()), 1,
+                        format!("la sezione \"{}\" è vuota: pubblica i contenuti{dati} ({}) oppure scrivi nessun_contenuto: o non_applicabile: con il motivo", s.title, s.norma)));
+                }
                 _ if stale => {
                     let line = civico_core::yaml::line_of(&src(), "aggiornato_al").unwrap_or(1);
                     out.push(finding("AT-STALE", Severity::Warning, slug, Some(shown.clone()), line,
@@ -294,8 +334,15 @@ fn check_site(
                 }
                 _ => ok += 1,
             }
+            if let Some(schema) = anac.filter(|_| t.tabella.is_some()) {
+                let file = index.with_file_name(schema.file);
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                righe_da_completare(&text, slug, &show_path(root, &file), out);
+            }
             if let Some(schema) = anac {
-                if t.tabella.is_none() && !declared && t.stato != StatoSezione::Mancante {
+                // An empty section is one finding (AT-EMPTY, which names the file too).
+                let pending = matches!(t.stato, StatoSezione::Mancante | StatoSezione::Vuota);
+                if t.tabella.is_none() && !declared && !pending {
                     out.push(finding("ANAC-MISSING", Severity::Error, slug, Some(shown.clone()), 0,
                         format!("mancano i dati dello schema ANAC {} ({}): metti {} nella cartella della sezione", schema.norma, schema.delibera, schema.file)));
                 }
@@ -338,9 +385,19 @@ fn check_site(
         .filter(|d| d.kind == Kind::Servizio)
         .count();
     if services < 10 {
-        out.push(finding("SERVIZI-MIN", Severity::Error, slug, Some(show_path(root, &c.dir.join("servizi"))), 0,
-            format!("il Comune pubblica {services} schede servizio: il modello ne chiede almeno 10 (criterio AGID C.SI.1.3)")));
+        out.push(finding(
+            "SERVIZI-MIN",
+            Severity::Error,
+            slug,
+            Some(show_path(root, &c.dir.join("servizi"))),
+            0,
+            format!(
+                "il Comune pubblica {}: il modello ne chiede almeno 10 (criterio AGID C.SI.1.3)",
+                civico_core::plurale::conta(services, "scheda servizio", "schede servizio")
+            ),
+        ));
     }
+    da_completare(root, site, out);
     (
         grid,
         Score {

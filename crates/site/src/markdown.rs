@@ -40,6 +40,9 @@ pub enum LinkError {
     Broken(String),
     /// It leads to a file that would run code on the site (see `active_content`).
     Active(String),
+    /// It names a content file that does not exist; with the closest one, written as the
+    /// editor wrote the link.
+    NoContent(String, Option<String>),
 }
 
 impl From<String> for LinkError {
@@ -343,6 +346,8 @@ fn sanitise_inline<'a>(
         .collect()
 }
 
+const CONTENT_LINK_HINT: &str = "scrivi il percorso del file di contenuto, per esempio ../uffici/anagrafe.md o @/servizi/carta-identita.md";
+
 type Refusal = (&'static str, (String, String));
 
 /// Classifies a link destination and resolves internal ones.
@@ -359,6 +364,16 @@ fn resolve(dest: &str, image: bool, resolver: &dyn LinkResolver) -> Result<Strin
                 crate::active_content::CODE,
                 (msg, crate::active_content::HINT.to_string()),
             ),
+            LinkError::NoContent(msg, near) => (
+                "E-LINK-BROKEN",
+                (
+                    msg,
+                    match near {
+                        Some(n) => format!("forse intendevi `{n}`?"),
+                        None => CONTENT_LINK_HINT.to_string(),
+                    },
+                ),
+            ),
             LinkError::Broken(msg) => (
                 "E-LINK-BROKEN",
                 (
@@ -366,7 +381,7 @@ fn resolve(dest: &str, image: bool, resolver: &dyn LinkResolver) -> Result<Strin
                     if image {
                         "metti il file accanto al testo o in media/ e controlla il nome".to_string()
                     } else {
-                        "scrivi il percorso del file di contenuto, per esempio ../uffici/anagrafe.md o @/servizi/carta-identita.md".to_string()
+                        CONTENT_LINK_HINT.to_string()
                     },
                 ),
             ),

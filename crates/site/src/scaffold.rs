@@ -12,8 +12,14 @@ use civico_core::slug::slugify;
 
 const FILES: &[(&str, &str)] = &[
     (
-        "albo/2026-0001.md",
-        include_str!("../../../data/nuovo-comune/albo/2026-0001.md"),
+        "albo/{{ANNO}}-0001.md",
+        include_str!("../../../data/nuovo-comune/albo/ANNO-0001.md"),
+    ),
+    (
+        "amministrazione-trasparente/organizzazione/articolazione-degli-uffici/uffici.yaml",
+        include_str!(
+            "../../../data/nuovo-comune/amministrazione-trasparente/organizzazione/articolazione-degli-uffici/uffici.yaml"
+        ),
     ),
     (
         "comune.yaml",
@@ -40,6 +46,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../../data/nuovo-comune/notizie/benvenuti-nel-nuovo-sito.md"),
     ),
     (
+        "notizie/orari-degli-uffici.md",
+        include_str!("../../../data/nuovo-comune/notizie/orari-degli-uffici.md"),
+    ),
+    (
         "pagine/faq.md",
         include_str!("../../../data/nuovo-comune/pagine/faq.md"),
     ),
@@ -60,8 +70,88 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../../data/nuovo-comune/servizi/carta-identita-elettronica.md"),
     ),
     (
+        "servizi/condizioni-di-servizio.pdf",
+        include_str!("../../../data/nuovo-comune/servizi/condizioni-di-servizio.pdf"),
+    ),
+    (
         "uffici/segreteria.md",
         include_str!("../../../data/nuovo-comune/uffici/segreteria.md"),
+    ),
+];
+
+/// The scheda of a service still to be written, for each service of [`SERVIZI`].
+const SERVIZIO_DA_COMPLETARE: &str =
+    include_str!("../../../data/nuovo-comune/servizio-da-completare.md");
+
+/// The services nearly every comune offers, scaffolded as schede to complete (with the example
+/// carta d'identità they make the 10 that AGID's criterion C.SI.1.3 asks for): file, title,
+/// category, topic.
+const SERVIZI: [(&str, &str, &str, &str); 11] = [
+    (
+        "certificati-anagrafici",
+        "Certificati anagrafici",
+        "Anagrafe e stato civile",
+        "Anagrafe",
+    ),
+    (
+        "cambio-di-residenza",
+        "Cambio di residenza",
+        "Anagrafe e stato civile",
+        "Residenza",
+    ),
+    (
+        "pagamento-tari",
+        "Pagamento della TARI",
+        "Tributi, finanze e contravvenzioni",
+        "Gestione rifiuti",
+    ),
+    (
+        "imu",
+        "IMU - Imposta municipale propria",
+        "Tributi, finanze e contravvenzioni",
+        "Imposte",
+    ),
+    (
+        "iscrizione-mensa-scolastica",
+        "Iscrizione alla mensa scolastica",
+        "Educazione e formazione",
+        "Istruzione",
+    ),
+    (
+        "contrassegno-disabili",
+        "Contrassegno di parcheggio per disabili",
+        "Mobilità e trasporti",
+        "Assistenza agli invalidi",
+    ),
+    (
+        "occupazione-suolo-pubblico",
+        "Occupazione di suolo pubblico",
+        "Autorizzazioni",
+        "Commercio al minuto",
+    ),
+    (
+        "permesso-di-costruire",
+        "Permesso di costruire",
+        "Catasto e urbanistica",
+        "Urbanizzazione",
+    ),
+    (
+        "assistenza-domiciliare",
+        "Assistenza domiciliare",
+        "Salute, benessere e assistenza",
+        "Assistenza sociale",
+    ),
+    (
+        "accesso-agli-atti",
+        "Accesso agli atti",
+        "Giustizia e sicurezza pubblica",
+        "Accesso all'informazione",
+    ),
+    (
+        "iscrizione-biblioteca",
+        "Iscrizione alla biblioteca",
+        "Cultura e tempo libero",
+        "Tempo libero",
     ),
 ];
 
@@ -136,13 +226,10 @@ pub fn contenuto(
     if path.exists() {
         return Err(NewError::Exists(path));
     }
-    let text = compila(esempio, titolo, oggi)
-        .replace("{{SLUG}}", comune)
-        .replace("{{NOME}}", &name_from_slug(comune));
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
-    }
-    std::fs::write(&path, text).map_err(|e| NewError::Io(path.clone(), e))?;
+    write_new(
+        &path,
+        &riempi(&compila(esempio, titolo, oggi), comune, oggi),
+    )?;
     Ok(path)
 }
 
@@ -203,8 +290,27 @@ pub fn name_from_slug(slug: &str) -> String {
         .join(" ")
 }
 
-/// Creates `<root>/comuni/<slug>/` (and `<root>/civico.yaml` if missing). Returns the folder.
-pub fn comune(root: &Path, slug: &str) -> Result<PathBuf, NewError> {
+/// The scaffold's text with the comune's name and slug and dates around `oggi`: `{{OGGI}}`,
+/// `{{TRA_UN_MESE}}` (an upcoming event) and `{{ANNO}}`.
+fn riempi(text: &str, slug: &str, oggi: chrono::NaiveDate) -> String {
+    let tra_un_mese = oggi + chrono::Days::new(30);
+    text.replace("{{NOME}}", &name_from_slug(slug))
+        .replace("{{SLUG}}", slug)
+        .replace("{{OGGI}}", &oggi.to_string())
+        .replace("{{TRA_UN_MESE}}", &tra_un_mese.to_string())
+        .replace("{{ANNO}}", &chrono::Datelike::year(&oggi).to_string())
+}
+
+fn write_new(path: &Path, text: &str) -> Result<(), NewError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
+    }
+    std::fs::write(path, text).map_err(|e| NewError::Io(path.to_path_buf(), e))
+}
+
+/// Creates `<root>/comuni/<slug>/` (and `<root>/civico.yaml` if missing), its examples dated
+/// around `oggi`. Returns the folder.
+pub fn comune(root: &Path, slug: &str, oggi: chrono::NaiveDate) -> Result<PathBuf, NewError> {
     if slugify(slug) != slug {
         return Err(NewError::BadSlug(slug.to_string(), slugify(slug)));
     }
@@ -217,30 +323,31 @@ pub fn comune(root: &Path, slug: &str) -> Result<PathBuf, NewError> {
     if dir.exists() {
         return Err(NewError::Exists(dir));
     }
-    let nome = name_from_slug(slug);
     for (rel, text) in FILES {
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
-        }
-        let text = text.replace("{{NOME}}", &nome).replace("{{SLUG}}", slug);
-        std::fs::write(&path, text).map_err(|e| NewError::Io(path.clone(), e))?;
+        write_new(
+            &dir.join(riempi(rel, slug, oggi)),
+            &riempi(text, slug, oggi),
+        )?;
+    }
+    for (file, titolo, categoria, argomento) in SERVIZI {
+        let text = SERVIZIO_DA_COMPLETARE
+            .replace("{{TITOLO}}", titolo)
+            .replace("{{CATEGORIA}}", categoria)
+            .replace("{{ARGOMENTO}}", argomento);
+        write_new(&dir.join(format!("servizi/{file}.md")), &text)?;
     }
     for s in crate::trasparenza::albero::get().visibili(false) {
         let path = dir
             .join("amministrazione-trasparente")
             .join(&s.slug)
             .join("_index.md");
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| NewError::Io(parent.to_path_buf(), e))?;
-        }
-        std::fs::write(&path, placeholder(s)).map_err(|e| NewError::Io(path.clone(), e))?;
+        write_new(&path, &placeholder(s, oggi))?;
     }
     Ok(dir)
 }
 
 /// The `_index.md` of a transparency section, explaining what to do with it.
-fn placeholder(s: &crate::trasparenza::albero::Sezione) -> String {
+fn placeholder(s: &crate::trasparenza::albero::Sezione, oggi: chrono::NaiveDate) -> String {
     let tree = crate::trasparenza::albero::get();
     let path = match s.parent.as_deref().and_then(|p| tree.sezione(p)) {
         Some(p) => format!("{} > {}", p.title, s.title),
@@ -257,10 +364,20 @@ fn placeholder(s: &crate::trasparenza::albero::Sezione) -> String {
         out.push_str(
             "# Metti in questa cartella i contenuti (un file .md per documento, con gli allegati),\n\
              # oppure dichiara qui perché non ce ne sono, togliendo il # davanti a una riga:\n\
-             # nessun_contenuto: \"Nel 2026 non ci sono dati da pubblicare in questa sezione.\"\n\
+             # nessun_contenuto: \"Nel {anno} non ci sono dati da pubblicare in questa sezione.\"\n\
              # non_applicabile: \"L'obbligo non si applica al Comune perché ... (norma).\"\n\
-             # aggiornato_al: 2026-01-31\n",
+             # aggiornato_al: {oggi}\n",
         );
+        let anno = chrono::Datelike::year(&oggi).to_string();
+        out = out
+            .replace("{anno}", &anno)
+            .replace("{oggi}", &oggi.to_string());
+        if let Some(schema) = crate::trasparenza::anac::schema_of(&s.slug) {
+            out.push_str(&format!(
+                "# I dati di questa sezione vanno anche in {} (schema ANAC {}, {}).\n",
+                schema.file, schema.norma, schema.delibera
+            ));
+        }
     }
     out.push_str("---\n");
     out
@@ -280,10 +397,27 @@ mod tests {
     fn scaffold_refuses_bad_slug_and_existing_folder() {
         let tmp = tempfile::tempdir().unwrap();
         assert!(matches!(
-            comune(tmp.path(), "San Vito"),
+            comune(tmp.path(), "San Vito", chrono::NaiveDate::MIN),
             Err(NewError::BadSlug(..))
         ));
-        let dir = comune(tmp.path(), "prova").unwrap();
+        let oggi = chrono::NaiveDate::from_ymd_opt(2027, 3, 4).unwrap();
+        let dir = comune(tmp.path(), "prova", oggi).unwrap();
+        let albo = std::fs::read_to_string(dir.join("albo/2027-0001.md")).unwrap();
+        assert!(
+            albo.contains("anno: 2027") && albo.contains("{dal: 2027-03-04}"),
+            "{albo}"
+        );
+        let evento = std::fs::read_to_string(dir.join("eventi/festa-patronale.md")).unwrap();
+        assert!(evento.contains("inizio: 2027-04-03 18:00"), "{evento}");
+        let servizi = std::fs::read_dir(dir.join("servizi")).unwrap();
+        let schede = servizi.filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "md")
+        });
+        assert_eq!(schede.count(), 12, "at least the 10 of C.SI.1.3");
         let at = dir.join("amministrazione-trasparente");
         assert!(at.join("bandi-di-concorso/_index.md").is_file());
         let idx = std::fs::read_to_string(
@@ -301,7 +435,7 @@ mod tests {
             .count();
         assert_eq!(count, 79);
         assert!(matches!(
-            comune(tmp.path(), "prova"),
+            comune(tmp.path(), "prova", oggi),
             Err(NewError::Exists(_))
         ));
     }

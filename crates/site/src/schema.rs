@@ -170,16 +170,12 @@ fn restrict(p: &mut Value, values: Vec<String>) {
     }
 }
 
-/// `.vscode/settings.json` for the YAML extension (redhat.vscode-yaml), mapping every schema to
-/// the files it describes; schemas are looked for in `dir` (relative to the site root).
+/// `.vscode/settings.json` for the YAML extension (redhat.vscode-yaml), mapping the schemas of
+/// the YAML files to them; schemas are looked for in `dir` (relative to the site root). The
+/// extension does not read front matter inside `.md` files, so the content kinds' schemas are
+/// not mapped: those files are checked by the build, the preview's overlay and the web editor.
 pub fn vscode_settings(dir: &str, cartella_comuni: &str) -> Value {
     let mut map = Map::new();
-    for k in Kind::ALL {
-        map.insert(
-            format!("{dir}/{}.schema.json", k.folder()),
-            json!([format!("{cartella_comuni}/*/{}/**/*.md", k.folder())]),
-        );
-    }
     map.insert(
         format!("{dir}/comune.schema.json"),
         json!([format!("{cartella_comuni}/*/comune.yaml")]),

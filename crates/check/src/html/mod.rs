@@ -429,7 +429,7 @@ pub fn check(site: &SiteFacts, cx: &Context<'_>) -> Vec<Finding> {
                 .filter_map(|e| e.href.as_deref())
                 .collect();
             if n.len() < 10 {
-                c.add("C.SI.1.3", err, &servizi.0, format!("la pagina Servizi elenca {} schede servizio (data-element=\"service-link\"): ne servono almeno 10", n.len()));
+                c.add("C.SI.1.3", err, &servizi.0, format!("la pagina Servizi elenca {} (data-element=\"service-link\"): ne servono almeno 10", civico_core::plurale::conta(n.len(), "scheda servizio", "schede servizio")));
             }
             if servizi.1.first("appointment-booking").is_none() {
                 c.add("C.SI.2.1", err, &servizi.0, "la pagina Servizi non ha il link per prenotare un appuntamento (data-element=\"appointment-booking\")".into());

@@ -657,7 +657,7 @@ fn resolve_files(
             }
             Err(e) => {
                 let (code, msg, hint) = match e {
-                    markdown::LinkError::Broken(m) => (
+                    markdown::LinkError::Broken(m) | markdown::LinkError::NoContent(m, _) => (
                         "E-FILE-MISSING",
                         m,
                         "metti il file accanto al testo o nella cartella media/ del comune",
