@@ -101,22 +101,22 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the server runtime: {e}"))?;
+        .map_err(|e| format!("non riesco ad avviare il server: {e}"))?;
     runtime.block_on(serve(opts))
 }
 
 async fn serve(opts: ServeOptions) -> Result<(), String> {
     let root = std::path::absolute(&opts.root)
-        .map_err(|e| format!("cannot resolve {}: {e}", opts.root.display()))?;
+        .map_err(|e| format!("non trovo {}: {e}", opts.root.display()))?;
     if !root.is_dir() {
-        return Err(format!("{} is not a folder", root.display()));
+        return Err(format!("{} non è una cartella", root.display()));
     }
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port))
         .await
-        .map_err(|e| format!("cannot listen on {}:{}: {e}", opts.bind, opts.port))?;
+        .map_err(|e| format!("non riesco ad ascoltare su {}:{} (la porta è forse già usata: scegline un'altra con --port): {e}", opts.bind, opts.port))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| format!("cannot read the server address: {e}"))?;
+        .map_err(|e| format!("non riesco a leggere l'indirizzo del server: {e}"))?;
     let shown_host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_string()
     } else if addr.is_ipv6() {
@@ -131,14 +131,14 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     let out = match &opts.out {
         Some(o) => {
             std::fs::create_dir_all(o)
-                .map_err(|e| format!("cannot create {}: {e}", o.display()))?;
-            std::path::absolute(o).map_err(|e| format!("cannot resolve {}: {e}", o.display()))?
+                .map_err(|e| format!("non riesco a creare {}: {e}", o.display()))?;
+            std::path::absolute(o).map_err(|e| format!("non trovo {}: {e}", o.display()))?
         }
         None => {
             temp = tempfile::Builder::new()
                 .prefix("civico-serve-")
                 .tempdir()
-                .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+                .map_err(|e| format!("non riesco a creare una cartella temporanea: {e}"))?;
             temp.path().to_path_buf()
         }
     };
@@ -176,13 +176,13 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         std::thread::Builder::new()
             .name("civico-rebuild".into())
             .spawn(move || rebuild_loop(session, events_rx, &shared))
-            .map_err(|e| format!("cannot start the rebuild thread: {e}"))?;
+            .map_err(|e| format!("non riesco ad avviare la rigenerazione: {e}"))?;
     }
 
     let guard = super::preview_guard::Guard {
         out: out
             .canonicalize()
-            .map_err(|e| format!("cannot resolve {}: {e}", out.display()))?,
+            .map_err(|e| format!("non trovo {}: {e}", out.display()))?,
         bind: opts.bind,
     };
     let app = router(shared.clone(), &out).layer(axum::middleware::from_fn_with_state(
@@ -205,6 +205,11 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         }
         let _ = o.flush();
     }
+    if let Ok(rete) = civico_core::config::load_rete(&root) {
+        if let Some(r) = &rete.redazione {
+            super::redazione_locale::start(&root, &rete.cartella_comuni, r.porta_locale).await;
+        }
+    }
     if opts.open {
         open_browser(&format!("{origin}/"));
     }
@@ -213,7 +218,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|e| format!("server error: {e}"))?;
+        .map_err(|e| format!("errore del server: {e}"))?;
     Ok(())
 }
 
@@ -390,7 +395,12 @@ fn watch(
         }
     };
     let timeout = Duration::from_millis(25);
-    let fail = |e: notify::Error| format!("cannot watch {}: {e}", root.display());
+    let fail = |e: notify::Error| {
+        format!(
+            "non riesco a sorvegliare le modifiche di {}: {e}",
+            root.display()
+        )
+    };
     if poll {
         let config = notify::Config::default().with_poll_interval(Duration::from_millis(300));
         let mut d = notify_debouncer_full::new_debouncer_opt::<_, notify::PollWatcher, _>(

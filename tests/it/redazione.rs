@@ -108,7 +108,15 @@ fn matches_schema(coll: &Value, schema: &Value) {
         };
         if options.is_array() && f["widget"] != "relation" {
             assert_eq!(f["widget"], "select", "{}: {name}", coll["name"]);
-            assert_eq!(f["options"], options, "{}: {name}", coll["name"]);
+            // Options are the vocabulary's values (a lower-case keyword shown capitalised).
+            let values: Vec<&Value> = f["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| if o.is_object() { &o["value"] } else { o })
+                .collect();
+            let expected: Vec<&Value> = options.as_array().unwrap().iter().collect();
+            assert_eq!(values, expected, "{}: {name}", coll["name"]);
         }
         if f["widget"] == "relation" {
             collection(&config(), f["collection"].as_str().unwrap());
@@ -278,4 +286,102 @@ fn references_by_file_name_as_the_editor_writes_them() {
         log.contains("E-REF-BROKEN") && log.contains("tecnico"),
         "{log}"
     );
+}
+
+/// An editor's day in the web editor, as in a browser: from the preview (`civico serve`, whose
+/// local backend saves into the working copy) a notizia, an evento and an atto dell'albo are
+/// written with only their required fields (no image, no attachment) and published; the files
+/// land in the comune's folder and the site builds with them.
+#[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
+fn an_editor_publishes_from_the_preview_with_the_required_fields_only() {
+    if !common::node_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sito");
+    let st = Command::new(common::bin())
+        .args(["new", "comune", "prova", "--date", "2026-11-23"])
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let port = common::free_port();
+    let yaml = root.join("civico.yaml");
+    let mut text = std::fs::read_to_string(&yaml).unwrap();
+    text.push_str(&format!(
+        "\nredazione:\n  backend: github\n  repository: provincia/siti\n  porta_locale: {port}\n"
+    ));
+    std::fs::write(&yaml, text).unwrap();
+    let mut cmd = Command::new(common::bin());
+    cmd.arg("serve")
+        .arg(&root)
+        .args(["--port", "0", "--date", "2026-11-23"]);
+    let (mut child, origin) = common::spawn_server(cmd);
+    let f = |label: &str, ty: &str, value: &str| serde_json::json!({ "label": label, "type": ty, "value": value });
+    let spec = serde_json::json!([
+        { "collection": "notizie", "fields": [
+            f("Titolo", "text", "Chiusura straordinaria degli uffici"),
+            f("Tipo di notizia", "select", "Avviso"),
+            f("Descrizione breve", "text", "Lunedì gli uffici restano chiusi."),
+            f("Argomenti", "select", "Comunicazione istituzionale"),
+            f("A cura di", "select", "Ufficio Segreteria"),
+        ]},
+        { "collection": "eventi", "fields": [
+            f("Titolo", "text", "Concerto di Capodanno"),
+            f("Tipo di evento", "select", "Manifestazione musicale"),
+            f("Inizio", "text", "2027-01-01T17:00"),
+            f("Descrizione breve", "text", "La banda musicale in piazza."),
+            f("A chi è rivolto", "markdown", "A tutta la cittadinanza."),
+            f("Argomenti", "select", "Tempo libero"),
+        ]},
+        { "collection": "albo", "fields": [
+            f("Numero", "text", "2"),
+            f("Anno", "text", "2026"),
+            f("Tipo di atto", "text", "Avviso"),
+            f("Oggetto", "text", "Avviso di chiusura degli uffici"),
+        ]},
+    ]);
+    let run = Command::new("node")
+        .arg(common::browser_dir().join("redazione.mjs"))
+        .arg(format!("{origin}/prova/admin/"))
+        .arg(spec.to_string())
+        .current_dir(common::browser_dir())
+        .output()
+        .expect("run node");
+    let _ = child.kill();
+    let _ = child.wait();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the web editor in Chromium:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let comune = root.join("comuni/prova");
+    let read = |rel: &str| {
+        std::fs::read_to_string(comune.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let notizia = read("notizie/chiusura-straordinaria-degli-uffici.md");
+    assert!(notizia.contains("tipo: avviso"), "{notizia}");
+    assert!(!notizia.contains("immagine"), "no empty image: {notizia}");
+    let evento = read("eventi/concerto-di-capodanno.md");
+    assert!(evento.contains("2027-01-01 17:00"), "{evento}");
+    assert!(evento.contains("A tutta la cittadinanza."), "{evento}");
+    let atto = read("albo/avviso-di-chiusura-degli-uffici.md");
+    assert!(
+        atto.contains("dal: 2026-") || atto.contains("dal: 2027-"),
+        "{atto}"
+    );
+    let out = dir.path().join("public");
+    let (ok, log) = build(&root, &out, &[]);
+    assert!(ok, "{log}");
+    for page in [
+        "prova/novita/chiusura-straordinaria-degli-uffici/index.html",
+        "prova/vivere-il-comune/eventi/concerto-di-capodanno/index.html",
+    ] {
+        assert!(out.join(page).is_file(), "{page}");
+    }
 }

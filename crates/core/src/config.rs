@@ -73,10 +73,18 @@ pub struct Redazione {
     /// Publish editors' changes through pull/merge requests to review (Decap's editorial workflow).
     #[serde(default)]
     pub revisione: bool,
+    /// Port of the local editing backend on this computer (`civico serve` runs it; so does
+    /// `npx decap-server`): the web editor opened from the preview saves files there.
+    #[serde(default = "default_porta_locale")]
+    pub porta_locale: u16,
 }
 
 fn default_ramo() -> String {
     "main".into()
+}
+
+fn default_porta_locale() -> u16 {
+    8081
 }
 
 /// The network-level events portal.

@@ -31,15 +31,21 @@ const RELAZIONI: &[(&str, &str)] = &[
     ("documenti", "documenti"),
 ];
 
-/// `/admin/index.html`: loads the vendored Decap CMS, which reads `config.yml` beside it.
-pub fn index_html(comune: &ComuneDir) -> String {
+/// `/admin/index.html`: loads the vendored Decap CMS, which reads `config.yml` beside it, and
+/// gives its preview the site's stylesheets (`risorse`: where the theme's assets are).
+pub fn index_html(comune: &ComuneDir, risorse: &str) -> String {
     let nome = quick_xml::escape::escape(&comune.config.nome);
+    let css = |file: &str| serde_json::to_string(&format!("{risorse}/{file}")).unwrap_or_default();
     format!(
         "<!doctype html>\n<html lang=\"it\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"robots\" content=\"noindex, nofollow\">\n\
          <title>Redazione - Comune di {nome}</title>\n</head>\n<body>\n\
-         <script src=\"decap-cms.js\"></script>\n</body>\n</html>\n"
+         <script src=\"decap-cms.js\"></script>\n\
+         <script>CMS.registerPreviewStyle({});CMS.registerPreviewStyle({});</script>\n\
+         </body>\n</html>\n",
+        css("bootstrap-italia/css/bootstrap-italia.min.css"),
+        css("css/civico.css"),
     )
 }
 
@@ -71,16 +77,20 @@ fn campo(kind: &str, name: &str, prop: &Value, required: bool, defs: &Map<String
         }
     } else if let Some(values) = prop["enum"].as_array() {
         f["widget"] = json!("select");
-        f["options"] = json!(values);
+        f["options"] = opzioni(values);
     } else if ty == Some("array") && items["enum"].is_array() {
         f["widget"] = json!("select");
         f["multiple"] = json!(true);
-        f["options"] = items["enum"].clone();
+        f["options"] = opzioni(items["enum"].as_array().unwrap_or(&Vec::new()));
     } else if prop["format"] == "date" {
         f["widget"] = json!("datetime");
         f["format"] = json!("YYYY-MM-DD");
         f["date_format"] = json!("DD/MM/YYYY");
         f["time_format"] = json!(false);
+        if required {
+            // A publication date is most often today's: the picker starts there.
+            f["default"] = json!("{{now}}");
+        }
     } else if prop["pattern"].as_str().is_some_and(|p| p.contains("[T ]")) {
         f["widget"] = json!("datetime");
         f["format"] = json!("YYYY-MM-DD HH:mm");
@@ -102,7 +112,17 @@ fn campo(kind: &str, name: &str, prop: &Value, required: bool, defs: &Map<String
         f["widget"] = json!("list");
     } else if ty == Some("object") {
         f["widget"] = json!("object");
-        f["fields"] = json!(campi(kind, &prop, defs));
+        let mut fields = campi(kind, &prop, defs);
+        // Decap checks the required fields of an object even when the object is left empty,
+        // so an optional object could never be left out: its fields are optional in the editor
+        // (the build still asks for what an image or attachment needs once it is there).
+        if !required {
+            for field in &mut fields {
+                field["required"] = json!(false);
+                field.as_object_mut().map(|o| o.remove("default"));
+            }
+        }
+        f["fields"] = json!(fields);
     } else if prop["description"]
         .as_str()
         .is_some_and(|d| d.contains("Markdown"))
@@ -119,7 +139,68 @@ fn campo(kind: &str, name: &str, prop: &Value, required: bool, defs: &Map<String
             ]);
         }
     }
+    if let Some(h) = f["hint"]
+        .as_str()
+        .and_then(|h| hint_for(f["widget"].as_str(), h))
+    {
+        f["hint"] = json!(h);
+    } else if f["hint"].is_string() {
+        f.as_object_mut().map(|o| o.remove("hint"));
+    }
     f
+}
+
+/// The options of a select: vocabulary entries as they are, lower-case keywords (`avviso`)
+/// shown with a capital letter.
+fn opzioni(values: &[Value]) -> Value {
+    let lower = values
+        .iter()
+        .filter_map(Value::as_str)
+        .all(|v| v.chars().next().is_some_and(char::is_lowercase));
+    if !lower {
+        return json!(values);
+    }
+    let options = values.iter().filter_map(Value::as_str).map(|v| {
+        let mut c = v.chars();
+        let label = c
+            .next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>());
+        json!({ "label": label, "value": v })
+    });
+    Value::Array(options.collect())
+}
+
+/// The help of a field as the editor's widget needs it: the schemas describe what to type
+/// (dates as AAAA-MM-GG, references as paths), which a date picker or a list to choose from
+/// makes needless. `None` when nothing is left to say.
+fn hint_for(widget: Option<&str>, hint: &str) -> Option<String> {
+    let out = match widget {
+        Some("datetime") => {
+            let mut h = hint.to_string();
+            while let (Some(a), Some(b)) = (h.find("(AAAA"), h.find(')')) {
+                if b < a {
+                    break;
+                }
+                h.replace_range(a..=b, "");
+            }
+            let h = h.replace("AAAA-MM-GG", "");
+            let h = h.split(": 20").next().unwrap_or("").to_string();
+            h.replace("  ", " ")
+        }
+        Some("relation") if hint.contains('/') => match hint.split_once(':') {
+            Some((what, _)) if !what.starts_with("Percorso") => {
+                format!("{what}: scegli dall'elenco")
+            }
+            _ => "Scegli dall'elenco".to_string(),
+        },
+        _ => hint.to_string(),
+    };
+    let out = out
+        .trim()
+        .trim_end_matches([',', ':', ';'])
+        .trim()
+        .to_string();
+    (!out.is_empty()).then_some(out)
 }
 
 /// Follows a `$ref` into `$defs`, and unwraps `anyOf [X, null]` (optional fields).
@@ -202,7 +283,7 @@ pub fn config(rete: &Rete, redazione: &Redazione, comune: &ComuneDir) -> Value {
         fields.push(
             json!({"name": "body", "label": "Testo", "widget": "markdown", "required": false}),
         );
-        collections.push(json!({
+        let mut c = json!({
             "name": k.folder(),
             "label": plurale(k),
             "label_singular": k.label(),
@@ -214,7 +295,22 @@ pub fn config(rete: &Rete, redazione: &Redazione, comune: &ComuneDir) -> Value {
             "summary": "{{titolo}}",
             "identifier_field": if k == Kind::Albo { "oggetto" } else { "titolo" },
             "fields": fields,
-        }));
+        });
+        // Dated kinds list the newest first, with the date.
+        let data = match k {
+            Kind::Notizia => Some("data"),
+            Kind::Evento => Some("inizio"),
+            Kind::Albo => Some("pubblicazione.dal"),
+            _ => None,
+        };
+        if let Some(d) = data {
+            let titolo = if k == Kind::Albo { "oggetto" } else { "titolo" };
+            c["summary"] = json!(format!(
+                "{{{{{d} | date('DD/MM/YYYY')}}}} · {{{{{titolo}}}}}"
+            ));
+            c["sortable_fields"] = json!([{ "field": d, "default_sort": "desc" }, titolo]);
+        }
+        collections.push(c);
     }
     // Amministrazione trasparente: one collection per section, in the official order.
     let schema = crate::schema::kind_schema(Kind::Trasparenza);
@@ -241,9 +337,14 @@ pub fn config(rete: &Rete, redazione: &Redazione, comune: &ComuneDir) -> Value {
         "locale": "it",
         "site_url": format!("{}/", comune.base_url),
         "display_url": format!("{}/", comune.base_url),
-        "logo_url": "",
-        // On localhost, edit the working copy through `npx decap-server` when it runs.
-        "local_backend": true,
+        "logo_url": format!(
+            "{}/{}",
+            comune.base_path,
+            comune.config.stemma.value.trim().trim_start_matches('/')
+        ),
+        // Opened from the preview (localhost), the editor saves into the working copy through
+        // the local backend that `civico serve` runs (or `npx decap-server`) on this port.
+        "local_backend": { "url": format!("http://localhost:{}/api/v1", redazione.porta_locale) },
         "media_folder": format!("{base}/media"),
         "public_folder": "/media",
         "collections": collections,

@@ -523,10 +523,7 @@ impl Renderer {
                 "{}/static/bootstrap-italia/svg/sprites.svg",
                 comune.base_path
             ),
-            risorse: rete.risorse_condivise.as_deref().map_or_else(
-                || format!("{}/static", comune.base_path),
-                |r| r.trim_end_matches('/').to_string(),
-            ),
+            risorse: risorse(rete, comune),
             primario_rgb: comune
                 .config
                 .colore_primario
@@ -847,6 +844,14 @@ fn json_file(
     Ok(vec![(path.to_string(), bytes)])
 }
 
+/// Where a comune's pages take the theme's assets: `<base>/static`, or the shared host.
+pub(crate) fn risorse(rete: &Rete, comune: &civico_core::config::ComuneDir) -> String {
+    rete.risorse_condivise.as_deref().map_or_else(
+        || format!("{}/static", comune.base_path),
+        |r| r.trim_end_matches('/').to_string(),
+    )
+}
+
 /// The web editor's page and configuration, when the network has one.
 fn redazione(site: &Site<'_>, rete: &Rete, _: chrono::NaiveDate) -> Result<Files, Diagnostic> {
     let Some(r) = &rete.redazione else {
@@ -856,7 +861,7 @@ fn redazione(site: &Site<'_>, rete: &Rete, _: chrono::NaiveDate) -> Result<Files
     Ok(vec![
         (
             "/admin/index.html".into(),
-            crate::outputs::redazione::index_html(comune).into_bytes(),
+            crate::outputs::redazione::index_html(comune, &risorse(rete, comune)).into_bytes(),
         ),
         (
             "/admin/config.yml".into(),
