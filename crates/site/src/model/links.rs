@@ -119,32 +119,17 @@ impl<'a> DocLinks<'a> {
 
 impl DocLinks<'_> {
     /// The content closest to a link that leads to none, written as the link was: the same
-    /// path with the file name corrected when a file of that folder is close, else the closest
-    /// content from the comune's folder (`@/uffici/anagrafe.md`).
+    /// path with the file name corrected, when a file of that folder is close.
     fn closest(&self, written: &str, key: &str) -> Option<String> {
-        use civico_core::diagnostics::closest;
         let (folder, name) = key.rsplit_once('/').unwrap_or(("", key));
         let siblings = self.site.keys.keys().filter_map(|k| {
             let (f, n) = k.rsplit_once('/').unwrap_or(("", k));
             (f == folder).then_some(n)
         });
-        if let Some(n) = closest(name, siblings, 1).first() {
-            let prefix = written.rsplit_once('/').map_or("", |(p, _)| p);
-            let sep = if prefix.is_empty() { "" } else { "/" };
-            return Some(format!("{prefix}{sep}{n}.md"));
-        }
-        let names = self
-            .site
-            .keys
-            .keys()
-            .map(|k| k.rsplit('/').next().unwrap_or(k));
-        let n = *closest(name, names, 1).first()?;
-        let k = self
-            .site
-            .keys
-            .keys()
-            .find(|k| k.rsplit('/').next() == Some(n))?;
-        Some(format!("@/{k}.md"))
+        let n = *civico_core::diagnostics::closest(name, siblings, 1).first()?;
+        let prefix = written.rsplit_once('/').map_or("", |(p, _)| p);
+        let sep = if prefix.is_empty() { "" } else { "/" };
+        Some(format!("{prefix}{sep}{n}.md"))
     }
 }
 
