@@ -174,10 +174,24 @@ fn amministrazione_trasparente_sections_are_collections() {
         .iter()
         .filter(|x| x["name"].as_str().unwrap().starts_with("at-"))
         .collect();
-    let sections = civico_site::trasparenza::albero::get()
+    // One per section that holds documents: not the first-level ones with sub-sections.
+    let tree = civico_site::trasparenza::albero::get();
+    let leaves = tree
         .visibili(false)
+        .filter(|s| tree.figli(&s.slug, false).next().is_none())
         .count();
-    assert_eq!(at.len(), sections);
+    assert_eq!(at.len(), leaves);
+    assert!(
+        !at.iter().any(|c| c["name"] == "at-organizzazione"),
+        "a section with sub-sections"
+    );
+    let uffici = at
+        .iter()
+        .find(|c| c["name"] == "at-organizzazione--articolazione-degli-uffici");
+    assert_eq!(
+        uffici.unwrap()["label"],
+        "Trasparenza: Organizzazione › Articolazione degli uffici"
+    );
     let schema = civico_site::schema::kind_schema(Kind::Trasparenza);
     for coll in &at {
         let folder = coll["folder"].as_str().unwrap();
@@ -231,7 +245,7 @@ fn decap_starts_in_the_browser_with_every_collection() {
             "Servizi",
             "Unità organizzative",
             "Albo pretorio",
-            "Trasparenza: Disposizioni generali",
+            "Trasparenza: Disposizioni generali › Atti generali",
             "Trasparenza: Bandi di concorso",
         ])
         .current_dir(common::browser_dir())
@@ -367,6 +381,10 @@ fn an_editor_publishes_from_the_preview_with_the_required_fields_only() {
     let notizia = read("notizie/chiusura-straordinaria-degli-uffici.md");
     assert!(notizia.contains("tipo: avviso"), "{notizia}");
     assert!(!notizia.contains("immagine"), "no empty image: {notizia}");
+    assert!(
+        notizia.contains("- uffici/segreteria"),
+        "a path, as by hand: {notizia}"
+    );
     let evento = read("eventi/concerto-di-capodanno.md");
     assert!(evento.contains("2027-01-01 17:00"), "{evento}");
     assert!(evento.contains("A tutta la cittadinanza."), "{evento}");

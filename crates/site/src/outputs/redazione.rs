@@ -3,7 +3,8 @@
 //!
 //! `config.yml` is generated from the JSON Schemas of `crate::schema` (so the editor asks for
 //! what the build requires, with the same Italian labels and vocabularies): one folder
-//! collection per content kind and one per section of Amministrazione trasparente; widgets by
+//! collection per content kind and one per section of Amministrazione trasparente that holds
+//! documents; widgets by
 //! field type (datetime, select for vocabularies, relation for uffici, luoghi, persone, servizi
 //! and documenti, list for attachments, markdown for text); the comune's `media/` folder.
 
@@ -69,7 +70,9 @@ fn campo(kind: &str, name: &str, prop: &Value, required: bool, defs: &Map<String
     if let Some((_, coll)) = RELAZIONI.iter().find(|(n, _)| *n == name) {
         f["widget"] = json!("relation");
         f["collection"] = json!(coll);
-        f["value_field"] = json!("{{slug}}");
+        // Stored as the path the build reads (`uffici/anagrafe`), as the files written by
+        // hand have it, so that the editor shows and keeps what they hold.
+        f["value_field"] = json!(format!("{coll}/{{{{slug}}}}"));
         f["search_fields"] = json!(["titolo"]);
         f["display_fields"] = json!(["titolo"]);
         if ty == Some("array") {
@@ -317,11 +320,21 @@ pub fn config(rete: &Rete, redazione: &Redazione, comune: &ComuneDir) -> Value {
     let defs = schema["$defs"].as_object().cloned().unwrap_or_default();
     let mut fields = campi("amministrazione-trasparente", &schema, &defs);
     fields.push(json!({"name": "body", "label": "Testo", "widget": "markdown", "required": false}));
+    // Only the sections that hold documents (a first-level section with sub-sections holds
+    // none); a sub-section is named under its section, so the list reads as the tree.
     let albero = crate::trasparenza::albero::get();
-    for s in albero.visibili(comune.config.trasparenza_tutte_le_sezioni) {
+    let tutte = comune.config.trasparenza_tutte_le_sezioni;
+    for s in albero.visibili(tutte) {
+        if albero.figli(&s.slug, tutte).next().is_some() {
+            continue;
+        }
+        let label = match s.parent.as_deref().and_then(|p| albero.sezione(p)) {
+            Some(p) => format!("Trasparenza: {} › {}", p.title, s.title),
+            None => format!("Trasparenza: {}", s.title),
+        };
         collections.push(json!({
             "name": format!("at-{}", s.slug.replace('/', "--")),
-            "label": format!("Trasparenza: {}", s.title),
+            "label": label,
             "label_singular": "Contenuto",
             "folder": format!("{base}/amministrazione-trasparente/{}", s.slug),
             "create": true,
