@@ -739,3 +739,35 @@ fn fresh_scaffold_passes_with_only_placeholder_warnings() {
         "a written scheda"
     );
 }
+
+/// An error in comune.yaml (a PEC that is no address) fails the check, and every other finding
+/// of that comune is still reported with it.
+#[test]
+fn a_comune_yaml_error_hides_no_other_finding() {
+    let net = tempfile::tempdir().unwrap();
+    let st = Command::new(bin())
+        .args(["new", "comune", "prova", "--date", "2026-11-23"])
+        .arg(net.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let yaml = net.path().join("comuni/prova/comune.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let bad = text.replace("pec: \"protocollo@pec.", "pec: \"protocollo-at-pec.");
+    assert_ne!(bad, text);
+    std::fs::write(&yaml, bad).unwrap();
+    let (code, report, stderr) = run_check(net.path(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = keys(&report);
+    assert!(
+        found.iter().any(|k| k.1 == "E-PEC" && k.4 == "error"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|k| k.1 == "SEGNAPOSTO" && k.2.ends_with("servizi/imu.md")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|k| k.1 == "AT-EMPTY"), "{found:?}");
+}

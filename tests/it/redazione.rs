@@ -403,3 +403,61 @@ fn an_editor_publishes_from_the_preview_with_the_required_fields_only() {
         assert!(out.join(page).is_file(), "{page}");
     }
 }
+
+/// What an editor reads in the admin: the comune's stemma as logo, dated kinds newest first
+/// with their date, hints that fit the widget, optional groups whose fields are optional, and
+/// a preview in the site's styles.
+#[test]
+fn the_admin_speaks_to_the_widget_it_shows() {
+    let c = config();
+    assert!(
+        c["logo_url"].as_str().unwrap().ends_with(".svg"),
+        "{}",
+        c["logo_url"]
+    );
+    let notizie = collection(&c, "notizie");
+    assert_eq!(notizie["sortable_fields"][0]["field"], "data");
+    assert_eq!(notizie["sortable_fields"][0]["default_sort"], "desc");
+    assert!(notizie["summary"].as_str().unwrap().starts_with("{{data"));
+    fn walk<'a>(fields: &'a Value, out: &mut Vec<&'a Value>) {
+        for f in fields.as_array().into_iter().flatten() {
+            out.push(f);
+            walk(&f["fields"], out);
+        }
+    }
+    let mut all = Vec::new();
+    for coll in c["collections"].as_array().unwrap() {
+        walk(&coll["fields"], &mut all);
+    }
+    for f in &all {
+        let hint = f["hint"].as_str().unwrap_or("");
+        if f["widget"] == "datetime" {
+            assert!(!hint.contains("AAAA"), "{f}");
+        }
+        if f["widget"] == "relation" {
+            assert!(!hint.contains("uffici/"), "{f}");
+        }
+        if f["required"] == false {
+            assert!(
+                !hint.contains("obbligatorio"),
+                "optional yet said required: {f}"
+            );
+        }
+    }
+    let immagine = notizie["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "immagine")
+        .unwrap();
+    assert_eq!(immagine["required"], false);
+    for sub in immagine["fields"].as_array().unwrap() {
+        assert_eq!(sub["required"], false, "{sub}");
+        assert!(sub.get("default").is_none(), "{sub}");
+    }
+    let index = std::fs::read_to_string(site().join("castelmarino/admin/index.html")).unwrap();
+    assert!(
+        index.contains("registerPreviewStyle(\"/static/css/civico.css\")"),
+        "{index}"
+    );
+}
