@@ -554,3 +554,67 @@ fn pages_are_mostly_made_of_bootstrap_italia_classes() {
         }
     }
 }
+
+/// What a phone downloads, for every page of the example sites (the web editor's `/admin/`
+/// aside): no script blocks the page (each is `defer`, `async` or a module); the JavaScript a
+/// page fetches weighs at most 150 KB and its CSS at most 70 KB, as the gzip files served
+/// beside them; every image has its width and height, so the page does not jump as it loads.
+#[test]
+fn pages_stay_within_the_phone_budget() {
+    let site = example_site();
+    let mut dirs: Vec<std::path::PathBuf> = COMUNI.iter().map(|c| site.join(c)).collect();
+    dirs.push(site.join("eventi"));
+    let gz_size = |dir: &std::path::Path, url: &str| -> u64 {
+        let path = url
+            .split(['?', '#'])
+            .next()
+            .unwrap()
+            .trim_start_matches('/');
+        let file = dir.join(format!("{path}.gz"));
+        std::fs::metadata(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+            .len()
+    };
+    let mut pages = 0;
+    for dir in &dirs {
+        for f in html_files(dir) {
+            if f.components().any(|c| c.as_os_str() == "admin") {
+                continue;
+            }
+            pages += 1;
+            let doc = html(&f);
+            let (mut js, mut css) = (0, 0);
+            for s in select(&doc, "script[src]") {
+                let v = s.value();
+                assert!(
+                    v.attr("defer").is_some()
+                        || v.attr("async").is_some()
+                        || v.attr("type") == Some("module"),
+                    "{}: {:?} blocks the page",
+                    f.display(),
+                    v.attr("src")
+                );
+                js += gz_size(dir, v.attr("src").unwrap());
+            }
+            for l in select(&doc, "link[rel=stylesheet]") {
+                css += gz_size(dir, l.value().attr("href").unwrap());
+            }
+            assert!(
+                js <= 150 * 1024,
+                "{}: {js} bytes of JavaScript",
+                f.display()
+            );
+            assert!(css <= 70 * 1024, "{}: {css} bytes of CSS", f.display());
+            for img in select(&doc, "img") {
+                let v = img.value();
+                assert!(
+                    v.attr("width").is_some() && v.attr("height").is_some(),
+                    "{}: {:?} has no width and height",
+                    f.display(),
+                    v.attr("src")
+                );
+            }
+        }
+    }
+    assert!(pages > 600, "{pages} pages");
+}

@@ -12,6 +12,7 @@ pub mod active_content;
 pub mod albo;
 pub mod cache;
 pub mod content;
+pub mod immagini;
 pub mod incremental;
 pub mod markdown;
 pub mod model;

@@ -31,6 +31,11 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 pub trait LinkResolver {
     /// `dest` is neither external (has no scheme) nor a same-page anchor.
     fn resolve(&self, dest: &str) -> Result<String, LinkError>;
+
+    /// The width and height of the image `dest` last resolved, when it is a file of the site.
+    fn last_image_size(&self) -> Option<(u32, u32)> {
+        None
+    }
 }
 
 /// Why a link cannot be resolved.
@@ -203,13 +208,24 @@ pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rend
                         &mut out.diagnostics,
                     );
                 }
-                events.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: CowStr::from(dest),
-                    title,
-                    id,
-                }));
-                events.extend(inner);
+                let size = (!dest.is_empty() && !has_scheme(&dest_url))
+                    .then(|| resolver.last_image_size())
+                    .flatten();
+                match size {
+                    // With its size, so the page keeps its place while the image loads.
+                    Some((w, h)) => events.push(Event::Html(CowStr::from(img_tag(
+                        &dest, &alt, &title, w, h,
+                    )))),
+                    None => {
+                        events.push(Event::Start(Tag::Image {
+                            link_type,
+                            dest_url: CowStr::from(dest),
+                            title,
+                            id,
+                        }));
+                        events.extend(inner);
+                    }
+                }
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match &kind {
@@ -344,6 +360,21 @@ fn sanitise_inline<'a>(
             other => Some(other),
         })
         .collect()
+}
+
+/// An image of the text with its size, loaded when it comes near the screen.
+fn img_tag(src: &str, alt: &str, title: &str, w: u32, h: u32) -> String {
+    use quick_xml::escape::escape;
+    let title = if title.is_empty() {
+        String::new()
+    } else {
+        format!(" title=\"{}\"", escape(title))
+    };
+    format!(
+        "<img src=\"{}\" alt=\"{}\"{title} width=\"{w}\" height=\"{h}\" loading=\"lazy\" decoding=\"async\">",
+        escape(src),
+        escape(alt.trim())
+    )
 }
 
 const CONTENT_LINK_HINT: &str = "scrivi il percorso del file di contenuto, per esempio ../uffici/anagrafe.md o @/servizi/carta-identita.md";

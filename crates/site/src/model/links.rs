@@ -48,6 +48,12 @@ impl<'a> DocLinks<'a> {
         }
     }
 
+    /// The size of the image behind the file last resolved (the last asset registered).
+    pub fn last_image_size(&self) -> Option<(u32, u32)> {
+        let assets = self.assets.borrow();
+        crate::immagini::dimensioni(&assets.last()?.src)
+    }
+
     pub fn into_assets(self) -> Vec<Asset> {
         self.assets.into_inner()
     }
@@ -134,6 +140,10 @@ impl DocLinks<'_> {
 }
 
 impl LinkResolver for DocLinks<'_> {
+    fn last_image_size(&self) -> Option<(u32, u32)> {
+        self.last_image_size()
+    }
+
     fn resolve(&self, dest: &str) -> Result<String, LinkError> {
         let (path, suffix) = match dest.find(['#', '?']) {
             Some(i) => (&dest[..i], &dest[i..]),

@@ -43,6 +43,8 @@ pub struct Rendered {
     pub testi: BTreeMap<String, String>,
     /// Attachments and images of the front matter: field value as written -> URL.
     pub files: BTreeMap<String, String>,
+    /// Images of the front matter: field value as written -> width and height.
+    pub dimensioni: BTreeMap<String, (u32, u32)>,
 }
 
 /// A reference resolved to the page it points at.
@@ -160,6 +162,7 @@ impl Site<'_> {
         let (mut r, assets, diags) =
             render_markdown(&self.content.docs[i], &self.doc_urls[i], &self.links());
         r.files = self.rendered[i].files.clone();
+        r.dimensioni = self.rendered[i].dimensioni.clone();
         (Arc::new(r), assets, diags)
     }
 
@@ -589,6 +592,7 @@ fn render_doc(doc: &Document, url: &str, base: &links::SiteLinks<'_>) -> Rendere
     let (mut out, mut assets, mut diags) = render_markdown(doc, url, base);
     let (files, more, problems) = resolve_files(doc, links::DocLinks::new(base, doc, url));
     out.files = files.files;
+    out.dimensioni = files.dimensioni;
     assets.extend(more);
     diags.extend(problems);
     (Arc::new(out), assets, diags)
@@ -653,6 +657,12 @@ fn resolve_files(
     for f in doc.meta.files() {
         match resolver.attachment(&f.value) {
             Ok(u) => {
+                // A file of the site (not an address elsewhere) is the last asset registered.
+                if !u.starts_with("http") {
+                    if let Some(size) = resolver.last_image_size() {
+                        out.dimensioni.insert(f.value.clone(), size);
+                    }
+                }
                 out.files.insert(f.value.clone(), u);
             }
             Err(e) => {

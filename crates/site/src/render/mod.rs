@@ -214,6 +214,8 @@ struct DocData<'a> {
     headings: &'a [crate::markdown::Heading],
     testi: &'a BTreeMap<String, String>,
     files: &'a BTreeMap<String, String>,
+    /// Width and height of the front matter's images, by field value.
+    dimensioni: &'a BTreeMap<String, (u32, u32)>,
     /// The documents this one references, by key.
     refs: BTreeMap<&'a str, &'a Target>,
     /// Argomenti with their slugs, canonical spelling.
@@ -1036,6 +1038,7 @@ fn doc_data<'a>(site: &'a Site<'_>, i: usize, r: &'a crate::model::Rendered) -> 
         headings: &r.headings,
         testi: &r.testi,
         files: &r.files,
+        dimensioni: &r.dimensioni,
         refs,
         argomenti,
     }
