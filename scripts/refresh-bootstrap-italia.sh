@@ -70,6 +70,10 @@ module.exports = {
 CONF
 (cd "$WORK" && npx --yes "$PURGECSS" --config "$WORK/purgecss.config.cjs" --output "$WORK/purged/")
 sed 's#/\*\# sourceMappingURL=[^*]*\*/##' "$WORK/purged/bootstrap-italia.min.css" > "$DEST/css/bootstrap-italia.min.css"
+# Every class the full stylesheet defines: the tests measure a page's share of Bootstrap Italia
+# classes (criterion C.SI.1.2) against it, not against the purged file.
+grep -o '\.[A-Za-z][A-Za-z0-9_-]*' "$SRC/dist/css/bootstrap-italia.min.css" | cut -c2- | LC_ALL=C sort -u \
+  > "$ROOT/tests/fixtures/bootstrap-italia-classes.txt"
 
 cp "$SRC/dist/svg/sprites.svg" "$DEST/svg/"
 for family in Titillium_Web Lora Roboto_Mono; do

@@ -345,7 +345,7 @@ fn mutation_no_bootstrap_italia_js() {
         theme_edit(
             r,
             "base.html",
-            r#"<script src="{{ site.risorse }}/bootstrap-italia/js/bootstrap-italia.bundle.min.js"></script>"#,
+            r#"<script defer src="{{ site.risorse }}/bootstrap-italia/js/bootstrap-italia.bundle.min.js"></script>"#,
             "",
         );
     });
