@@ -56,7 +56,7 @@ module.exports = {
       "dd", "blockquote", "pre", "code", "kbd", "em", "strong", "del", "sup", "sub", "hr", "br", "img",
       "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "abbr",
       "details", "summary", "mark", "small", "input", "button", "select", "textarea", "label", "fieldset",
-      "legend", "svg", "use", "main", "header", "footer", "nav", "section", "article", "aside", "time",
+      "legend", "optgroup", "option", "svg", "use", "main", "header", "footer", "nav", "section", "article", "aside", "time",
       "show", "showing", "hiding", "collapsing", "collapsed", "active", "disabled", "fade", "modal-open",
       "modal-backdrop", "modal-static", "expanded", "focus--mouse", "focus--keyboard", "is-sticky",
       "was-validated", "is-invalid", "is-valid", "hidden"],

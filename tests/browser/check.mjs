@@ -150,6 +150,10 @@ async function portale(browser, base) {
   const all = await visible();
   const comuni = [...new Set(all.map((x) => x.split("|")[0]))];
   expect(comuni.length === 3, `portale: events from three comuni (got ${JSON.stringify(comuni)})`);
+  // The three filters stand side by side at the same height, their labels clear of the title.
+  const tops = await page.$$eval("#filtro-comune, #filtro-zona, #filtro-categoria",
+    (l) => l.map((x) => Math.round(x.getBoundingClientRect().top)));
+  expect(new Set(tops).size === 1, `portale: the filters at one height (got ${JSON.stringify(tops)})`);
   // Filter by comune.
   await page.selectOption("#filtro-comune", "valfiorita");
   let v = await visible();

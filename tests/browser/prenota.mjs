@@ -54,15 +54,50 @@ try {
     const offices = await page.$$eval("#office-choice option", (o) => o.map((x) => x.value).filter(Boolean));
     expect(offices.length === 1 && offices[0] === "anagrafe", `only the competent office (${offices})`);
     expect(await page.$eval("#office-choice", (s) => s.value) === "anagrafe", "office pre-selected");
+    const officeClear = await page.evaluate(() => {
+      const r = document.querySelector("label[for=office-choice]").getBoundingClientRect();
+      const s = document.querySelector("section[data-passo='1'] h2").getBoundingClientRect();
+      return r.top >= s.bottom;
+    });
+    expect(officeClear, "the office's label below the step's heading");
     await page.click("[data-civico-avanti]");
     await page.waitForSelector("input[name=slot]", { timeout: 15000 });
-    await page.click("[data-civico-slot] .form-check:nth-child(2) label");
+    // Labels stand clear of the step's heading (Bootstrap Italia lifts a select's label).
+    const apart = (a, b) => page.evaluate(([a, b]) => {
+      const r = document.querySelector(a).getBoundingClientRect(), s = document.querySelector(b).getBoundingClientRect();
+      return r.bottom <= s.top || s.bottom <= r.top || r.right <= s.left || s.right <= r.left;
+    }, [a, b]);
+    expect(await apart("label[for=appointment]", "section[data-passo='2'] h2"), "the month's label clear of the heading");
+    // Step 2 by keyboard only: the days with free times, then the times of the chosen day.
+    const days = await page.$$eval("input[name='slot-giorno']", (i) => i.map((x) => x.value));
+    out.days = days.length;
+    expect(days.length >= 2, `the days with free times (${days.length})`);
+    const focused = () => page.evaluate(() => ({ name: document.activeElement.name, value: document.activeElement.value }));
+    await page.focus("#appointment");
+    await page.keyboard.press("Tab");
+    expect((await focused()).name === "slot-giorno", "Tab goes from the month to the days");
+    await page.keyboard.press("ArrowDown");
+    const day = await page.$eval("input[name='slot-giorno']:checked", (i) => i.value);
+    expect(day === days[1], `the down arrow chooses the next day (${day})`);
+    const legend = await page.textContent("[data-civico-slot] fieldset:nth-of-type(2) legend");
+    expect(legend.includes(day.replace(/ \d{4}$/, "")), `the times are those of the chosen day (${legend})`);
+    await page.keyboard.press("Tab");
+    expect((await focused()).name === "slot", "Tab goes from the days to the times");
+    await page.keyboard.press("Space");
     out.slot = await page.$eval("input[name=slot]:checked", (i) => i.value);
+    const times = await page.$$eval("input[name=slot]", (i) => i.length);
+    expect(times >= 1 && times < 40, `the times of one day only (${times})`);
     await page.waitForFunction(() => {
       const i = document.querySelector("input[name=altcha]");
       return i && i.value.length > 20;
     }, null, { timeout: 30000 });
-    await page.click("[data-civico-avanti]");
+    for (let i = 0; i < 12; i++) {
+      if (await page.evaluate(() => document.activeElement.hasAttribute("data-civico-avanti"))) break;
+      await page.keyboard.press("Tab");
+    }
+    expect(await page.evaluate(() => document.activeElement.hasAttribute("data-civico-avanti")), "Tab reaches Avanti");
+    await page.screenshot({ path: process.env.CIVICO_SCREENSHOT || "/dev/null" }).catch(() => {});
+    await page.keyboard.press("Enter");
     await page.waitForSelector("section[data-passo='3']:not([hidden])", { timeout: 15000 });
     const motivo = await page.$eval("#motivo-appuntamento", (s) => s.value);
     expect(motivo === "Richiesta carta d'identità elettronica", `reason pre-selected (${motivo})`);

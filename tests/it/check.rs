@@ -771,3 +771,27 @@ fn a_comune_yaml_error_hides_no_other_finding() {
     );
     assert!(found.iter().any(|k| k.1 == "AT-EMPTY"), "{found:?}");
 }
+
+#[test]
+fn mutation_portal_without_legal_links() {
+    let (code, added, _) = mutation(|r| {
+        let f = r.join("civico.yaml");
+        let text = std::fs::read_to_string(&f).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                ![
+                    "  dichiarazione_accessibilita:",
+                    "  privacy:",
+                    "  note_legali:",
+                ]
+                .iter()
+                .any(|p| l.starts_with(p))
+            })
+            .collect();
+        std::fs::write(&f, kept.join("\n") + "\n").unwrap();
+    });
+    assert_eq!(code, 0, "warnings only");
+    let line = line_of(&repo().join("content-example/civico.yaml"), "portale:");
+    assert_only(&added, "PORTALE-LEGALE", "civico.yaml", Some(line));
+}

@@ -37,6 +37,39 @@ fn portal_lists_the_upcoming_events_of_every_comune() {
         .map(|t| t.value().attr("datetime").unwrap())
         .collect();
     assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    // A public administration's site: its footer links the accessibility declaration, the
+    // privacy notice and the legal notes given in civico.yaml.
+    let legal: Vec<(String, String)> = select(&doc, "footer a")
+        .iter()
+        .map(|a| (text(a), a.value().attr("href").unwrap().to_string()))
+        .collect();
+    for (label, start) in [
+        (
+            "Dichiarazione di accessibilità",
+            "https://form.agid.gov.it/",
+        ),
+        (
+            "Informativa privacy",
+            "https://www.provincia.valdoro.vd.example/privacy/",
+        ),
+        (
+            "Note legali",
+            "https://www.provincia.valdoro.vd.example/note-legali/",
+        ),
+    ] {
+        assert!(
+            legal
+                .iter()
+                .any(|(t, h)| t == label && h.starts_with(start)),
+            "{label}: {legal:?}"
+        );
+    }
+    // The three filters start at the same height (the comune's has a checkbox under it).
+    let form = select(&doc, "form#filtri");
+    assert!(
+        form[0].value().classes().any(|c| c == "align-items-start"),
+        "filters aligned at the top"
+    );
     // Each card links the comune's own event page.
     for a in select(&doc, "#eventi .card-title a") {
         let href = a.value().attr("href").unwrap();

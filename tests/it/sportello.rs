@@ -653,9 +653,25 @@ fn node_prenota(site: &std::path::Path, port: u16, phase: &str, arg: &str) -> Va
     ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
 )]
 fn booking_pages_work_in_chromium_end_to_end() {
-    if !common::node_ready() {
-        return;
+    if common::node_ready() {
+        booking_in_chromium(false);
     }
+}
+
+#[test]
+#[cfg_attr(
+    any(not(civico_browser), not(civico_pg)),
+    ignore = "needs node, Debian's chromium, `npm ci --prefix tests/browser` and PostgreSQL"
+)]
+fn booking_pages_work_in_chromium_on_postgres() {
+    if common::node_ready() {
+        booking_in_chromium(true);
+    }
+}
+
+/// The booking pages in Chromium against the service on SQLite or PostgreSQL: a citizen books
+/// (the day, then the time, by keyboard), cancels from the email's link, and asks for help.
+fn booking_in_chromium(postgres: bool) {
     // The origin the site will be served from (the script listens there).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -667,7 +683,11 @@ fn booking_pages_work_in_chromium_end_to_end() {
     let yaml =
         std::fs::read_to_string(repo().join("content-example/comuni/valfiorita/sportello.yaml"))
             .unwrap();
-    let s = common::start_sportello(&yaml, false, &["--allow-origin", &site_origin]).unwrap();
+    let Some(s) = common::start_sportello(&yaml, postgres, &["--allow-origin", &site_origin])
+    else {
+        return;
+    };
+    assert_eq!(s.db.starts_with("postgres://"), postgres);
     let (_out, site) = common::sito_per(&s, "valfiorita");
     let (smtp, url) = (&s.smtp, s.url.clone());
     let doc = common::html(&site.join("prenotazione-appuntamento/index.html"));

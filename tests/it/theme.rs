@@ -607,3 +607,49 @@ fn pages_stay_within_the_phone_budget() {
     }
     assert!(pages > 600, "{pages} pages");
 }
+
+/// The shipped stylesheet keeps only the Bootstrap Italia rules the theme can use: every Bootstrap
+/// Italia class a page of the example sites or a script of the theme names must still be styled
+/// (a template or script that starts using another class needs `scripts/refresh-bootstrap-italia.sh`).
+#[test]
+fn every_bootstrap_italia_class_the_theme_uses_is_shipped() {
+    let full = bootstrap_italia_classes();
+    let css = std::fs::read_to_string(
+        repo().join("themes/agid/static/bootstrap-italia/css/bootstrap-italia.min.css"),
+    )
+    .unwrap();
+    let shipped: std::collections::HashSet<&str> = css
+        .split('.')
+        .skip(1)
+        .map(|p| {
+            let end = p
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .unwrap_or(p.len());
+            &p[..end]
+        })
+        .collect();
+    let mut missing = std::collections::BTreeSet::new();
+    for c in COMUNI {
+        for f in html_files(&example_site().join(c)) {
+            for e in select(&html(&f), "[class]") {
+                for class in e.value().classes() {
+                    if full.contains(class) && !shipped.contains(class) {
+                        missing.insert(class.to_string());
+                    }
+                }
+            }
+        }
+    }
+    for js in std::fs::read_dir(repo().join("themes/agid/static/js")).unwrap() {
+        let text = std::fs::read_to_string(js.unwrap().path()).unwrap();
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+            if word.contains('-') && full.contains(word) && !shipped.contains(word) {
+                missing.insert(word.to_string());
+            }
+        }
+    }
+    // Bootstrap Italia styles `list-item` only inside menus the theme does not have (the mobile
+    // slim header, dropdowns), so none of its rules can apply here.
+    missing.remove("list-item");
+    assert!(missing.is_empty(), "not in the shipped CSS: {missing:?}");
+}

@@ -638,6 +638,27 @@ fn ipa_findings(
     check_ipa(ipa, slug, &codice, pec, cfg_file)
 }
 
+/// The territory portal is a public administration's site too: its footer needs the
+/// accessibility declaration, the privacy notice and the legal notes.
+fn portale_legali(root: &Path, rete: &Rete, out: &mut Vec<Finding>) {
+    let Some(p) = &rete.portale else {
+        return;
+    };
+    let path = root.join("civico.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let line = civico_core::yaml::line_of(&text, "portale").unwrap_or(1);
+    for (field, what) in [
+        (&p.dichiarazione_accessibilita, "dichiarazione_accessibilita: la dichiarazione di accessibilità del portale (form.agid.gov.it)"),
+        (&p.privacy, "privacy: l'informativa sulla privacy"),
+        (&p.note_legali, "note_legali: le note legali"),
+    ] {
+        if field.is_none() {
+            out.push(finding("PORTALE-LEGALE", Severity::Warning, "", Some(show_path(root, &path)), line,
+                format!("il portale degli eventi non collega {what}: aggiungi l'indirizzo sotto `portale:` in civico.yaml")));
+        }
+    }
+}
+
 /// Runs the source checks, then the HTML ones unless `source_only`.
 pub fn run(opts: &CheckOptions) -> Report {
     run_timed(opts).0
@@ -665,6 +686,7 @@ pub fn run_timed(opts: &CheckOptions) -> (Report, Timings) {
     let today = opts
         .today
         .unwrap_or_else(|| civico_core::date::today_in(rete.tz(), chrono::Utc::now()));
+    portale_legali(root, &rete, &mut generali);
     let comuni = config::load_comuni(root, &rete, &opts.comuni, &diags);
     let mut config_findings = Vec::new();
     for c in &comuni {

@@ -98,6 +98,14 @@ pub struct Portale {
     pub base_url: Href,
     #[serde(default)]
     pub descrizione: Option<String>,
+    /// The portal's own accessibility declaration (form.agid.gov.it), privacy notice and legal
+    /// notes, linked from its footer as on every public administration's site.
+    #[serde(default)]
+    pub dichiarazione_accessibilita: Option<Href>,
+    #[serde(default)]
+    pub privacy: Option<Href>,
+    #[serde(default)]
+    pub note_legali: Option<Href>,
 }
 
 impl Rete {

@@ -141,6 +141,8 @@ pub struct Dati<'a> {
     pub comuni: Vec<(String, String)>,
     pub zone: Vec<String>,
     pub categorie: Vec<String>,
+    /// The footer's links: (text, address), those civico.yaml gives.
+    pub legali: Vec<(&'static str, String)>,
 }
 
 pub fn dati<'a>(
@@ -182,6 +184,17 @@ pub fn dati<'a>(
         comuni,
         zone,
         categorie,
+        legali: [
+            (
+                "Dichiarazione di accessibilità",
+                &p.dichiarazione_accessibilita,
+            ),
+            ("Informativa privacy", &p.privacy),
+            ("Note legali", &p.note_legali),
+        ]
+        .into_iter()
+        .filter_map(|(t, h)| h.as_ref().map(|h| (t, h.to_string())))
+        .collect(),
     }
 }
 

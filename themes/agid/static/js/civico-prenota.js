@@ -12,21 +12,60 @@
     return s.etichetta.replace(/^\S+ \d+ /, '').replace(/ ore .*$/, '');
   }
 
-  /* Radio buttons for the slots of one month (or all). */
+  /* "lunedì 7 dicembre 2026" and "9:20" from a slot's label "lunedì 7 dicembre 2026 ore 9:20". */
+  function giornoDi(s) { return s.etichetta.replace(/ ore .*$/, ''); }
+  function senzaAnno(g) { return g.replace(/ \d{4}$/, ''); }
+  function oraDi(s) { var m = s.etichetta.match(/ ore (.*)$/); return m ? m[1] : s.etichetta; }
+
+  /* The free times of a period, as the Designers Italia pattern has it: first the day (one
+   * radio button per day with free times), then the times of that day. Keyboard: the arrows
+   * move within a group (choosing a day shows its times), Tab goes to the next group. */
   function mostraSlot(box, slots, nome) {
     box.textContent = '';
     if (!slots.length) {
       box.appendChild(el('p', 'Nessun orario disponibile in questo periodo.'));
       return;
     }
-    slots.forEach(function (s, i) {
-      var id = nome + '-' + i;
-      var d = el('div', null, { 'class': 'form-check' });
-      var r = el('input', null, { type: 'radio', name: nome, id: id, value: s.inizio });
-      d.appendChild(r);
-      d.appendChild(el('label', s.etichetta, { 'for': id }));
-      box.appendChild(d);
+    var giorni = [], perGiorno = {};
+    slots.forEach(function (s) {
+      var g = giornoDi(s);
+      if (!perGiorno[g]) { perGiorno[g] = []; giorni.push(g); }
+      perGiorno[g].push(s);
     });
+    var fsGiorni = el('fieldset', null, { 'class': 'mb-3' });
+    fsGiorni.appendChild(el('legend', 'Giorno*', { 'class': 'h6' }));
+    var listaGiorni = el('div', null, { 'class': 'civico-giorni' });
+    fsGiorni.appendChild(listaGiorni);
+    var fsOrari = el('fieldset', null, { 'class': 'mb-3' });
+    var legenda = el('legend', null, { 'class': 'h6' });
+    var listaOrari = el('div', null, { 'class': 'civico-orari' });
+    fsOrari.appendChild(legenda);
+    fsOrari.appendChild(listaOrari);
+    function orari(g) {
+      legenda.textContent = 'Orario* (' + senzaAnno(g) + ')';
+      listaOrari.textContent = '';
+      perGiorno[g].forEach(function (s, i) {
+        var id = nome + '-' + giorni.indexOf(g) + '-' + i;
+        var d = el('div', null, { 'class': 'form-check form-check-inline' });
+        d.appendChild(el('input', null, { type: 'radio', name: nome, id: id, value: s.inizio }));
+        d.appendChild(el('label', oraDi(s), { 'for': id }));
+        listaOrari.appendChild(d);
+      });
+    }
+    giorni.forEach(function (g, i) {
+      var id = nome + '-giorno-' + i;
+      var n = perGiorno[g].length;
+      var d = el('div', null, { 'class': 'form-check' });
+      var r = el('input', null, { type: 'radio', name: nome + '-giorno', id: id, value: g });
+      r.addEventListener('change', function () { orari(g); });
+      d.appendChild(r);
+      d.appendChild(el('label', senzaAnno(g) + ' (' + n + (n === 1 ? ' orario libero)' : ' orari liberi)'), { 'for': id }));
+      listaGiorni.appendChild(d);
+    });
+    box.appendChild(fsGiorni);
+    box.appendChild(fsOrari);
+    listaGiorni.querySelector('input').checked = true;
+    orari(giorni[0]);
   }
 
   function icsTesto(r) {
