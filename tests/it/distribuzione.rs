@@ -103,10 +103,14 @@ fn single_events_are_in_utc_and_calendars_list_upcoming_events() {
         .map(|e| prop(e, "SUMMARY")[0].2.clone())
         .collect();
     assert!(
-        summaries.contains("Mercato settimanale") && summaries.contains("Mercatino di Natale"),
+        summaries.contains("Mercato del sabato")
+            && summaries.contains("Mercatino di Natale in piazza dei Fiori"),
         "{summaries:?}"
     );
-    assert!(!summaries.contains("Giornata ecologica"), "{summaries:?}");
+    assert!(
+        !summaries.contains("Giornata ecologica lungo la Dorella"),
+        "{summaries:?}"
+    );
     // One calendar per tipo di evento.
     let mercatini = std::fs::read_to_string(
         example_site().join("valfiorita/vivere-il-comune/eventi/mercatino.ics"),

@@ -540,7 +540,7 @@ fn the_territory_portal_is_served_and_follows_the_comuni() {
     let eventi = v["eventi"].as_array().unwrap();
     assert!(eventi
         .iter()
-        .any(|e| e["titolo"] == "Concerto di Capodanno"));
+        .any(|e| e["titolo"] == "Concerto di Capodanno della banda cittadina"));
     // Links lead to the comuni in the preview, not to their public sites.
     assert!(
         eventi
@@ -556,7 +556,7 @@ fn the_territory_portal_is_served_and_follows_the_comuni() {
     std::fs::write(
         &path,
         text.replace(
-            "titolo: \"Concerto di Capodanno\"",
+            "titolo: \"Concerto di Capodanno della banda cittadina\"",
             "titolo: \"Gran concerto di Capodanno\"",
         ),
     )
