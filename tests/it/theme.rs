@@ -653,3 +653,41 @@ fn every_bootstrap_italia_class_the_theme_uses_is_shipped() {
     missing.remove("list-item");
     assert!(missing.is_empty(), "not in the shipped CSS: {missing:?}");
 }
+
+/// The example's images reach the hero, the cards and the notizia's page, each with its text
+/// alternative and its size.
+#[test]
+fn images_show_on_the_hero_the_cards_and_the_page() {
+    let home = page("valfiorita", "/");
+    let hero = select(&home, "#head-section img");
+    assert_eq!(hero.len(), 1, "the hero's image");
+    let v = hero[0].value();
+    assert_eq!(v.attr("src"), Some("/media/cantiere.svg"));
+    assert_eq!(
+        (v.attr("width"), v.attr("height")),
+        (Some("640"), Some("360"))
+    );
+    assert!(v
+        .attr("alt")
+        .is_some_and(|a| a.starts_with("Illustrazione")));
+    let cards: Vec<_> = select(&home, ".card-teaser img")
+        .iter()
+        .map(|i| i.value().attr("src").unwrap().to_string())
+        .collect();
+    assert!(
+        cards.contains(&"/media/biblioteca.svg".to_string()),
+        "{cards:?}"
+    );
+    assert!(
+        cards.contains(&"/media/mercato.svg".to_string()),
+        "{cards:?}"
+    );
+    let notizia = page(
+        "valfiorita",
+        "/novita/al-via-i-lavori-di-rifacimento-di-via-roma/",
+    );
+    assert_eq!(
+        select(&notizia, "main figure img[width='640'][height='360']").len(),
+        1
+    );
+}

@@ -457,6 +457,7 @@ pub fn build_with<'a>(
     assets.sort();
     assets.dedup();
     crate::trasparenza::pagine::link_files(&mut pages, &rendered);
+    pages::link_images(&mut pages, content, &rendered);
 
     let argomenti: BTreeMap<String, String> = docs
         .iter()

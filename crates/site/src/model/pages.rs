@@ -40,6 +40,53 @@ pub struct ListItem {
     pub doc: Option<usize>,
     /// An event that is over (no occurrence today or later): lists show it apart.
     pub passato: bool,
+    /// The document's image, for cards (set once the files are resolved: [`link_images`]).
+    pub immagine: Option<Arc<CardImage>>,
+}
+
+/// An image on a card: where it is, what it shows, its size.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardImage {
+    pub src: String,
+    pub alt: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Gives every list item the image of its document, once the files of the front matter have
+/// their URLs and sizes (an image whose size is unknown is left out of cards).
+pub fn link_images(
+    pages: &mut [Page],
+    content: &ComuneContent,
+    rendered: &[Arc<crate::model::Rendered>],
+) {
+    let images: Vec<Option<Arc<CardImage>>> = content
+        .docs
+        .iter()
+        .zip(rendered)
+        .map(|(d, r)| {
+            let img = d.meta.immagine()?;
+            let (width, height) = *r.dimensioni.get(&img.file.value)?;
+            Some(Arc::new(CardImage {
+                src: r.files.get(&img.file.value)?.clone(),
+                alt: img.alt.clone().unwrap_or_default(),
+                width,
+                height,
+            }))
+        })
+        .collect();
+    let fill = |item: &mut ListItem| {
+        if let Some(i) = item.doc {
+            item.immagine = images.get(i).cloned().flatten();
+        }
+    };
+    for p in pages {
+        p.items.iter_mut().for_each(fill);
+        p.groups
+            .iter_mut()
+            .flat_map(|g| g.items.iter_mut())
+            .for_each(fill);
+    }
 }
 
 /// A titled group of items, e.g. a category card on a landing page.
@@ -262,6 +309,7 @@ impl<'a> Ctx<'a> {
             kind: d.kind,
             doc: Some(i),
             passato: matches!(&d.meta, Meta::Evento(e) if e.prossima(self.today).is_none()),
+            immagine: None,
         }
     }
 
@@ -382,6 +430,7 @@ pub(crate) fn link_item(titolo: &str, url: &str) -> ListItem {
         kind: Kind::Pagina,
         doc: None,
         passato: false,
+        immagine: None,
     }
 }
 
