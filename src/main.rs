@@ -110,6 +110,8 @@ enum Command {
     },
     /// Controlla ciò che la legge e AGID chiedono al sito di ogni comune (esce con 1 se ci sono errori)
     Check(CheckArgs),
+    /// Ripartisci tra i comuni, in base agli abitanti, il costo del servizio dei siti web
+    Costi(cmd::costi::CostiArgs),
     /// Crea nuovi contenuti
     New {
         #[command(subcommand)]
@@ -610,6 +612,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "sportello")]
         Command::Sportello(a) => sportello(*a),
         Command::Schema { out } => run_schema(out),
+        Command::Costi(a) => cmd::costi::run(a),
         Command::New { what } => run_new(what),
     }
 }

@@ -4,6 +4,7 @@
 //! call into a library crate from `main`.
 
 pub mod aiuto;
+pub mod costi;
 pub mod preview_guard;
 pub mod redazione_locale;
 pub mod serve;

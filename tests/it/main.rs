@@ -5,6 +5,7 @@
 mod build_example;
 mod check;
 mod common;
+mod costi;
 mod distribuzione;
 mod errors;
 mod io;

@@ -37,10 +37,16 @@ fn yaml_file(path: &Path) -> Value {
 /// Every content file of content-example with the schema of its folder.
 fn example_cases() -> Vec<Value> {
     let root = repo().join("content-example");
-    let mut cases = vec![json!({
-        "schema": "civico.schema.json", "name": "civico.yaml",
-        "data": yaml_file(&root.join("civico.yaml")), "valid": true
-    })];
+    let mut cases = vec![
+        json!({
+            "schema": "civico.schema.json", "name": "civico.yaml",
+            "data": yaml_file(&root.join("civico.yaml")), "valid": true
+        }),
+        json!({
+            "schema": "costi.schema.json", "name": "costi.yaml",
+            "data": yaml_file(&root.join("costi.yaml")), "valid": true
+        }),
+    ];
     for comune in common::COMUNI {
         let dir = root.join("comuni").join(comune);
         cases.push(json!({

@@ -249,8 +249,12 @@ pub struct Comune {
     #[serde(default)]
     pub zona: Option<String>,
     pub ente_appartenenza: Link,
+    /// Resident inhabitants (ISTAT), and the day the figure refers to: the service centre's
+    /// costs are shared by them (`civico costi`). `popolazione` is read as `abitanti`.
+    #[serde(default, alias = "popolazione")]
+    pub abitanti: Option<Spanned<u64>>,
     #[serde(default)]
-    pub popolazione: Option<u32>,
+    pub abitanti_al: Option<Spanned<crate::fields::Data>>,
     #[serde(default)]
     pub social: Vec<Link>,
     pub dichiarazione_accessibilita: Href,

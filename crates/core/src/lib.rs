@@ -5,6 +5,8 @@
 //! comune's `sportello.yaml` as a file: `sportello`), the controlled vocabularies, slugs, dates, the
 //! IO outbox format. No I/O beyond reading configuration files; no server, database or template.
 
+pub mod bilancio;
+pub mod cella;
 pub mod codici;
 pub mod config;
 pub mod date;

@@ -68,6 +68,13 @@ pub fn all() -> Vec<(String, Value)> {
             "Prenotazione degli appuntamenti del comune (sportello.yaml)",
         ),
     ));
+    out.push((
+        "costi.schema.json".into(),
+        finish::<civico_core::bilancio::Bilancio>(
+            "costi",
+            "Bilancio del centro servizi per la ripartizione dei costi (civico costi --budget)",
+        ),
+    ));
     out
 }
 

@@ -83,15 +83,7 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A cell of an exported CSV that a spreadsheet will not run: text written by citizens that
-/// begins like a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading apostrophe.
-fn cella(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}").into()
-    } else {
-        s.into()
-    }
-}
+use civico_core::cella::cella;
 
 /// Writes a row of an export, each cell through `cella`.
 fn scrivi<T: AsRef<str>>(w: &mut csv::Writer<Vec<u8>>, campi: impl IntoIterator<Item = T>) {
