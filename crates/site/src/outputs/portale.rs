@@ -34,6 +34,8 @@ pub struct EventoPortale {
     pub url: String,
     pub immagine: Option<String>,
     pub immagine_alt: String,
+    /// Width and height of the image, when known (the list keeps its place while it loads).
+    pub immagine_dimensioni: Option<(u32, u32)>,
     /// For the .ics export: `YYYYMMDDTHHMMSSZ` start and end, or `YYYYMMDD` days.
     pub ics_inizio: String,
     pub ics_fine: String,
@@ -115,6 +117,10 @@ pub fn eventi(site: &Site<'_>, tz: Tz, today: NaiveDate) -> Vec<EventoPortale> {
                 .unwrap_or_default(),
             luogo,
             url: format!("{}{}", c.base_url, site.doc_urls[i]),
+            immagine_dimensioni: e
+                .immagine
+                .as_ref()
+                .and_then(|img| site.rendered[i].dimensioni.get(&img.file.value).copied()),
             immagine,
             immagine_alt: e
                 .immagine
