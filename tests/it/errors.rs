@@ -927,3 +927,38 @@ fn one_comune_is_said_in_the_singular() {
     assert!(ok, "{err}");
     assert!(err.contains("generato 1 comune, "), "{err}");
 }
+
+#[test]
+fn a_broken_online_form_is_reported_at_its_lines() {
+    let scheda = std::fs::read_to_string(
+        crate::common::repo().join("data/nuovo-comune/servizi/carta-identita-elettronica.md"),
+    )
+    .unwrap();
+    let modulo = "modulo:\n  termine_giorni: 30\n  passi:\n    - titolo: \"Dati\"\n      campi:\n        - {nome: figli, etichetta: \"Figli\", tipo: scelta, opzioni: [\"Sì\", \"No\"]}\n        - {nome: quanti, etichetta: \"Quanti\", tipo: numero, se: {campo: figlio, valore: \"Sì\"}}\n        - {nome: Doc, etichetta: \"Documento\", tipo: allegato}\n";
+    let src = scheda.replacen("---\n", &format!("---\n{modulo}"), 1);
+    let err = fails_with("servizi/x.md", src.as_bytes());
+    assert_diag(
+        &err,
+        "servizi/x.md",
+        8,
+        73,
+        "E-MODULO",
+        "dipende da `figlio`, che non è un campo precedente",
+    );
+    assert_diag(
+        &err,
+        "servizi/x.md",
+        9,
+        18,
+        "E-MODULO",
+        "solo lettere minuscole",
+    );
+    assert_diag(
+        &err,
+        "servizi/x.md",
+        9,
+        53,
+        "E-MODULO",
+        "non dice quali tipi di file accetta",
+    );
+}

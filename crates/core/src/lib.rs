@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod fields;
 pub mod fingerprint;
 pub mod href;
+pub mod modulo;
 pub mod outbox;
 pub mod path;
 pub mod plurale;

@@ -299,6 +299,9 @@ pub struct Servizio {
     pub servizi_collegati: Vec<Rif>,
     #[serde(default)]
     pub eventi_vita: Vec<String>,
+    /// The online form of the service, for istanze (see `civico_core::modulo`).
+    #[serde(default)]
+    pub modulo: Option<civico_core::modulo::Modulo>,
     #[serde(default)]
     pub immagine: Option<Immagine>,
     #[serde(default)]

@@ -369,6 +369,7 @@ pub fn build_with<'a>(
     // 2. References resolve to existing documents of the right kind.
     let targets = targets_of(docs, &doc_urls);
     check_refs(docs, &targets, diags);
+    check_moduli(docs, diags);
 
     // 3. The pages of the site; a free page may not take the address of a generated one.
     // The pages of the Modello Comuni and those of Amministrazione trasparente, side by side.
@@ -552,6 +553,21 @@ fn targets_of(docs: &[Document], urls: &[String]) -> HashMap<String, Target> {
         .collect();
     targets.extend(aliases);
     targets
+}
+
+/// The online forms of the schede servizio are sound (the same checks the service relies on).
+fn check_moduli(docs: &[Document], diags: &Diagnostics) {
+    for d in docs {
+        if let crate::content::kinds::Meta::Servizio(s) = &d.meta {
+            if let Some(m) = &s.modulo {
+                diags.extend(civico_core::modulo::controlla(
+                    m,
+                    &d.shown,
+                    &d.snippet_source(),
+                ));
+            }
+        }
+    }
 }
 
 /// Every reference of every document resolves, else an error with the closest keys.
