@@ -85,7 +85,7 @@ def main():
         f.write('''nome: "Valverde"
 codice_istat: "099999"
 codice_ipa: "c_z999"
-codice_fiscale: "80000000999"
+codice_fiscale: "80000000994"
 pec: "protocollo@pec.comune.valverde.example"
 email: "info@comune.valverde.example"
 telefono: "+39 0999 000000"
