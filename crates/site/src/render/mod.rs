@@ -8,6 +8,7 @@
 pub mod compress;
 pub mod filters;
 pub mod output;
+pub mod rientri;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -249,15 +250,23 @@ impl Renderer {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         filters::register(&mut tera);
-        tera.add_raw_templates(
-            theme
-                .templates
-                .iter()
-                .map(|(n, t)| (n.as_str(), t.as_str())),
-        )
-        .map_err(|e| {
-            Diagnostic::error("E-TEMPLATE", "themes", format!("template non valido: {e}"))
-        })?;
+        // The templates' indentation is taken out once, here, rather than from every page.
+        let sources: Vec<(&str, std::borrow::Cow<'_, str>)> = theme
+            .templates
+            .iter()
+            .map(|(n, t)| {
+                let t = if n.ends_with(".html") {
+                    rientri::togli(t).into()
+                } else {
+                    std::borrow::Cow::from(t.as_str())
+                };
+                (n.as_str(), t)
+            })
+            .collect();
+        tera.add_raw_templates(sources.iter().map(|(n, t)| (*n, t.as_ref())))
+            .map_err(|e| {
+                Diagnostic::error("E-TEMPLATE", "themes", format!("template non valido: {e}"))
+            })?;
         let mut files: Vec<(String, Cow<'static, [u8]>)> = theme
             .statics
             .into_iter()
