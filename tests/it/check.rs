@@ -729,6 +729,19 @@ fn fresh_scaffold_passes_with_only_placeholder_warnings() {
             .any(|k| k.1 == "SEGNAPOSTO" && k.2.ends_with(file) && k.3 > 0)
     };
     assert!(placeholder("comune.yaml"), "{found:?}");
+    // The inhabitants the service centre's costs are shared by are a placeholder too.
+    let yaml = std::fs::read_to_string(net.path().join("comuni/prova/comune.yaml")).unwrap();
+    let abitanti = yaml
+        .lines()
+        .position(|l| l.starts_with("abitanti:"))
+        .unwrap() as u64
+        + 1;
+    assert!(
+        found
+            .iter()
+            .any(|k| k.1 == "SEGNAPOSTO" && k.2.ends_with("comune.yaml") && k.3 == abitanti),
+        "{found:?}"
+    );
     assert!(placeholder("servizi/pagamento-tari.md"), "{found:?}");
     assert!(
         placeholder("articolazione-degli-uffici/uffici.yaml"),

@@ -223,6 +223,10 @@ fn segnaposti(text: &str, c: &ComuneDir, shown: &str, out: &mut Vec<Finding>) {
     for (field, value) in fields.into_iter().filter(|(_, v)| segnaposto(v)) {
         named(field, value, line_of(text, field));
     }
+    // The inhabitants the service centre shares its costs by (`civico costi`).
+    if let Some(n) = cfg.abitanti.as_ref().filter(|n| n.value == 0) {
+        named("abitanti", "0", n.line);
+    }
     // Nested fields: found by their text, as the scaffold writes them.
     for (i, l) in text.lines().enumerate() {
         if let Some((key, value)) = l.trim().split_once(':') {
