@@ -50,7 +50,7 @@ pub fn run(a: CostiArgs) -> ExitCode {
         let n = diags.iter().filter(|d| d.is_error()).count();
         eprintln!(
             "ripartizione non calcolata: {} da correggere",
-            civico_core::plurale::conta(n, "errore", "errori")
+            civico_core::plurale::errori(n)
         );
         return ExitCode::from(1);
     };
@@ -70,7 +70,7 @@ pub fn run(a: CostiArgs) -> ExitCode {
                 "prospetto {} scritto in {}: {} per {} €",
                 p.anno,
                 f.display(),
-                civico_core::plurale::conta(p.comuni.len(), "comune", "comuni"),
+                civico_core::plurale::comuni(p.comuni.len()),
                 civico_core::bilancio::Euro(p.fatturato_cent)
             );
         }

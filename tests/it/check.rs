@@ -702,10 +702,8 @@ fn first_difference(a: &civico_check::html::Facts, b: &civico_check::html::Facts
     String::new()
 }
 
-/// A comune just scaffolded passes the check: no error, and every warning names something the
-/// scaffold left to do (a placeholder, a section to fill), at its file and line.
-#[test]
-fn fresh_scaffold_passes_with_only_placeholder_warnings() {
+/// A network with one comune (`prova`) just scaffolded, its examples dated from the check's date.
+fn scaffolded() -> tempfile::TempDir {
     let net = tempfile::tempdir().unwrap();
     let st = Command::new(bin())
         .args(["new", "comune", "prova", "--date", "2026-11-23"])
@@ -713,6 +711,14 @@ fn fresh_scaffold_passes_with_only_placeholder_warnings() {
         .status()
         .unwrap();
     assert!(st.success());
+    net
+}
+
+/// A comune just scaffolded passes the check: no error, and every warning names something the
+/// scaffold left to do (a placeholder, a section to fill), at its file and line.
+#[test]
+fn fresh_scaffold_passes_with_only_placeholder_warnings() {
+    let net = scaffolded();
     let (code, report, stderr) = run_check(net.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
     let found = keys(&report);
@@ -730,12 +736,7 @@ fn fresh_scaffold_passes_with_only_placeholder_warnings() {
     };
     assert!(placeholder("comune.yaml"), "{found:?}");
     // The inhabitants the service centre's costs are shared by are a placeholder too.
-    let yaml = std::fs::read_to_string(net.path().join("comuni/prova/comune.yaml")).unwrap();
-    let abitanti = yaml
-        .lines()
-        .position(|l| l.starts_with("abitanti:"))
-        .unwrap() as u64
-        + 1;
+    let abitanti = line_of(&net.path().join("comuni/prova/comune.yaml"), "abitanti:");
     assert!(
         found
             .iter()
@@ -757,13 +758,7 @@ fn fresh_scaffold_passes_with_only_placeholder_warnings() {
 /// of that comune is still reported with it.
 #[test]
 fn a_comune_yaml_error_hides_no_other_finding() {
-    let net = tempfile::tempdir().unwrap();
-    let st = Command::new(bin())
-        .args(["new", "comune", "prova", "--date", "2026-11-23"])
-        .arg(net.path())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let net = scaffolded();
     let yaml = net.path().join("comuni/prova/comune.yaml");
     let text = std::fs::read_to_string(&yaml).unwrap();
     let bad = text.replace("pec: \"protocollo@pec.", "pec: \"protocollo-at-pec.");

@@ -66,7 +66,7 @@ pub struct RigaServizio {
 #[derive(Debug, Serialize)]
 pub struct RigaBimestre {
     pub numero: u32,
-    pub nome: &'static str,
+    pub nome: String,
     /// The invoice's due date: the bimester's first day (invoiced in advance).
     pub scadenza: NaiveDate,
     /// The service's cost in the bimester, shared by the comuni then in it.

@@ -120,20 +120,6 @@ fn leggi_testo(text: &str, path: &Path) -> Result<Istat, Diagnostic> {
 
 /// A day named in a title: "al 31 dicembre 2025", "31/12/2025" or "2025-12-31".
 fn data_in(s: &str) -> Option<NaiveDate> {
-    const MESI: [&str; 12] = [
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
-    ];
     let words: Vec<String> = s
         .to_lowercase()
         .split(|c: char| !c.is_alphanumeric() && c != '/' && c != '-')
@@ -143,7 +129,7 @@ fn data_in(s: &str) -> Option<NaiveDate> {
     for w in words.windows(3) {
         if let (Ok(g), Some(m), Ok(a)) = (
             w[0].parse::<u32>(),
-            MESI.iter().position(|m| *m == w[1]),
+            civico_core::date::MESI.iter().position(|m| *m == w[1]),
             w[2].parse::<i32>(),
         ) {
             if let Some(d) = NaiveDate::from_ymd_opt(a, m as u32 + 1, g) {

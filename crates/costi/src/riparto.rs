@@ -1,7 +1,7 @@
 //! Splitting amounts of cents exactly: in proportion to weights by the largest-remainder method
 //! (the parts always add up to the whole, to the cent), and the year in six bimesters.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 /// Splits `total` cents in proportion to `weights`: each part is the floor of its exact share,
 /// and the cents left over go one each to the parts with the largest remainders (the earlier
@@ -40,15 +40,10 @@ pub struct Bimestre {
 
 impl Bimestre {
     /// Italian name: "gennaio-febbraio".
-    pub fn nome(&self) -> &'static str {
-        [
-            "gennaio-febbraio",
-            "marzo-aprile",
-            "maggio-giugno",
-            "luglio-agosto",
-            "settembre-ottobre",
-            "novembre-dicembre",
-        ][(self.numero - 1) as usize]
+    pub fn nome(&self) -> String {
+        let primo = (2 * (self.numero - 1)) as usize;
+        let mesi = &civico_core::date::MESI;
+        format!("{}-{}", mesi[primo], mesi[primo + 1])
     }
 
     /// Whether the period from `dal` to `al` (either open) covers at least one day of it.
@@ -87,11 +82,6 @@ pub fn centesimi_di_percento(part: i64, total: i64) -> i64 {
 /// `12,34`.
 pub fn percento(cp: i64) -> String {
     format!("{},{:02}", cp / 100, cp % 100)
-}
-
-/// Whether `d` falls in the year.
-pub fn nell_anno(d: NaiveDate, anno: i32) -> bool {
-    d.year() == anno
 }
 
 #[cfg(test)]
