@@ -13,6 +13,7 @@ pub mod date;
 pub mod diagnostics;
 pub mod fields;
 pub mod fingerprint;
+pub mod frontmatter;
 pub mod href;
 pub mod modulo;
 pub mod outbox;

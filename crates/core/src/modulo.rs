@@ -147,6 +147,80 @@ impl Modulo {
     }
 }
 
+/// A scheda servizio that takes istanze online, as the service reads it.
+#[derive(Debug, Clone)]
+pub struct ServizioOnline {
+    /// The scheda's slug (`mensa-scolastica`).
+    pub slug: String,
+    pub titolo: String,
+    pub modulo: Modulo,
+}
+
+#[derive(Deserialize)]
+struct Testa {
+    titolo: String,
+    #[serde(default)]
+    bozza: bool,
+    #[serde(default)]
+    modulo: Option<Modulo>,
+}
+
+/// The services of a comune's folder that declare a form (`servizi/*.md` with `modulo:`), by
+/// slug; drafts are left out. A file that cannot be read is skipped with its reason in the
+/// second list: the build reports it at its line, the service must keep running.
+pub fn servizi_online(comune: &Path) -> (Vec<ServizioOnline>, Vec<String>) {
+    let (mut ok, mut errori) = (Vec::new(), Vec::new());
+    let Ok(voci) = std::fs::read_dir(comune.join("servizi")) else {
+        return (ok, errori);
+    };
+    let mut file: Vec<_> = voci
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    file.sort();
+    for f in file {
+        let Ok(testo) = std::fs::read_to_string(&f) else {
+            errori.push(format!("{}: non leggibile", f.display()));
+            continue;
+        };
+        let testo = crate::frontmatter::normalise(&testo);
+        let Ok(split) = crate::frontmatter::split(&testo) else {
+            continue;
+        };
+        if !split.yaml.contains("modulo:") {
+            continue;
+        }
+        match serde_saphyr::from_str::<Testa>(split.yaml) {
+            Ok(Testa {
+                titolo,
+                bozza: false,
+                modulo: Some(modulo),
+            }) if controlla(&modulo, &f, split.yaml).is_empty() => {
+                let slug = f
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                ok.push(ServizioOnline {
+                    slug,
+                    titolo,
+                    modulo,
+                });
+            }
+            Ok(t) if t.modulo.is_some() && !t.bozza => {
+                errori.push(format!(
+                    "{}: il modulo ha errori (civico check li mostra)",
+                    f.display()
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => errori.push(format!("{}: {e}", f.display())),
+        }
+    }
+    (ok, errori)
+}
+
 /// Checks a form's definition: every mistake as an error at its line in `file`.
 pub fn controlla(m: &Modulo, file: &Path, source: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -47,6 +47,79 @@ pub struct Sportello {
     /// each. Without this section the site links to the comune's contacts instead.
     #[serde(default)]
     pub segnalazioni: Option<Segnalazioni>,
+    /// The area personale: citizens log in with SPID or CIE through the identity gateway of the
+    /// comune or of its network, an OpenID Connect provider. Without it there is no login.
+    #[serde(default)]
+    pub area_personale: Option<AreaPersonale>,
+}
+
+/// How citizens log in: the OpenID Connect gateway in front of SPID and CIE, and how its claims
+/// are read.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaPersonale {
+    /// The gateway's issuer (`https://login.provincia.example.it/oidc/op`): its discovery
+    /// document is at `/.well-known/openid-configuration` under it.
+    pub emittente: String,
+    /// The client id the gateway gave the comune.
+    pub client_id: String,
+    /// The *name* of the environment variable holding the client secret (`OIDC_VALFIORITA`):
+    /// the secret itself never goes into the repository.
+    pub segreto: String,
+    /// The scopes asked for; `openid` is always sent.
+    #[serde(default = "default_ambiti")]
+    pub ambiti: Vec<String>,
+    /// The authentication level asked for (`acr_values`).
+    #[serde(default = "default_acr")]
+    pub acr: String,
+    /// The lowest SPID level accepted (2: password and one-time code; CIE is level 3).
+    #[serde(default = "default_livello")]
+    pub livello_minimo: u8,
+    /// The claims that carry each datum.
+    #[serde(default)]
+    pub attributi: Attributi,
+    /// Where new pratiche are sent for registration (the protocol's PEC box); the comune's PEC
+    /// of comune.yaml when not given.
+    #[serde(default)]
+    pub protocollo: Option<String>,
+    /// Minutes of inactivity after which a session ends (it never lasts more than 8 hours).
+    #[serde(default = "default_durata_sessione")]
+    pub sessione_minuti: i64,
+}
+
+/// Claim names: the defaults are those of the SPID/CIE OpenID Connect gateways.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Attributi {
+    /// The codice fiscale, with or without the `TINIT-` prefix.
+    pub codice_fiscale: String,
+    pub nome: String,
+    pub cognome: String,
+    pub email: String,
+}
+
+impl Default for Attributi {
+    fn default() -> Self {
+        Attributi {
+            codice_fiscale: "fiscal_number".into(),
+            nome: "given_name".into(),
+            cognome: "family_name".into(),
+            email: "email".into(),
+        }
+    }
+}
+
+fn default_ambiti() -> Vec<String> {
+    vec!["openid".into(), "profile".into(), "email".into()]
+}
+fn default_acr() -> String {
+    "https://www.spid.gov.it/SpidL2".into()
+}
+fn default_livello() -> u8 {
+    2
+}
+fn default_durata_sessione() -> i64 {
+    30
 }
 
 /// How a comune takes segnalazioni di disservizio.
@@ -335,12 +408,64 @@ pub fn controlla(s: &Sportello) -> Result<(), (String, Option<String>)> {
     if let Some(sg) = &s.segnalazioni {
         controlla_segnalazioni(sg)?;
     }
+    if let Some(a) = &s.area_personale {
+        controlla_area_personale(a)?;
+    }
     if s.trattenuta_minuti < 1 || s.orizzonte_giorni < 1 || s.conservazione_giorni < 1 {
         return Err((
             "trattenuta_minuti, orizzonte_giorni e conservazione_giorni devono essere almeno 1"
                 .into(),
             None,
         ));
+    }
+    Ok(())
+}
+
+/// The `area_personale:` section: an https issuer (http only on loopback, for trials), a
+/// client id, a secret's name, a level SPID has.
+fn controlla_area_personale(a: &AreaPersonale) -> Result<(), (String, Option<String>)> {
+    let qui = |m: &str, riga: &str| Err((format!("area_personale: {m}"), Some(riga.to_string())));
+    let emittente = url::Url::parse(&a.emittente).ok();
+    let ok = emittente.as_ref().is_some_and(|u| {
+        u.scheme() == "https"
+            || (u.scheme() == "http"
+                && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
+    });
+    if !ok {
+        return qui(
+            "emittente: scrivi l'indirizzo https:// del gateway SPID/CIE (l'`issuer` OpenID Connect)",
+            "emittente:",
+        );
+    }
+    if a.client_id.trim().is_empty() {
+        return qui(
+            "client_id: scrivi l'identificativo che il gateway ha dato al comune",
+            "client_id:",
+        );
+    }
+    if !crate::config::nome_segreto_valido(&a.segreto) {
+        return qui(
+            "segreto: scrivi il nome della variabile d'ambiente con il segreto (lettere maiuscole, cifre e _, per esempio OIDC_VALFIORITA), non il segreto",
+            "segreto:",
+        );
+    }
+    if a.protocollo.as_deref().is_some_and(|e| !email_valida(e)) {
+        return qui(
+            "protocollo: scrivi l'indirizzo email (PEC) del protocollo",
+            "protocollo:",
+        );
+    }
+    if !(1..=3).contains(&a.livello_minimo) {
+        return qui(
+            "livello_minimo: i livelli SPID sono 1, 2 e 3",
+            "livello_minimo:",
+        );
+    }
+    if !(5..=480).contains(&a.sessione_minuti) {
+        return qui(
+            "sessione_minuti: una sessione dura da 5 a 480 minuti di inattività",
+            "sessione_minuti:",
+        );
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! references and building pages is the model's job.
 
 pub use civico_core::fields;
-pub mod frontmatter;
+pub use civico_core::frontmatter;
 pub mod kinds;
 
 use std::borrow::Cow;
