@@ -664,11 +664,35 @@ mod servizio {
     /// Starts the service with `sportello` as Valfiorita's sportello.yaml, on SQLite or (when
     /// `pg` and PostgreSQL is installed) a throwaway PostgreSQL; `None` when it is not.
     pub fn start_sportello(sportello: &str, pg: bool, extra: &[&str]) -> Option<Servizio> {
+        start_sportello_con(sportello, pg, extra, &Avvio::default())
+    }
+
+    /// What else a test sets before the service starts.
+    #[derive(Default)]
+    pub struct Avvio<'a> {
+        /// The port to listen on (0: any free one).
+        pub porta: u16,
+        /// Environment variables (the secrets named in the configuration).
+        pub env: Vec<(&'a str, &'a str)>,
+        /// Changes to the copy of the content, before the start.
+        pub prepara: Option<&'a dyn Fn(&Path)>,
+    }
+
+    /// `start_sportello` with a port, environment and content changes of the test's choosing.
+    pub fn start_sportello_con(
+        sportello: &str,
+        pg: bool,
+        extra: &[&str],
+        avvio: &Avvio<'_>,
+    ) -> Option<Servizio> {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("sito");
         copy_dir(&repo().join("content-example"), &root);
         let comune = root.join("comuni/valfiorita");
         std::fs::write(comune.join("sportello.yaml"), sportello).unwrap();
+        if let Some(f) = avvio.prepara {
+            f(&root);
+        }
         let origin = "https://www.comune.valfiorita.vd.example".to_string();
         let (db, pg) = if pg {
             let p = Postgres::start()?;
@@ -696,7 +720,9 @@ mod servizio {
             .arg(&root)
             .arg("--db")
             .arg(&db)
-            .args(["--port", "0", "--pow-cost", "1", "--pow-prefix", "0"])
+            .args(["--port", &avvio.porta.to_string()])
+            .args(["--pow-cost", "1", "--pow-prefix", "0"])
+            .envs(avvio.env.iter().copied())
             .args(["--smtp", &smtp.url()])
             .arg("--operators")
             .arg(&operatori)

@@ -2,9 +2,11 @@
 //! library crate) on a copy of content-example or a scaffolded network and asserts on what it
 //! writes, serves or prints. `common` holds the shared helpers.
 
+mod area_personale;
 mod build_example;
 mod check;
 mod common;
+
 mod costi;
 mod distribuzione;
 mod errors;

@@ -84,6 +84,7 @@ fn mail(p: &Prenotazione, oggetto: &str) -> Email {
         oggetto: format!("{oggetto} {}", p.codice),
         testo: "testo".into(),
         ics: None,
+        allegati: Vec::new(),
     }
 }
 fn componi(p: &Prenotazione) -> Composto {

@@ -207,6 +207,7 @@ pub fn messaggi(
             r.cognome.trim()
         ),
         ics: None,
+        allegati: Vec::new(),
     }];
     if let Some(u) = ufficio {
         v.push(Email {
@@ -219,6 +220,7 @@ pub fn messaggi(
                 r.email.trim()
             ),
             ics: None,
+            allegati: Vec::new(),
         });
     }
     v

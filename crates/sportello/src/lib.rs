@@ -18,18 +18,29 @@
 //! - `assistenza`: richieste di assistenza;
 //! - `segnalazioni`: segnalazioni di disservizio, their states, audit log and public list;
 //!   `allegati`: their photos and documents, judged by content and re-encoded;
-//! - `valutazioni`: the answers of every page's feedback widget, stored without identity.
+//! - `valutazioni`: the answers of every page's feedback widget, stored without identity;
+//! - `identita`: SPID/CIE login through the comune's OpenID Connect gateway; `cittadini`: logins
+//!   in progress and citizens' sessions; `area_personale`: its pages and API; `pratiche`: the
+//!   istanze sent online, checked against the scheda's form; `istanze`: the form's page;
+//!   `ricevuta`: the PDF receipt; `protocollo`: the messages of a new pratica and Segnatura.xml.
 
 pub mod agenda;
 pub mod allegati;
+pub mod area_personale;
 pub mod assistenza;
 pub use civico_core::sportello as config;
+pub mod cittadini;
 pub mod connessioni;
 pub mod db;
+pub mod identita;
+pub mod istanze;
 pub mod limiti;
 pub mod operatori;
 pub mod posta;
+pub mod pratiche;
+pub mod protocollo;
 pub mod registro;
+pub mod ricevuta;
 pub mod richiesta;
 pub mod segnalazioni;
 pub mod servizio;

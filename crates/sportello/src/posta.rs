@@ -9,6 +9,8 @@ use icalendar::{Component, EventLike};
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Transport;
 
+use base64::Engine as _;
+
 use super::registro::{self, Email, Prenotazione};
 use civico_core::date::data_lunga;
 
@@ -103,6 +105,7 @@ pub fn conferma(p: &Prenotazione, x: &Contesto<'_>, preavviso_ore: i64) -> Email
             x.sito
         ),
         ics: Some(ics(p, x)),
+        allegati: Vec::new(),
     }
 }
 
@@ -123,6 +126,7 @@ pub fn annullamento(p: &Prenotazione, x: &Contesto<'_>, messaggio: Option<&str>)
             x.comune
         ),
         ics: None,
+        allegati: Vec::new(),
     }
 }
 
@@ -141,6 +145,7 @@ pub fn spostamento(p: &Prenotazione, x: &Contesto<'_>, prima: DateTime<Utc>) -> 
             x.comune
         ),
         ics: Some(ics(p, x)),
+        allegati: Vec::new(),
     }
 }
 
@@ -157,6 +162,7 @@ pub fn promemoria(p: &Prenotazione, x: &Contesto<'_>) -> Email {
             x.sito
         ),
         ics: None,
+        allegati: Vec::new(),
     }
 }
 
@@ -199,17 +205,27 @@ impl Postino {
             .from(from)
             .to(to)
             .subject(&e.oggetto);
-        let m = match &e.ics {
-            Some(ics) => builder.multipart(
-                MultiPart::mixed().singlepart(testo).singlepart(
+        let m = if e.ics.is_none() && e.allegati.is_empty() {
+            builder.singlepart(testo)
+        } else {
+            let mut parti = MultiPart::mixed().singlepart(testo);
+            if let Some(ics) = &e.ics {
+                parti = parti.singlepart(
                     Attachment::new("appuntamento.ics".into()).body(
                         ics.clone(),
                         ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
                             .map_err(|e| e.to_string())?,
                     ),
-                ),
-            ),
-            None => builder.singlepart(testo),
+                );
+            }
+            for a in &e.allegati {
+                let dati = base64::engine::general_purpose::STANDARD
+                    .decode(&a.base64)
+                    .map_err(|e| e.to_string())?;
+                let tipo = ContentType::parse(&a.tipo).map_err(|e| e.to_string())?;
+                parti = parti.singlepart(Attachment::new(a.nome.clone()).body(dati, tipo));
+            }
+            builder.multipart(parti)
         }
         .map_err(|e| e.to_string())?;
         self.transport

@@ -111,6 +111,8 @@ CREATE INDEX valutazione_pagina ON valutazione (comune, pagina, giorno);
     // 5: idempotency keys are stored hashed and their answers encrypted: the rows written in
     // clear before go (they live one day anyway).
     ("DELETE FROM idempotenza;", "DELETE FROM idempotenza;"),
+    // 6: citizens' logins and sessions (area personale), pratiche and their history.
+    (crate::pratiche::SCHEMA, crate::pratiche::SCHEMA),
 ];
 
 /// One text for both databases: SQLite reads BIGINT as an integer column.
@@ -230,6 +232,17 @@ pub struct Email {
     pub testo: String,
     /// An iCalendar attachment.
     pub ics: Option<String>,
+    /// Other attachments (the ricevuta of a pratica, its files, Segnatura.xml).
+    pub allegati: Vec<AllegatoEmail>,
+}
+
+/// A file attached to a message, kept in the queue as base64.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AllegatoEmail {
+    pub nome: String,
+    /// Its MIME type (`application/pdf`).
+    pub tipo: String,
+    pub base64: String,
 }
 
 /// How a booking gets its seat.
@@ -364,8 +377,8 @@ fn lascia_posto(c: &mut Conn, comune: &str, sportello: &str, inizio: &str) -> Es
 /// Queues a message (inside the caller's transaction).
 pub fn accoda(c: &mut Conn, comune: &str, e: &Email, ora: DateTime<Utc>) -> Esito<()> {
     c.esegui(
-        "INSERT INTO posta (comune, destinatario, oggetto, testo, ics, creata, prossimo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![comune, &e.destinatario, &e.oggetto, &e.testo, e.ics.clone(), ts(ora)],
+        "INSERT INTO posta (comune, destinatario, oggetto, testo, ics, creata, prossimo, allegati) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+        params![comune, &e.destinatario, &e.oggetto, &e.testo, e.ics.clone(), ts(ora), (!e.allegati.is_empty()).then(|| serde_json::to_string(&e.allegati).unwrap_or_default())],
     )?;
     Ok(())
 }
@@ -851,7 +864,7 @@ pub fn pulizia(c: &mut Conn, ora: DateTime<Utc>) -> Esito<()> {
 /// Messages due for sending (oldest first).
 pub fn da_inviare(c: &mut Conn, ora: DateTime<Utc>, max: i64) -> Esito<Vec<(i64, String, Email)>> {
     let rows = c.righe(
-        "SELECT id, comune, destinatario, oggetto, testo, ics FROM posta WHERE prossimo <= ?1 ORDER BY id LIMIT ?2",
+        "SELECT id, comune, destinatario, oggetto, testo, ics, allegati FROM posta WHERE prossimo <= ?1 ORDER BY id LIMIT ?2",
         params![ts(ora), max],
     )?;
     Ok(rows
@@ -865,6 +878,10 @@ pub fn da_inviare(c: &mut Conn, ora: DateTime<Utc>, max: i64) -> Esito<Vec<(i64,
                     oggetto: r[3].testo().into(),
                     testo: r[4].testo().into(),
                     ics: r[5].opzione().map(str::to_string),
+                    allegati: r[6]
+                        .opzione()
+                        .and_then(|j| serde_json::from_str(j).ok())
+                        .unwrap_or_default(),
                 },
             )
         })

@@ -18,8 +18,14 @@ pub const MAX_CORPO: usize = 16 * 1024;
 /// body itself (with a message about its files).
 fn limite(path: &str) -> Option<usize> {
     let segnalazione = path.starts_with("/api/") && path.ends_with("/segnalazioni");
+    if path.starts_with("/area-personale/") && path.contains("/istanze/") {
+        return Some(MAX_ISTANZA);
+    }
     (!segnalazione).then_some(MAX_CORPO)
 }
+
+/// The body of an istanza sent with its form: three files at most and the fields.
+pub const MAX_ISTANZA: usize = 3 * crate::allegati::MAX_BYTE + 64 * 1024;
 
 /// The declared length of a body: `u64::MAX` when the header is not a number.
 pub fn dichiarata(h: &axum::http::HeaderMap) -> Option<u64> {

@@ -750,6 +750,7 @@ pub fn messaggi_nuova(
             link(sito, &r.token)
         ),
         ics: None,
+        allegati: Vec::new(),
     }];
     if let Some(u) = email_ufficio {
         v.push(Email {
@@ -759,6 +760,7 @@ pub fn messaggi_nuova(
                 "Nuova segnalazione dal sito, assegnata a: {ufficio}.\n\n{riepilogo}\nLa trovi, con le foto, nello sportello operatori.\n"
             ),
             ics: None,
+            allegati: Vec::new(),
         });
     }
     v
@@ -793,6 +795,7 @@ pub fn messaggio_stato(
             etichetta(nuovo).to_lowercase()
         ),
         ics: None,
+        allegati: Vec::new(),
     }
 }
 

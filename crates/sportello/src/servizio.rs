@@ -45,6 +45,7 @@ use super::sfida::Sfide;
 use civico_core::sportello::{email_valida, Sportello, Ufficio};
 
 /// A comune served: its booking setup and its site.
+#[derive(Clone)]
 pub struct Ente {
     pub nome: String,
     pub sportello: Arc<Sportello>,
@@ -52,6 +53,15 @@ pub struct Ente {
     pub origine: String,
     /// Its site's base URL without trailing slash, for links in messages.
     pub sito: String,
+    /// Its PEC address, for those who apply without SPID or CIE.
+    pub pec: String,
+    /// Its code in the IPA index (for the segnatura of pratiche).
+    pub codice_ipa: String,
+    /// This service's public address for the comune (`servizi_online.sportello` of its
+    /// comune.yaml), without trailing slash: the gateway returns there.
+    pub pubblico: Option<String>,
+    /// The schede servizio that take istanze online, with their forms.
+    pub servizi_online: Arc<Vec<civico_core::modulo::ServizioOnline>>,
 }
 
 impl Ente {
@@ -129,6 +139,8 @@ pub struct AppState {
     tempi: super::connessioni::Tempi,
     origini_extra: Vec<String>,
     pub operatori: RwLock<Arc<super::operatori::Operatori>>,
+    /// The identity gateways' metadata.
+    pub gateway: super::identita::Gateway,
     /// Wakes the mail carrier.
     sveglia: (Mutex<bool>, Condvar),
 }
@@ -200,6 +212,10 @@ pub fn carica(root: &Path) -> Result<Enti, String> {
             .map_err(|e| format!("{}: base_url: {e}", c.slug))?
             .origin()
             .ascii_serialization();
+        let (servizi_online, errori) = civico_core::modulo::servizi_online(&c.dir);
+        for e in errori {
+            eprintln!("sportello: {e}");
+        }
         out.insert(
             c.slug.clone(),
             Ente {
@@ -207,6 +223,15 @@ pub fn carica(root: &Path) -> Result<Enti, String> {
                 sportello,
                 origine,
                 sito: c.base_url.trim_end_matches('/').to_string(),
+                pec: c.config.pec.value.clone(),
+                codice_ipa: c.config.codice_ipa.clone(),
+                pubblico: c
+                    .config
+                    .servizi_online
+                    .sportello
+                    .as_ref()
+                    .map(|h| h.to_string().trim_end_matches('/').to_string()),
+                servizi_online: Arc::new(servizi_online),
             },
         );
     }
@@ -216,12 +241,15 @@ pub fn carica(root: &Path) -> Result<Enti, String> {
 /// The modification times of what `carica` reads, to notice changes.
 fn impronta(root: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
     let mut v: Vec<_> = walkdir::WalkDir::new(root)
-        .max_depth(3)
+        .max_depth(4)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| {
             let n = e.file_name();
-            n == "sportello.yaml" || n == "comune.yaml" || n == "civico.yaml"
+            let scheda = e.depth() == 4
+                && e.path().parent().is_some_and(|p| p.ends_with("servizi"))
+                && e.path().extension().is_some_and(|x| x == "md");
+            scheda || n == "sportello.yaml" || n == "comune.yaml" || n == "civico.yaml"
         })
         .map(|e| {
             let m = e.metadata().ok();
@@ -281,7 +309,7 @@ fn rifiuto(r: Rifiuto) -> Response {
 }
 
 /// The response of blocking work that may be refused or fail.
-fn risposta_di(out: Option<Result<Response, Fallito>>) -> Response {
+pub(crate) fn risposta_di(out: Option<Result<Response, Fallito>>) -> Response {
     match out {
         Some(Ok(r)) => r,
         Some(Err(f)) => fallito(f),
@@ -1039,6 +1067,7 @@ pub fn router(s: Arc<AppState>) -> Router {
     Router::new()
         .merge(api)
         .merge(super::operatori::router())
+        .merge(super::area_personale::router())
         .route("/salute", get(salute))
         .layer(DefaultBodyLimit::max(super::richiesta::MAX_CORPO))
         .layer(axum::middleware::from_fn(super::richiesta::misura))
@@ -1085,6 +1114,7 @@ pub fn stato(o: &Opzioni) -> Result<Arc<AppState>, String> {
         tempi: o.tempi,
         origini_extra: o.origini_extra.clone(),
         operatori: RwLock::new(Arc::new(operatori)),
+        gateway: Default::default(),
         sveglia: (Mutex::new(false), Condvar::new()),
     }))
 }
@@ -1110,6 +1140,7 @@ pub fn lavori(s: &AppState, postino: Option<&Postino>) -> Result<String, String>
                     oggetto: format!("Promemoria appuntamento {}", p.codice),
                     testo: format!("Promemoria: appuntamento {}.\n", posta::quando(p, tz)),
                     ics: None,
+                    allegati: Vec::new(),
                 },
             },
         )

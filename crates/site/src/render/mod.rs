@@ -221,6 +221,29 @@ struct DocData<'a> {
     refs: BTreeMap<&'a str, &'a Target>,
     /// Argomenti with their slugs, canonical spelling.
     argomenti: Vec<(&'a str, String)>,
+    /// A scheda servizio's online access: its `accedi_online`, or the form of its istanza in
+    /// the area personale of the comune's `civico sportello`.
+    accedi: Option<String>,
+}
+
+/// Where a scheda servizio is accessed online (see `DocData::accedi`).
+fn accedi(site: &Site<'_>, d: &crate::content::Document) -> Option<String> {
+    let crate::content::kinds::Meta::Servizio(s) = &d.meta else {
+        return None;
+    };
+    if let Some(h) = &s.accedi_online {
+        return Some(h.value.to_string());
+    }
+    let c = &site.content.comune;
+    s.modulo.as_ref()?;
+    c.sportello.as_ref()?.area_personale.as_ref()?;
+    let servizio = c.config.servizi_online.sportello.as_ref()?.to_string();
+    let slug = d.key.rsplit('/').next()?;
+    Some(format!(
+        "{}/area-personale/{}/istanze/{slug}",
+        servizio.trim_end_matches('/'),
+        c.slug
+    ))
 }
 
 /// What a render wrote, and the problems it found that do not stop it (warnings about the
@@ -1050,6 +1073,7 @@ fn doc_data<'a>(site: &'a Site<'_>, i: usize, r: &'a crate::model::Rendered) -> 
         dimensioni: &r.dimensioni,
         refs,
         argomenti,
+        accedi: accedi(site, d),
     }
 }
 

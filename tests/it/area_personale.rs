@@ -1,0 +1,763 @@
+//! The area personale end to end: `civico sportello` as the relying party of a real OpenID
+//! provider (npm `oidc-provider`, OpenID Certified, run by tests/browser/oidc.mjs on loopback
+//! with SPID-like claims), a citizen driven through the authorization code flow by a small
+//! cookie-keeping client, istanze checked against the scheda's form, pratiche seen only by their
+//! owner; ID tokens altered by the provider (issuer, audience, expiry, nonce, signature, `none`,
+//! HMAC), a level below the minimum, a state from another browser or replayed, a rotated key, a
+//! gateway that is down.
+#![cfg(feature = "sportello")]
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::process::{Child, Command};
+
+use serde_json::{json, Value};
+
+use crate::common::{
+    self, available, browser_dir, free_port, has_command, spawn_server, Avvio, Servizio,
+};
+
+const CLIENT: &str = "civico-valfiorita";
+const SEGRETO: &str = "un segreto di prova del gateway";
+const MARIO: &str = "RSSMRA80A01H501U";
+const LUCIA: &str = "BNCLRA85M50L219T";
+
+const SPORTELLO: &str = r#"informativa: "https://www.comune.valfiorita.vd.example/privacy/"
+mittente: "Comune di Valfiorita <noreply@comune.valfiorita.vd.example>"
+area_personale:
+  emittente: "http://127.0.0.1:{PORTA}"
+  client_id: "civico-valfiorita"
+  segreto: OIDC_VALFIORITA
+  livello_minimo: 2
+"#;
+
+fn gateway_ready() -> bool {
+    available(
+        has_command("node", "--version")
+            && browser_dir().join("node_modules/oidc-provider").is_dir(),
+        "node with tests/browser/node_modules/oidc-provider",
+    )
+}
+
+/// The OpenID provider, stopped when dropped.
+struct Gateway {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Gateway {
+    fn start(porta: u16, servizio: &str) -> Gateway {
+        let mut cmd = Command::new("node");
+        cmd.arg(browser_dir().join("oidc.mjs"))
+            .arg(porta.to_string())
+            .args([CLIENT, SEGRETO])
+            .arg(format!("{servizio}/area-personale/valfiorita/ritorno"))
+            .arg(format!("{servizio}/area-personale/valfiorita/?uscito=1"))
+            .current_dir(browser_dir());
+        let (child, url) = spawn_server(cmd);
+        Gateway { child, url }
+    }
+    fn prossimo(&self, cf: &str, nome: &str, acr: u8) {
+        let url = format!(
+            "{}/__test/prossimo?cf={cf}&nome={nome}&cognome=Rossi&email={}%40example.it&acr=https%3A%2F%2Fwww.spid.gov.it%2FSpidL{acr}",
+            self.url,
+            nome.to_lowercase()
+        );
+        assert_eq!(Browser::default().get(&url, &[]).0, 200);
+    }
+    fn manometti(&self, tipo: &str) {
+        let url = format!("{}/__test/manomissione?tipo={tipo}", self.url);
+        assert_eq!(Browser::default().get(&url, &[]).0, 200);
+    }
+}
+
+/// A service and its gateway.
+struct Prova {
+    s: Servizio,
+    g: Gateway,
+    porta_gateway: u16,
+}
+
+fn avvia(pg: bool, gateway: bool) -> Option<Prova> {
+    let (porta, porta_gateway) = (free_port(), free_port());
+    let servizio = format!("http://127.0.0.1:{porta}");
+    let g = Gateway::start(porta_gateway, &servizio);
+    if !gateway {
+        drop(g);
+        return avvia_senza(porta, porta_gateway, &servizio, pg);
+    }
+    let s = avvia_servizio(porta, porta_gateway, &servizio, pg)?;
+    Some(Prova {
+        s,
+        g,
+        porta_gateway,
+    })
+}
+
+fn avvia_senza(porta: u16, porta_gateway: u16, servizio: &str, pg: bool) -> Option<Prova> {
+    let s = avvia_servizio(porta, porta_gateway, servizio, pg)?;
+    let g = Gateway {
+        child: Command::new("true").spawn().unwrap(),
+        url: format!("http://127.0.0.1:{porta_gateway}"),
+    };
+    Some(Prova {
+        s,
+        g,
+        porta_gateway,
+    })
+}
+
+fn avvia_servizio(porta: u16, porta_gateway: u16, servizio: &str, pg: bool) -> Option<Servizio> {
+    let yaml = SPORTELLO.replace("{PORTA}", &porta_gateway.to_string());
+    let servizio = servizio.to_string();
+    let prepara = move |root: &Path| {
+        let f = root.join("comuni/valfiorita/comune.yaml");
+        let t = std::fs::read_to_string(&f).unwrap().replace(
+            "sportello: \"https://sportello.provincia-valdoro.vd.example\"",
+            &format!("sportello: \"{servizio}\""),
+        );
+        std::fs::write(f, t).unwrap();
+    };
+    let avvio = Avvio {
+        porta,
+        env: vec![("OIDC_VALFIORITA", SEGRETO)],
+        prepara: Some(&prepara),
+    };
+    common::start_sportello_con(&yaml, pg, &[], &avvio)
+}
+
+/// A client that keeps cookies per host (paths ignored) and follows redirects by hand.
+#[derive(Default, Clone)]
+struct Browser {
+    cookie: HashMap<String, BTreeMap<String, String>>,
+}
+
+struct Risposta {
+    status: u16,
+    url: String,
+    location: Option<String>,
+    body: String,
+}
+
+fn host(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| format!("{}:{}", u.host_str().unwrap_or(""), u.port().unwrap_or(80)))
+        .unwrap_or_default()
+}
+
+impl Browser {
+    fn richiesta(
+        &mut self,
+        metodo: &str,
+        url: &str,
+        corpo: Option<&Value>,
+        extra: &[(&str, &str)],
+    ) -> Risposta {
+        let a = common::agent();
+        let jar = self.cookie.entry(host(url)).or_default();
+        let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut r = if metodo == "GET" {
+            a.get(url).force_send_body()
+        } else {
+            a.post(url)
+        };
+        if !cookie.is_empty() {
+            r = r.header("Cookie", cookie.join("; "));
+        }
+        for (k, v) in extra {
+            r = r.header(*k, *v);
+        }
+        let resp = match corpo {
+            Some(j) => r
+                .header("Content-Type", "application/json")
+                .send(j.to_string()),
+            None => r.send_empty(),
+        }
+        .unwrap();
+        for sc in resp.headers().get_all("set-cookie") {
+            let sc = sc.to_str().unwrap();
+            let (kv, resto) = sc.split_once(';').unwrap_or((sc, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            if v.is_empty()
+                || resto.contains("Max-Age=0")
+                || resto.contains("expires=Thu, 01 Jan 1970")
+            {
+                jar.remove(k.trim());
+            } else {
+                jar.insert(k.trim().to_string(), v.to_string());
+            }
+        }
+        let location = resp.headers().get("location").map(|l| {
+            let l = l.to_str().unwrap();
+            url::Url::parse(url).unwrap().join(l).unwrap().to_string()
+        });
+        let status = resp.status().as_u16();
+        let body = resp.into_body().read_to_string().unwrap_or_default();
+        Risposta {
+            status,
+            url: url.to_string(),
+            location,
+            body,
+        }
+    }
+    fn get(&mut self, url: &str, extra: &[(&str, &str)]) -> (u16, String) {
+        let r = self.richiesta("GET", url, None, extra);
+        (r.status, r.body)
+    }
+    /// GETs `url` and follows redirects until `fermati` says stop or a page is reached.
+    fn segui(&mut self, url: &str, fermati: impl Fn(&str) -> bool) -> Risposta {
+        let mut r = self.richiesta("GET", url, None, &[]);
+        for _ in 0..10 {
+            match r.location.clone() {
+                Some(l) if !fermati(&l) => r = self.richiesta("GET", &l, None, &[]),
+                _ => return r,
+            }
+        }
+        panic!("too many redirects from {url}");
+    }
+}
+
+fn area(p: &Prova) -> String {
+    format!("{}/area-personale/valfiorita/", p.s.url)
+}
+
+/// Logs in as the next citizen the gateway was told: the final page.
+fn accedi(p: &Prova, b: &mut Browser) -> Risposta {
+    b.segui(&format!("{}accedi", area(p)), |_| false)
+}
+
+fn testo(html: &str, css: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(css).unwrap();
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn api(
+    p: &Prova,
+    b: &mut Browser,
+    metodo: &str,
+    path: &str,
+    corpo: Option<&Value>,
+) -> (u16, Value) {
+    let url = format!("{}/api/v1/valfiorita/{path}", p.s.url);
+    let origin = p.s.url.clone();
+    let r = b.richiesta(metodo, &url, corpo, &[("Origin", &origin)]);
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+fn istanza(nome: &str, dieta: &str) -> Value {
+    json!({"servizio": "mensa-scolastica", "valori": {
+        "nome": nome, "telefono": "+39 0583 123456",
+        "alunno_nome": "Luca Rossi", "alunno_codice_fiscale": "RSSLCU15C41H501E",
+        "scuola": "Primaria \"Dante Alighieri\"", "dieta": dieta, "tariffa_ridotta": ["No"]
+    }})
+}
+
+fn flusso_completo(p: &Prova) {
+    let mut mario = Browser::default();
+    // Without a session the API says so.
+    assert_eq!(api(p, &mut mario, "GET", "pratiche", None).0, 401);
+    assert_eq!(
+        api(
+            p,
+            &mut mario,
+            "POST",
+            "istanze",
+            Some(&istanza("Mario", "No"))
+        )
+        .0,
+        401
+    );
+    let pagina = mario.get(&area(p), &[]).1;
+    assert_eq!(
+        testo(&pagina, "[data-element=personal-area-login]"),
+        "Entra con SPID o CIE"
+    );
+
+    p.g.prossimo(MARIO, "Mario", 2);
+    let r = accedi(p, &mut mario);
+    assert_eq!(
+        (r.status, r.url.as_str()),
+        (200, area(p).as_str()),
+        "{}",
+        r.body
+    );
+    assert_eq!(testo(&r.body, "main h1"), "Area personale");
+    assert!(testo(&r.body, "main dd").contains(MARIO), "{}", r.body);
+    assert!(testo(&r.body, "main").contains("Non hai ancora pratiche"));
+
+    // The form's rules hold: a condition makes the certificate required.
+    let (st, e) = api(
+        p,
+        &mut mario,
+        "POST",
+        "istanze",
+        Some(&istanza("Mario", "Sì, per motivi di salute")),
+    );
+    assert_eq!(st, 422, "{e}");
+    assert!(
+        e["errori"]["certificato_medico"]
+            .as_str()
+            .unwrap()
+            .contains("obbligatorio"),
+        "{e}"
+    );
+    let (st, e) = api(
+        p,
+        &mut mario,
+        "POST",
+        "istanze",
+        Some(&json!({"servizio": "imu", "valori": {}})),
+    );
+    assert_eq!(st, 404, "{e}");
+
+    // A sound istanza: the identity's fields are not editable.
+    let (st, creata) = api(
+        p,
+        &mut mario,
+        "POST",
+        "istanze",
+        Some(&istanza("Falso", "No")),
+    );
+    assert_eq!(st, 201, "{creata}");
+    let numero = creata["pratica"]["numero"].as_str().unwrap().to_string();
+    assert!(numero.starts_with("PR-") && numero.len() == 12, "{numero}");
+    let (st, una) = api(p, &mut mario, "GET", &format!("pratiche/{numero}"), None);
+    assert_eq!(st, 200);
+    assert_eq!(una["dati"]["nome"], "Mario");
+    assert_eq!(una["dati"]["codice_fiscale"], MARIO);
+    assert_eq!(una["pratica"]["stato"], "inviata");
+    let impronta = civico_sportello::pratiche::impronta(&una["dati"].to_string());
+    assert_eq!(una["pratica"]["impronta"], impronta.as_str());
+    let (_, elenco) = api(p, &mut mario, "GET", "pratiche", None);
+    assert_eq!(elenco["pratiche"].as_array().unwrap().len(), 1);
+    let mail = p.s.smtp.wait(1, 20);
+    let m = mail
+        .iter()
+        .find(|m| m.to.iter().any(|t| t.contains("mario@example.it")))
+        .expect("the receipt");
+    assert!(common::mail_text(&m.data).contains(&numero));
+    let pagina = mario.get(&area(p), &[]).1;
+    assert!(testo(&pagina, "main table").contains(&numero));
+
+    // Another citizen sees none of it, even by number.
+    let mut lucia = Browser::default();
+    p.g.prossimo(LUCIA, "Lucia", 3);
+    assert_eq!(accedi(p, &mut lucia).status, 200);
+    let (_, elenco) = api(p, &mut lucia, "GET", "pratiche", None);
+    assert_eq!(elenco["pratiche"], json!([]));
+    assert_eq!(
+        api(p, &mut lucia, "GET", &format!("pratiche/{numero}"), None).0,
+        404
+    );
+    // Nor does the session open another comune's.
+    let altro = format!("{}/api/v1/castelmarino/pratiche", p.s.url);
+    assert_ne!(mario.richiesta("GET", &altro, None, &[]).status, 200);
+
+    // Logout ends the session here and sends to the gateway's logout with the token.
+    let origin = p.s.url.clone();
+    let r = mario.richiesta(
+        "POST",
+        &format!("{}esci", area(p)),
+        None,
+        &[("Origin", &origin)],
+    );
+    assert_eq!(r.status, 303);
+    let l = r.location.unwrap();
+    assert!(
+        l.starts_with(&format!("{}/session/end?id_token_hint=", p.g.url)),
+        "{l}"
+    );
+    assert_eq!(api(p, &mut mario, "GET", "pratiche", None).0, 401);
+    assert_eq!(
+        api(p, &mut mario, "GET", &format!("pratiche/{numero}"), None).0,
+        401
+    );
+}
+
+#[test]
+fn a_citizen_logs_in_sends_an_istanza_and_only_they_see_it() {
+    if !gateway_ready() {
+        return;
+    }
+    flusso_completo(&avvia(false, true).unwrap());
+}
+
+#[test]
+fn a_citizen_logs_in_sends_an_istanza_and_only_they_see_it_on_postgres() {
+    if !gateway_ready() {
+        return;
+    }
+    if let Some(p) = avvia(true, true) {
+        flusso_completo(&p);
+    }
+}
+
+/// A login that must fail: the page says why, and no session was opened.
+fn rifiutato(p: &Prova, b: &mut Browser, atteso: &str) {
+    let r = accedi(p, b);
+    assert_eq!(r.status, 200);
+    assert!(
+        r.url.contains(&format!("?errore={atteso}")),
+        "{} {}",
+        r.url,
+        r.body
+    );
+    assert!(!testo(&r.body, "[role=alert]").is_empty(), "{}", r.body);
+    assert_eq!(api(p, b, "GET", "pratiche", None).0, 401);
+}
+
+#[test]
+fn altered_tokens_low_levels_and_foreign_states_are_refused() {
+    if !gateway_ready() {
+        return;
+    }
+    let p = avvia(false, true).unwrap();
+    for tipo in [
+        "emittente",
+        "cliente",
+        "scaduto",
+        "nonce",
+        "firma",
+        "none",
+        "hmac",
+    ] {
+        p.g.prossimo(MARIO, "Mario", 2);
+        p.g.manometti(tipo);
+        rifiutato(&p, &mut Browser::default(), "token");
+    }
+    // Level 1 (password only) is below the comune's minimum.
+    p.g.prossimo(MARIO, "Mario", 1);
+    let mut b = Browser::default();
+    rifiutato(&p, &mut b, "livello");
+    assert!(testo(
+        &b.get(&format!("{}?errore=livello", area(&p)), &[]).1,
+        "[role=alert]"
+    )
+    .contains("livello 2"));
+
+    // The gateway's answer delivered to another browser (no binding cookie), then replayed.
+    p.g.prossimo(MARIO, "Mario", 2);
+    let mut a = Browser::default();
+    let ritorno = a.segui(&format!("{}accedi", area(&p)), |l| l.contains("/ritorno?"));
+    let callback = ritorno.location.expect("the gateway sends back");
+    let mut altro = Browser::default();
+    let r = altro.segui(&callback, |_| false);
+    assert!(r.url.ends_with("?errore=sessione"), "{}", r.url);
+    let r = a.segui(&callback, |_| false);
+    assert!(
+        r.url.ends_with("?errore=sessione"),
+        "a state is used once: {}",
+        r.url
+    );
+    assert_eq!(api(&p, &mut a, "GET", "pratiche", None).0, 401);
+
+    // The gateway rotates its key (a new process, a new key): the service fetches it again.
+    let servizio = p.s.url.clone();
+    let Prova {
+        s,
+        g,
+        porta_gateway,
+    } = p;
+    drop(g);
+    let g = Gateway::start(porta_gateway, &servizio);
+    let p = Prova {
+        s,
+        g,
+        porta_gateway,
+    };
+    p.g.prossimo(MARIO, "Mario", 2);
+    let mut b = Browser::default();
+    let r = accedi(&p, &mut b);
+    assert_eq!(r.url, area(&p), "{}", r.body);
+    assert_eq!(api(&p, &mut b, "GET", "pratiche", None).0, 200);
+    assert!(
+        !p.s.log.lock().unwrap().contains(MARIO),
+        "the log names no citizen"
+    );
+}
+
+#[test]
+fn the_service_starts_without_its_gateway_and_says_so_in_italian() {
+    if !gateway_ready() {
+        return;
+    }
+    let p = avvia(false, false).unwrap();
+    let mut b = Browser::default();
+    let r = accedi(&p, &mut b);
+    assert!(r.url.ends_with("?errore=gateway"), "{}", r.url);
+    assert!(
+        testo(&r.body, "[role=alert]").contains("non risponde"),
+        "{}",
+        r.body
+    );
+    // The rest of the service works.
+    let (st, _) = b.get(&format!("{}/salute", p.s.url), &[]);
+    assert_eq!(st, 200);
+}
+
+/// A `multipart/form-data` body of text fields and files (field, name, content).
+fn multipart(testi: &[(&str, &str)], file: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let confine = "----civico-prova-7MA4YWxkTrZu0gW";
+    let mut b = Vec::new();
+    for (k, v) in testi {
+        b.extend(
+            format!("--{confine}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, n, d) in file {
+        b.extend(format!("--{confine}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{n}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        b.extend(*d);
+        b.extend(b"\r\n");
+    }
+    b.extend(format!("--{confine}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={confine}"), b)
+}
+
+fn invia(
+    p: &Prova,
+    b: &Browser,
+    testi: &[(&str, &str)],
+    file: &[(&str, &str, &[u8])],
+) -> (u16, String) {
+    let url = format!("{}istanze/mensa-scolastica", area(p));
+    let (tipo, corpo) = multipart(testi, file);
+    let jar = b.cookie.get(&host(&url)).cloned().unwrap_or_default();
+    let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let r = common::agent()
+        .post(&url)
+        .header("Cookie", cookie.join("; "))
+        .header("Origin", &p.s.url)
+        .header("Content-Type", tipo)
+        .send(&corpo[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.into_body().read_to_string().unwrap())
+}
+
+#[test]
+fn the_form_page_shows_the_fields_and_takes_the_istanza_with_its_attachment() {
+    if !gateway_ready() {
+        return;
+    }
+    let p = avvia(false, true).unwrap();
+    let url = format!("{}istanze/mensa-scolastica", area(&p));
+    let mut b = Browser::default();
+    // Without a session the page says how to log in, or how to apply otherwise.
+    let (st, pagina) = b.get(&url, &[]);
+    assert_eq!(st, 401);
+    assert!(
+        testo(&pagina, "main").contains("posta elettronica certificata"),
+        "{pagina}"
+    );
+    p.g.prossimo(MARIO, "Mario", 2);
+    assert_eq!(accedi(&p, &mut b).status, 200);
+    let (st, pagina) = b.get(&url, &[]);
+    assert_eq!(st, 200, "{pagina}");
+    let doc = scraper::Html::parse_document(&pagina);
+    let uno = |css: &str| {
+        let sel = scraper::Selector::parse(css).unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap_or_else(|| panic!("{css} in {pagina}"))
+            .value()
+            .clone()
+    };
+    // The identity's fields are filled and read-only; every control has its label.
+    assert_eq!(uno("#campo-codice_fiscale").attr("value"), Some(MARIO));
+    assert!(uno("#campo-codice_fiscale").attr("readonly").is_some());
+    assert_eq!(
+        uno("#campo-certificato_medico").attr("accept"),
+        Some(".pdf,.jpg")
+    );
+    let controlli = scraper::Selector::parse(
+        "main input:not([type=radio]):not([type=checkbox]), main textarea, main select",
+    )
+    .unwrap();
+    for c in doc.select(&controlli) {
+        let id = c.value().attr("id").unwrap();
+        let etichetta = scraper::Selector::parse(&format!("label[for=\"{id}\"]")).unwrap();
+        assert!(doc.select(&etichetta).next().is_some(), "no label for {id}");
+    }
+    // Up to five options are radio buttons.
+    assert_eq!(
+        doc.select(&scraper::Selector::parse("input[name=dieta][type=radio]").unwrap())
+            .count(),
+        3
+    );
+
+    let base: Vec<(&str, &str)> = vec![
+        ("nome", "Falso"),
+        ("alunno_nome", "Luca Rossi"),
+        ("alunno_codice_fiscale", "RSSLCU15C41H501E"),
+        ("scuola", "Primaria \"Dante Alighieri\""),
+        ("dieta", "Sì, per motivi di salute"),
+    ];
+    // No consent and a missing certificate: errors beside their fields, what was typed kept.
+    let (st, pagina) = invia(&p, &b, &base, &[]);
+    assert_eq!(st, 422, "{pagina}");
+    let errori = testo(&pagina, "#errori li");
+    assert!(
+        errori.contains("informativa") && errori.contains("Certificato medico"),
+        "{errori}"
+    );
+    assert!(testo(&pagina, "#campo-certificato_medico-errore").contains("obbligatorio"));
+    assert!(pagina.contains("value=\"Luca Rossi\""));
+    // A file that is not what its name says is refused.
+    let mut tutto = base.clone();
+    tutto.extend([("privacy", "si"), ("dichiaro", "si")]);
+    let (st, pagina) = invia(
+        &p,
+        &b,
+        &tutto,
+        &[(
+            "certificato_medico",
+            "certificato.pdf",
+            b"MZ\x90\x00 not a pdf",
+        )],
+    );
+    assert_eq!(st, 422);
+    assert!(
+        !testo(&pagina, "#campo-certificato_medico-errore").is_empty(),
+        "{pagina}"
+    );
+    // With consent and the certificate: the pratica, with the file's hash in what was declared.
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let (st, pagina) = invia(
+        &p,
+        &b,
+        &tutto,
+        &[("certificato_medico", "certificato.pdf", pdf)],
+    );
+    assert_eq!(st, 201, "{pagina}");
+    let numero = testo(&pagina, "main strong");
+    assert!(numero.starts_with("PR-"), "{pagina}");
+    let (_, una) = api(&p, &mut b, "GET", &format!("pratiche/{numero}"), None);
+    assert_eq!(una["dati"]["nome"], "Mario");
+    let sha = civico_sportello::pratiche::impronta_di(pdf);
+    assert_eq!(
+        una["dati"]["certificato_medico"]["sha256"],
+        sha.as_str(),
+        "{una}"
+    );
+    messaggi_della_pratica(&p, &numero, pdf, &sha);
+}
+
+/// The attachments of the message to `a`: (name, content).
+fn allegati_a(p: &Prova, a: &str) -> (String, Vec<(String, Vec<u8>)>) {
+    let mail = p.s.smtp.wait(2, 20);
+    let m = mail
+        .iter()
+        .find(|m| m.to.iter().any(|t| t.contains(a)))
+        .unwrap_or_else(|| panic!("no message to {a}"));
+    use mail_parser::MimeHeaders as _;
+    let msg = mail_parser::MessageParser::default()
+        .parse(m.data.as_bytes())
+        .expect("a MIME message");
+    let allegati = msg
+        .attachments()
+        .map(|x| {
+            (
+                x.attachment_name().unwrap_or("").to_string(),
+                x.contents().to_vec(),
+            )
+        })
+        .collect();
+    (msg.body_text(0).unwrap_or_default().into_owned(), allegati)
+}
+
+/// The text of a PDF, read by a PDF parser.
+fn testo_pdf(b: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(b).expect("a PDF");
+    let pagine: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pagine).unwrap()
+}
+
+/// The citizen gets the PDF ricevuta; the protocol gets it with the file and Segnatura.xml.
+fn messaggi_della_pratica(p: &Prova, numero: &str, certificato: &[u8], sha: &str) {
+    let (testo, allegati) = allegati_a(p, "mario@example.it");
+    assert!(testo.contains(numero), "{testo}");
+    let nomi: Vec<&str> = allegati.iter().map(|a| a.0.as_str()).collect();
+    assert_eq!(nomi, [format!("ricevuta-{numero}.pdf")]);
+    let ricevuta = testo_pdf(&allegati[0].1);
+    let piatto = ricevuta.split_whitespace().collect::<Vec<_>>().join(" ");
+    for atteso in [
+        numero,
+        "Comune di Valfiorita",
+        "Servizio di mensa scolastica",
+        MARIO,
+        "Luca Rossi",
+        "Certificato medico",
+        "DPR 445/2000",
+    ] {
+        assert!(
+            piatto.contains(atteso),
+            "{atteso} not in the ricevuta: {piatto}"
+        );
+    }
+    assert!(
+        piatto.replace(' ', "").contains(sha),
+        "the file's hash is in the ricevuta"
+    );
+
+    let (testo, allegati) = allegati_a(p, "protocollo@pec.comune.valfiorita.vd.example");
+    assert!(testo.contains(numero) && testo.contains(MARIO), "{testo}");
+    let nomi: Vec<&str> = allegati.iter().map(|a| a.0.as_str()).collect();
+    assert_eq!(
+        nomi,
+        [
+            format!("ricevuta-{numero}.pdf").as_str(),
+            "certificato.pdf",
+            "Segnatura.xml"
+        ]
+    );
+    assert_eq!(allegati[1].1, certificato);
+    let xml = String::from_utf8(allegati[2].1.clone()).unwrap();
+    let mut r = quick_xml::Reader::from_str(&xml);
+    let (mut percorso, mut impronte, mut numeri) = (Vec::new(), Vec::new(), Vec::new());
+    loop {
+        match r.read_event().expect("well-formed Segnatura.xml") {
+            quick_xml::events::Event::Start(e) => {
+                percorso.push(String::from_utf8(e.name().as_ref().to_vec()).unwrap())
+            }
+            quick_xml::events::Event::End(_) => {
+                percorso.pop();
+            }
+            quick_xml::events::Event::Text(t) => {
+                let t = t.decode().unwrap().into_owned();
+                match percorso.last().map(String::as_str) {
+                    Some("Impronta") => impronte.push(t),
+                    Some("NumeroRegistrazione") => numeri.push(t),
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(numeri, [numero]);
+    use base64::Engine as _;
+    let b64 = |hex: &str| {
+        let b: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    let ricevuta_sha = civico_sportello::pratiche::impronta_di(&allegati[0].1);
+    assert_eq!(impronte, [b64(&ricevuta_sha), b64(sha)]);
+}
