@@ -14,7 +14,8 @@ use std::process::{Child, Command};
 use serde_json::{json, Value};
 
 use crate::common::{
-    self, available, browser_dir, free_port, has_command, spawn_server, Avvio, Servizio,
+    self, available, browser_dir, csrf, free_port, has_command, spawn_server, Avvio, Operatore,
+    Servizio, PASSWORD,
 };
 
 const CLIENT: &str = "civico-valfiorita";
@@ -129,6 +130,7 @@ fn avvia_servizio(porta: u16, porta_gateway: u16, servizio: &str, pg: bool) -> O
         porta,
         env: vec![("OIDC_VALFIORITA", SEGRETO)],
         prepara: Some(&prepara),
+        operatori: vec![("valfiorita", "bruno", &["Ufficio Tributi"])],
     };
     common::start_sportello_con(&yaml, pg, &[], &avvio)
 }
@@ -760,4 +762,213 @@ fn messaggi_della_pratica(p: &Prova, numero: &str, certificato: &[u8], sha: &str
     };
     let ricevuta_sha = civico_sportello::pratiche::impronta_di(&allegati[0].1);
     assert_eq!(impronte, [b64(&ricevuta_sha), b64(sha)]);
+}
+
+/// An operator of Valfiorita, logged in.
+fn operatore(p: &Prova, utente: &str) -> Operatore {
+    let mut op = Operatore {
+        base: p.s.url.clone(),
+        cookie: None,
+    };
+    let (st, _, _) = op.send(
+        "POST",
+        "/operatori/valfiorita/accesso",
+        &[("utente", utente), ("password", PASSWORD)],
+        None,
+    );
+    assert_eq!(st, 303);
+    op
+}
+
+/// The operator moves the pratica on with the form of its page: (status, page after).
+fn avanza(p: &Prova, op: &mut Operatore, numero: &str, campi: &[(&str, &str)]) -> (u16, String) {
+    let url = format!("/operatori/valfiorita/pratiche/{numero}");
+    let (_, pagina, _) = op.send("GET", &url, &[], None);
+    let token = csrf(&pagina);
+    let mut modulo = vec![("csrf", token.as_str())];
+    modulo.extend_from_slice(campi);
+    let (st, corpo, _) = op.send("POST", &format!("{url}/azione"), &modulo, Some(&p.s.url));
+    let (_, dopo, _) = op.send("GET", &url, &[], None);
+    (st, if st == 303 { dopo } else { corpo })
+}
+
+fn stato_operatore(pagina: &str) -> String {
+    let doc = scraper::Html::parse_document(pagina);
+    let sel = scraper::Selector::parse("dd[data-stato]").unwrap();
+    doc.select(&sel)
+        .next()
+        .map(|d| d.value().attr("data-stato").unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts() {
+    if !gateway_ready() {
+        return;
+    }
+    let p = avvia(false, true).unwrap();
+    let mut mario = Browser::default();
+    p.g.prossimo(MARIO, "Mario", 2);
+    assert_eq!(accedi(&p, &mut mario).status, 200);
+    let (st, creata) = api(
+        &p,
+        &mut mario,
+        "POST",
+        "istanze",
+        Some(&istanza("Mario", "No")),
+    );
+    assert_eq!(st, 201, "{creata}");
+    let numero = creata["pratica"]["numero"].as_str().unwrap().to_string();
+    p.s.smtp.wait(2, 20);
+
+    // An operator of another office does not see it; the comune's operator does.
+    let mut bruno = operatore(&p, "bruno");
+    let (_, elenco, _) = bruno.send("GET", "/operatori/valfiorita/pratiche", &[], None);
+    assert!(!elenco.contains(&numero), "{elenco}");
+    let (st, _, _) = bruno.send(
+        "GET",
+        &format!("/operatori/valfiorita/pratiche/{numero}"),
+        &[],
+        None,
+    );
+    assert_eq!(st, 404);
+    let mut anna = operatore(&p, "anna");
+    let (_, elenco, _) = anna.send("GET", "/operatori/valfiorita/pratiche", &[], None);
+    assert!(elenco.contains(&numero), "{elenco}");
+
+    // Steps out of order and without what they need are refused, with the reason.
+    let (st, pagina) = avanza(
+        &p,
+        &mut anna,
+        &numero,
+        &[("stato", "accolta"), ("messaggio", "ok")],
+    );
+    assert_eq!(st, 409, "{pagina}");
+    let (st, pagina) = avanza(&p, &mut anna, &numero, &[("stato", "protocollata")]);
+    assert_eq!(st, 409);
+    assert!(
+        testo(&pagina, "[role=alert]").contains("numero di protocollo"),
+        "{pagina}"
+    );
+    let (st, pagina) = avanza(
+        &p,
+        &mut anna,
+        &numero,
+        &[("stato", "protocollata"), ("protocollo", "2026/0012345")],
+    );
+    assert_eq!(
+        (st, stato_operatore(&pagina).as_str()),
+        (303, "protocollata"),
+        "{pagina}"
+    );
+    avanza(&p, &mut anna, &numero, &[("stato", "in_istruttoria")]);
+    let (_, pagina) = avanza(
+        &p,
+        &mut anna,
+        &numero,
+        &[
+            ("stato", "integrazione"),
+            ("messaggio", "Manca l'attestazione ISEE: inviala in PDF."),
+        ],
+    );
+    assert_eq!(stato_operatore(&pagina), "integrazione");
+
+    // The citizen reads the request in the area personale and answers with a file.
+    let url = format!("{}pratiche/{numero}", area(&p));
+    let (st, pagina) = mario.get(&url, &[]);
+    assert_eq!(st, 200, "{pagina}");
+    assert!(
+        testo(&pagina, ".storia").contains("Manca l'attestazione ISEE"),
+        "{pagina}"
+    );
+    assert!(
+        !testo(&pagina, ".storia").contains("anna"),
+        "operators stay anonymous to citizens"
+    );
+    assert!(testo(&pagina, "main").contains("sospeso"), "{pagina}");
+    // Nobody else reaches it.
+    let mut lucia = Browser::default();
+    p.g.prossimo(LUCIA, "Lucia", 2);
+    accedi(&p, &mut lucia);
+    assert_eq!(lucia.get(&url, &[]).0, 404);
+    let isee = b"%PDF-1.4\n% ISEE 2026\n%%EOF\n";
+    let (tipo, corpo) = multipart(
+        &[("testo", "Ecco l'attestazione ISEE.")],
+        &[("documenti", "isee.pdf", isee)],
+    );
+    let jar = mario.cookie.get(&host(&url)).cloned().unwrap_or_default();
+    let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let r = common::agent()
+        .post(format!("{url}/integrazione"))
+        .header("Cookie", cookie.join("; "))
+        .header("Origin", &p.s.url)
+        .header("Content-Type", tipo)
+        .send(&corpo[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, pagina) = mario.get(&url, &[]);
+    assert!(
+        testo(&pagina, ".storia").contains("Ecco l'attestazione ISEE"),
+        "{pagina}"
+    );
+
+    // The office sees the answer and its file, and accepts.
+    let (_, pagina, _) = anna.send(
+        "GET",
+        &format!("/operatori/valfiorita/pratiche/{numero}"),
+        &[],
+        None,
+    );
+    assert_eq!(stato_operatore(&pagina), "in_istruttoria");
+    assert!(
+        pagina.contains("isee.pdf")
+            && pagina.contains(&civico_sportello::pratiche::impronta_di(isee)),
+        "{pagina}"
+    );
+    let (_, pagina) = avanza(
+        &p,
+        &mut anna,
+        &numero,
+        &[
+            ("stato", "accolta"),
+            ("messaggio", "Iscrizione accolta dal 7 gennaio."),
+        ],
+    );
+    assert_eq!(stato_operatore(&pagina), "accolta");
+
+    // The citizen was told of every step by email; the protocol got the integration.
+    let mail = p.s.smtp.wait(7, 20);
+    let a_mario: Vec<String> = mail
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("mario@example.it")))
+        .map(|m| common::mail_text(&m.data))
+        .collect();
+    for atteso in [
+        "protocollata (Protocollo n. 2026/0012345)",
+        "Manca l'attestazione ISEE",
+        "Iscrizione accolta dal 7 gennaio",
+    ] {
+        assert!(
+            a_mario.iter().any(|t| t.contains(atteso)),
+            "{atteso} not mailed: {a_mario:#?}"
+        );
+    }
+    let al_protocollo = mail
+        .iter()
+        .find(|m| common::mail_text(&m.data).contains("Integrazione inviata online"))
+        .expect("the integration reaches the protocol");
+    assert!(al_protocollo.data.contains("isee.pdf"));
+
+    // The ricevuta can be downloaded again, and it is a PDF naming the pratica.
+    let r = mario.richiesta("GET", &format!("{url}/ricevuta.pdf"), None, &[]);
+    assert_eq!(r.status, 200);
+    // The CSV lists it with its protocol number.
+    let (st, _, csv) = anna.scarica("/operatori/valfiorita/pratiche.csv");
+    assert_eq!(st, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(&numero) && l.contains("2026/0012345") && l.contains("accolta")),
+        "{csv}"
+    );
 }

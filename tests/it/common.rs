@@ -676,6 +676,8 @@ mod servizio {
         pub env: Vec<(&'a str, &'a str)>,
         /// Changes to the copy of the content, before the start.
         pub prepara: Option<&'a dyn Fn(&Path)>,
+        /// More operators, (comune, user, offices), with the password `PASSWORD`.
+        pub operatori: Vec<(&'a str, &'a str, &'a [&'a str])>,
     }
 
     /// `start_sportello` with a port, environment and content changes of the test's choosing.
@@ -710,7 +712,16 @@ mod servizio {
                 "operatori:\n  - comune: valfiorita\n    utente: anna\n    password: \"{}\"\n  - comune: castelmarino\n    utente: carlo\n    password: \"{}\"\n",
                 hash(PASSWORD),
                 hash(PASSWORD)
-            ),
+            ) + &avvio
+                .operatori
+                .iter()
+                .map(|(c, u, uffici)| {
+                    format!(
+                        "  - comune: {c}\n    utente: {u}\n    password: \"{}\"\n    uffici: {uffici:?}\n",
+                        hash(PASSWORD)
+                    )
+                })
+                .collect::<String>(),
         )
         .unwrap();
         let smtp = SmtpSink::start();

@@ -154,6 +154,8 @@ pub struct ServizioOnline {
     pub slug: String,
     pub titolo: String,
     pub modulo: Modulo,
+    /// The office that handles the pratiche: the title of the scheda's `ufficio_responsabile`.
+    pub ufficio: String,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +165,23 @@ struct Testa {
     bozza: bool,
     #[serde(default)]
     modulo: Option<Modulo>,
+    #[serde(default)]
+    ufficio_responsabile: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SoloTitolo {
+    titolo: String,
+}
+
+/// The title of the office page `uffici/x` of a comune's folder, when it can be read.
+fn titolo_ufficio(comune: &Path, chiave: &str) -> Option<String> {
+    let testo = std::fs::read_to_string(comune.join(format!("{chiave}.md"))).ok()?;
+    let testo = crate::frontmatter::normalise(&testo);
+    let split = crate::frontmatter::split(&testo).ok()?;
+    serde_saphyr::from_str::<SoloTitolo>(split.yaml)
+        .ok()
+        .map(|t| t.titolo)
 }
 
 /// The services of a comune's folder that declare a form (`servizi/*.md` with `modulo:`), by
@@ -196,16 +215,22 @@ pub fn servizi_online(comune: &Path) -> (Vec<ServizioOnline>, Vec<String>) {
                 titolo,
                 bozza: false,
                 modulo: Some(modulo),
+                ufficio_responsabile,
             }) if controlla(&modulo, &f, split.yaml).is_empty() => {
                 let slug = f
                     .file_stem()
                     .unwrap_or_default()
                     .to_string_lossy()
                     .into_owned();
+                let ufficio = ufficio_responsabile
+                    .filter(|u| !u.contains(".."))
+                    .and_then(|u| titolo_ufficio(comune, u.trim_end_matches(".md")))
+                    .unwrap_or_else(|| "Ufficio relazioni con il pubblico".into());
                 ok.push(ServizioOnline {
                     slug,
                     titolo,
                     modulo,
+                    ufficio,
                 });
             }
             Ok(t) if t.modulo.is_some() && !t.bozza => {

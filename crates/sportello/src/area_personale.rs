@@ -33,6 +33,8 @@ use crate::richiesta::Corpo;
 use crate::servizio::{errore, AppState, Ente};
 use civico_core::sportello::AreaPersonale;
 
+mod pratica;
+
 type S = State<Arc<AppState>>;
 
 fn base(e: &Ente, comune: &str) -> Option<String> {
@@ -235,12 +237,12 @@ fn corpo_area(e: &Ente, chi: &Sessione, elenco: &[pratiche::Pratica]) -> String 
         .iter()
         .map(|p| {
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.numero),
+                "<tr><td><a href=\"pratiche/{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&p.titolo),
                 p.stato_etichetta,
                 data(&p.creata),
-                data(&p.scadenza)
+                data(&p.scadenza),
+                n = esc(&p.numero),
             )
         })
         .collect();
@@ -801,6 +803,20 @@ async fn invia_modulo(
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
+        .route(
+            "/area-personale/{comune}/pratiche/{numero}",
+            get(pratica::scheda),
+        )
+        .route(
+            "/area-personale/{comune}/pratiche/{numero}/ricevuta.pdf",
+            get(pratica::ricevuta),
+        )
+        .route(
+            "/area-personale/{comune}/pratiche/{numero}/integrazione",
+            post(pratica::integra).layer(axum::extract::DefaultBodyLimit::max(
+                crate::richiesta::MAX_ISTANZA,
+            )),
+        )
         .route(
             "/area-personale/{comune}/istanze/{servizio}",
             get(modulo)

@@ -22,7 +22,8 @@
 //! - `identita`: SPID/CIE login through the comune's OpenID Connect gateway; `cittadini`: logins
 //!   in progress and citizens' sessions; `area_personale`: its pages and API; `pratiche`: the
 //!   istanze sent online, checked against the scheda's form; `istanze`: the form's page;
-//!   `ricevuta`: the PDF receipt; `protocollo`: the messages of a new pratica and Segnatura.xml.
+//!   `ricevuta`: the PDF receipt; `protocollo`: the messages of a new pratica and Segnatura.xml;
+//!   `istruttoria`: the states of a pratica, the operators' actions, the citizen's integrations.
 
 pub mod agenda;
 pub mod allegati;
@@ -34,6 +35,7 @@ pub mod connessioni;
 pub mod db;
 pub mod identita;
 pub mod istanze;
+pub mod istruttoria;
 pub mod limiti;
 pub mod operatori;
 pub mod posta;

@@ -6,6 +6,7 @@
 //! token and must come from the same origin. An operator of one comune never sees another's.
 //! The segnalazioni have their own pages (`segnalazioni` below).
 
+mod pratiche;
 mod segnalazioni;
 
 use std::collections::HashMap;
@@ -36,6 +37,17 @@ const DURATA_ORE: i64 = 8;
 #[derive(Debug, Default)]
 pub struct Operatori {
     hash: HashMap<(String, String), String>,
+    /// The offices an operator is restricted to, for the pratiche (absent: every office).
+    uffici: HashMap<(String, String), Vec<String>>,
+}
+
+impl Operatori {
+    /// The offices `utente` of `comune` is restricted to; `None` for the whole comune.
+    pub fn uffici(&self, comune: &str, utente: &str) -> Option<Vec<String>> {
+        self.uffici
+            .get(&(comune.to_string(), utente.to_string()))
+            .cloned()
+    }
 }
 
 #[derive(Deserialize)]
@@ -51,6 +63,10 @@ struct Voce {
     utente: String,
     /// An argon2 PHC string (`civico sportello --hash-password` makes one).
     password: String,
+    /// The offices whose pratiche this operator handles (the titles of their pages); without
+    /// it, every office of the comune.
+    #[serde(default)]
+    uffici: Option<Vec<String>>,
 }
 
 /// Reads the operators file; a malformed hash is an error naming the user.
@@ -58,7 +74,7 @@ pub fn carica(f: &Path) -> Result<Operatori, String> {
     let text =
         std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
     let file: File = serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
-    let mut hash = HashMap::new();
+    let (mut hash, mut uffici) = (HashMap::new(), HashMap::new());
     for v in file.operatori {
         PasswordHash::new(&v.password).map_err(|_| {
             format!(
@@ -67,9 +83,12 @@ pub fn carica(f: &Path) -> Result<Operatori, String> {
                 v.utente
             )
         })?;
+        if let Some(u) = v.uffici {
+            uffici.insert((v.comune.clone(), v.utente.clone()), u);
+        }
         hash.insert((v.comune, v.utente), v.password);
     }
-    Ok(Operatori { hash })
+    Ok(Operatori { hash, uffici })
 }
 
 /// An argon2id hash of `password` for the operators file.
@@ -866,6 +885,20 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(
             "/operatori/{comune}/segnalazioni/{codice}/file/{n}",
             get(segnalazioni::file),
+        )
+        .route("/operatori/{comune}/pratiche", get(pratiche::elenco))
+        .route("/operatori/{comune}/pratiche.csv", get(pratiche::csv))
+        .route(
+            "/operatori/{comune}/pratiche/{numero}",
+            get(pratiche::scheda),
+        )
+        .route(
+            "/operatori/{comune}/pratiche/{numero}/azione",
+            post(pratiche::agisci),
+        )
+        .route(
+            "/operatori/{comune}/pratiche/{numero}/file/{n}",
+            get(pratiche::file),
         )
         .route("/operatori/{comune}/assistenza", get(richieste))
         .route(

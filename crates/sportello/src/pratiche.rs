@@ -36,16 +36,19 @@ CREATE TABLE pratica (
     stato TEXT NOT NULL CHECK (stato IN ('inviata', 'protocollata', 'in_istruttoria',
         'integrazione', 'accolta', 'respinta', 'conclusa')),
     protocollo TEXT, creata TEXT NOT NULL, aggiornata TEXT NOT NULL, scadenza TEXT NOT NULL,
+    ufficio TEXT NOT NULL, sospesa TEXT,
     PRIMARY KEY (comune, numero));
 CREATE INDEX pratica_persona ON pratica (comune, codice_fiscale, creata);
 CREATE TABLE pratica_storia (
     comune TEXT NOT NULL, numero TEXT NOT NULL, n BIGINT NOT NULL, quando TEXT NOT NULL,
-    chi TEXT NOT NULL, stato TEXT NOT NULL, messaggio TEXT NOT NULL DEFAULT '',
+    chi TEXT NOT NULL, azione TEXT NOT NULL, stato TEXT NOT NULL,
+    messaggio TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (comune, numero, n));
 ALTER TABLE posta ADD COLUMN allegati TEXT;
 CREATE TABLE pratica_allegato (
     comune TEXT NOT NULL, numero TEXT NOT NULL, n BIGINT NOT NULL, campo TEXT NOT NULL,
     nome TEXT NOT NULL, tipo TEXT NOT NULL, sha256 TEXT NOT NULL, dati TEXT NOT NULL,
+    passo BIGINT NOT NULL DEFAULT 1,
     PRIMARY KEY (comune, numero, n));
 ";
 
@@ -203,24 +206,38 @@ pub fn registra(
     };
     c.transazione(|c| {
         c.esegui(
-            "INSERT INTO pratica (comune, numero, servizio, titolo, codice_fiscale, nome, cognome, email, dati, impronta, stato, creata, aggiornata, scadenza) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'inviata', ?11, ?11, ?12)",
-            params![comune, &p.numero, &p.servizio, &p.titolo, &chi.codice_fiscale, &chi.nome, &chi.cognome, chi.email.clone(), dati, &p.impronta, &p.creata, &p.scadenza],
+            "INSERT INTO pratica (comune, numero, servizio, titolo, codice_fiscale, nome, cognome, email, dati, impronta, stato, creata, aggiornata, scadenza, ufficio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'inviata', ?11, ?11, ?12, ?13)",
+            params![comune, &p.numero, &p.servizio, &p.titolo, &chi.codice_fiscale, &chi.nome, &chi.cognome, chi.email.clone(), dati, &p.impronta, &p.creata, &p.scadenza, &s.ufficio],
         )?;
         c.esegui(
-            "INSERT INTO pratica_storia (comune, numero, n, quando, chi, stato, messaggio) VALUES (?1, ?2, 1, ?3, 'cittadino', 'inviata', '')",
+            "INSERT INTO pratica_storia (comune, numero, n, quando, chi, azione, stato, messaggio) VALUES (?1, ?2, 1, ?3, 'cittadino', 'inviata', 'inviata', '')",
             params![comune, &p.numero, &p.creata],
         )?;
-        for (n, f) in (1_i64..).zip(file) {
-            c.esegui(
-                "INSERT INTO pratica_allegato (comune, numero, n, campo, nome, tipo, sha256, dati) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![comune, &p.numero, n, f.campo, &f.file.nome, f.file.tipo, impronta_di(&f.file.dati), BASE64.encode(&f.file.dati)],
-            )?;
-        }
+        salva_file(c, comune, &p.numero, 1, file)?;
         for e in messaggi(&p, &json) {
             accoda(c, comune, &e, ora)?;
         }
         Ok(p.clone())
     })
+}
+
+/// Stores the files sent with the history entry `passo` (1: the istanza itself).
+pub fn salva_file(
+    c: &mut Conn,
+    comune: &str,
+    numero: &str,
+    passo: i64,
+    file: &[File<'_>],
+) -> Esito<()> {
+    for f in file {
+        c.esegui(
+            "INSERT INTO pratica_allegato (comune, numero, n, campo, nome, tipo, sha256, dati, passo)
+             SELECT ?1, ?2, COALESCE(MAX(n), 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8
+             FROM pratica_allegato WHERE comune = ?1 AND numero = ?2",
+            params![comune, numero, f.campo, &f.file.nome, f.file.tipo, impronta_di(&f.file.dati), BASE64.encode(&f.file.dati), passo],
+        )?;
+    }
+    Ok(())
 }
 
 const CAMPI: &str = "numero, servizio, titolo, stato, creata, scadenza, impronta, protocollo";

@@ -101,6 +101,14 @@ pub fn segnatura(
     )
 }
 
+/// The last day of a pratica's term, in words.
+pub fn entro(p: &Pratica, tz: chrono_tz::Tz) -> String {
+    p.scadenza
+        .parse::<DateTime<Utc>>()
+        .map(|d| civico_core::date::data_lunga(d.with_timezone(&tz).date_naive()))
+        .unwrap_or_default()
+}
+
 /// The messages of a new pratica: to the citizen (when the identity gave an email) and to the
 /// protocol.
 pub fn messaggi(
@@ -113,11 +121,7 @@ pub fn messaggi(
 ) -> Vec<Email> {
     let (s, chi, file) = (ist.servizio, ist.chi, ist.file);
     let locale = quando.with_timezone(&tz);
-    let entro = p
-        .scadenza
-        .parse::<DateTime<Utc>>()
-        .map(|d| civico_core::date::data_lunga(d.with_timezone(&tz).date_naive()))
-        .unwrap_or_default();
+    let entro = entro(p, tz);
     let alle = format!(
         "{}, {}",
         civico_core::date::data_lunga(locale.date_naive()),
@@ -166,4 +170,36 @@ pub fn messaggi(
         allegati,
     });
     out
+}
+
+/// The message to the citizen when the office moves a pratica on.
+pub fn avviso_stato(
+    x: &crate::istruttoria::Scheda,
+    stato: &str,
+    testo: &str,
+    comune: &str,
+    area: &str,
+) -> Vec<Email> {
+    let Some(email) = &x.email else {
+        return Vec::new();
+    };
+    let cosa = match stato {
+        "protocollata" => format!("è stata protocollata ({testo})."),
+        "in_istruttoria" => "è in istruttoria presso l'ufficio.".into(),
+        "integrazione" => format!("richiede un'integrazione da parte tua. L'ufficio scrive:\n\n{testo}\n\nRispondi dall'area personale, con il testo e i documenti richiesti: fino alla tua risposta il termine del procedimento è sospeso."),
+        "accolta" => format!("è stata accolta. L'ufficio scrive:\n\n{testo}"),
+        "respinta" => format!("è stata respinta. Motivazione:\n\n{testo}"),
+        "conclusa" => "è conclusa.".into(),
+        _ => format!("è ora: {}.", crate::pratiche::etichetta(stato)),
+    };
+    vec![Email {
+        destinatario: email.clone(),
+        oggetto: format!("Pratica {}: {}", x.numero, crate::pratiche::etichetta(stato)),
+        testo: format!(
+            "La tua pratica {} ({}) presso il Comune di {comune} {cosa}\n\nPuoi vederne la storia nell'area personale: {area}\n",
+            x.numero, x.titolo
+        ),
+        ics: None,
+        allegati: Vec::new(),
+    }]
 }

@@ -18,7 +18,9 @@ pub const MAX_CORPO: usize = 16 * 1024;
 /// body itself (with a message about its files).
 fn limite(path: &str) -> Option<usize> {
     let segnalazione = path.starts_with("/api/") && path.ends_with("/segnalazioni");
-    if path.starts_with("/area-personale/") && path.contains("/istanze/") {
+    if path.starts_with("/area-personale/")
+        && (path.contains("/istanze/") || path.ends_with("/integrazione"))
+    {
         return Some(MAX_ISTANZA);
     }
     (!segnalazione).then_some(MAX_CORPO)

@@ -1163,6 +1163,12 @@ pub fn lavori(s: &AppState, postino: Option<&Postino>) -> Result<String, String>
             ora - Duration::days(e.sportello.conservazione_giorni),
         )
         .map_err(|e| e.to_string())?;
+        super::istruttoria::purga(
+            &mut c,
+            slug,
+            ora - Duration::days(e.sportello.conservazione_giorni),
+        )
+        .map_err(|e| e.to_string())?;
         super::valutazioni::purga(
             &mut c,
             slug,

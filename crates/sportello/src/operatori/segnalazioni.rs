@@ -22,20 +22,20 @@ use crate::servizio::{AppState, Ente};
 type St = State<Arc<AppState>>;
 
 /// A stored instant as the operators read it, in the comune's zone: `23/11/2026 09:00`.
-fn locale(ts: &str, tz: chrono_tz::Tz) -> String {
+pub(super) fn locale(ts: &str, tz: chrono_tz::Tz) -> String {
     ts.parse::<DateTime<Utc>>()
         .map(|t| t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string())
         .unwrap_or_else(|_| ts.to_string())
 }
 
-fn giorno(ts: &str, tz: chrono_tz::Tz) -> String {
+pub(super) fn giorno(ts: &str, tz: chrono_tz::Tz) -> String {
     locale(ts, tz).chars().take(10).collect()
 }
 
 /// The links between the back-office sections.
-fn navigazione(b: &str) -> String {
+pub(super) fn navigazione(b: &str) -> String {
     format!(
-        "<nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}segnalazioni\">Segnalazioni</a><a href=\"{b}assistenza\">Richieste di assistenza</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a></nav>"
+        "<nav aria-label=\"Sezioni\"><a href=\"{b}\">Appuntamenti</a><a href=\"{b}segnalazioni\">Segnalazioni</a><a href=\"{b}pratiche\">Pratiche</a><a href=\"{b}assistenza\">Richieste di assistenza</a><a href=\"{b}valutazioni\">Valutazioni delle pagine</a></nav>"
     )
 }
 
