@@ -212,6 +212,9 @@ struct SportelloArgs {
     /// Leggi una password dallo standard input e stampa il suo hash argon2 per il file degli operatori
     #[arg(long)]
     hash_password: bool,
+    /// Indirizzo dell'API dei servizi di App IO, per gli avvisi sulle pratiche
+    #[arg(long, value_name = "URL", default_value = civico_io::client::API_IO)]
+    io_api: String,
 }
 
 #[cfg(feature = "sportello")]
@@ -256,6 +259,7 @@ fn sportello(a: SportelloArgs) -> ExitCode {
         origini_extra: a.allow_origin,
         operatori: a.operators,
         ogni_secondi: a.jobs_every,
+        io_api: a.io_api,
         tempi: civico_sportello::connessioni::Tempi {
             intestazioni: std::time::Duration::from_secs(a.header_timeout.max(1)),
             corpo: std::time::Duration::from_secs(a.body_timeout.max(1)),

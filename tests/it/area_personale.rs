@@ -13,6 +13,8 @@ use std::process::{Child, Command};
 
 use serde_json::{json, Value};
 
+use crate::io_mock::{Config, Mock, Profilo};
+
 use crate::common::{
     self, available, browser_dir, csrf, free_port, has_command, spawn_server, Avvio, Operatore,
     Servizio, PASSWORD,
@@ -79,11 +81,24 @@ impl Gateway {
     }
 }
 
-/// A service and its gateway.
+/// A service, its gateway and App IO (a mock that knows Mario, who allows the comune's service,
+/// and Lucia, who does not).
 struct Prova {
     s: Servizio,
     g: Gateway,
     porta_gateway: u16,
+    io: Mock,
+}
+
+const CHIAVE_IO: &str = "chiave-del-servizio-io-pratiche";
+
+fn app_io() -> Mock {
+    let mut c = Config::default();
+    c.profili.insert(MARIO.into(), Profilo::Abilitato);
+    c.profili.insert(LUCIA.into(), Profilo::NonAbilitato);
+    c.chiavi.insert(CHIAVE_IO.into());
+    c.oggetto_max = 120;
+    Mock::avvia(c)
 }
 
 fn avvia(pg: bool, gateway: bool) -> Option<Prova> {
@@ -94,16 +109,19 @@ fn avvia(pg: bool, gateway: bool) -> Option<Prova> {
         drop(g);
         return avvia_senza(porta, porta_gateway, &servizio, pg);
     }
-    let s = avvia_servizio(porta, porta_gateway, &servizio, pg)?;
+    let io = app_io();
+    let s = avvia_servizio(porta, porta_gateway, &servizio, pg, &io.url)?;
     Some(Prova {
         s,
         g,
         porta_gateway,
+        io,
     })
 }
 
 fn avvia_senza(porta: u16, porta_gateway: u16, servizio: &str, pg: bool) -> Option<Prova> {
-    let s = avvia_servizio(porta, porta_gateway, servizio, pg)?;
+    let io = app_io();
+    let s = avvia_servizio(porta, porta_gateway, servizio, pg, &io.url)?;
     let g = Gateway {
         child: Command::new("true").spawn().unwrap(),
         url: format!("http://127.0.0.1:{porta_gateway}"),
@@ -112,10 +130,17 @@ fn avvia_senza(porta: u16, porta_gateway: u16, servizio: &str, pg: bool) -> Opti
         s,
         g,
         porta_gateway,
+        io,
     })
 }
 
-fn avvia_servizio(porta: u16, porta_gateway: u16, servizio: &str, pg: bool) -> Option<Servizio> {
+fn avvia_servizio(
+    porta: u16,
+    porta_gateway: u16,
+    servizio: &str,
+    pg: bool,
+    io: &str,
+) -> Option<Servizio> {
     let yaml = SPORTELLO.replace("{PORTA}", &porta_gateway.to_string());
     let servizio = servizio.to_string();
     let prepara = move |root: &Path| {
@@ -128,11 +153,14 @@ fn avvia_servizio(porta: u16, porta_gateway: u16, servizio: &str, pg: bool) -> O
     };
     let avvio = Avvio {
         porta,
-        env: vec![("OIDC_VALFIORITA", SEGRETO)],
+        env: vec![
+            ("OIDC_VALFIORITA", SEGRETO),
+            ("IO_VALFIORITA_PRATICHE", CHIAVE_IO),
+        ],
         prepara: Some(&prepara),
         operatori: vec![("valfiorita", "bruno", &["Ufficio Tributi"])],
     };
-    common::start_sportello_con(&yaml, pg, &[], &avvio)
+    common::start_sportello_con(&yaml, pg, &["--io-api", io], &avvio)
 }
 
 /// A client that keeps cookies per host (paths ignored) and follows redirects by hand.
@@ -473,6 +501,7 @@ fn altered_tokens_low_levels_and_foreign_states_are_refused() {
         s,
         g,
         porta_gateway,
+        io,
     } = p;
     drop(g);
     let g = Gateway::start(porta_gateway, &servizio);
@@ -480,6 +509,7 @@ fn altered_tokens_low_levels_and_foreign_states_are_refused() {
         s,
         g,
         porta_gateway,
+        io,
     };
     p.g.prossimo(MARIO, "Mario", 2);
     let mut b = Browser::default();
@@ -587,7 +617,7 @@ fn the_form_page_shows_the_fields_and_takes_the_istanza_with_its_attachment() {
         Some(".pdf,.jpg")
     );
     let controlli = scraper::Selector::parse(
-        "main input:not([type=radio]):not([type=checkbox]), main textarea, main select",
+        "main input:not([type=radio]):not([type=checkbox]):not([type=hidden]), main textarea, main select",
     )
     .unwrap();
     for c in doc.select(&controlli) {
@@ -971,4 +1001,124 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
             .any(|l| l.contains(&numero) && l.contains("2026/0012345") && l.contains("accolta")),
         "{csv}"
     );
+
+    // App IO told Mario of every step, once each: sent, protocolled, examined, integration
+    // asked, accepted (his own answer is not announced to him).
+    let attesi = [
+        "Inviata",
+        "Protocollata",
+        "In istruttoria",
+        "Richiesta di integrazione",
+        "Accolta",
+    ];
+    let a_mario = |io: &Mock| -> Vec<String> {
+        io.messaggi()
+            .iter()
+            .filter(|m| m.corpo["fiscal_code"] == MARIO)
+            .map(|m| m.corpo["content"]["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let attendi = |n: usize| {
+        let inizio = std::time::Instant::now();
+        while a_mario(&p.io).len() < n && inizio.elapsed().as_secs() < 20 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    attendi(attesi.len());
+    let oggetti = a_mario(&p.io);
+    assert_eq!(
+        oggetti,
+        attesi.map(|a| format!("Pratica {numero}: {a}")),
+        "{oggetti:?}"
+    );
+    assert!(p.io.messaggi().iter().all(|m| m.chiave == CHIAVE_IO));
+    // A later step sends its own message only.
+    avanza(&p, &mut anna, &numero, &[("stato", "conclusa")]);
+    attendi(attesi.len() + 1);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(a_mario(&p.io).len(), attesi.len() + 1);
+}
+
+/// Sends the istanza with key `k` until the service answers (it may be down meanwhile): the
+/// pratica number it answers with.
+fn invia_fino_a_risposta(url: &str, cookie: &str, origin: &str, k: &str) -> String {
+    let corpo = istanza("Mario", "No").to_string();
+    for _ in 0..400 {
+        let r = common::agent()
+            .post(url)
+            .header("Cookie", cookie)
+            .header("Origin", origin)
+            .header("Idempotency-Key", k)
+            .header("Content-Type", "application/json")
+            .send(corpo.as_str());
+        if let Ok(r) = r {
+            if r.status().as_u16() == 201 {
+                let v: Value =
+                    serde_json::from_str(&r.into_body().read_to_string().unwrap()).unwrap();
+                return v["pratica"]["numero"].as_str().unwrap().to_string();
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("no answer for {k}");
+}
+
+#[test]
+fn a_sigkill_during_a_burst_of_istanze_loses_none_and_duplicates_none() {
+    if !gateway_ready() {
+        return;
+    }
+    let mut p = avvia(false, true).unwrap();
+    let mut mario = Browser::default();
+    p.g.prossimo(MARIO, "Mario", 2);
+    assert_eq!(accedi(&p, &mut mario).status, 200);
+    let url = format!("{}/api/v1/valfiorita/istanze", p.s.url);
+    let jar = mario.cookie.get(&host(&url)).cloned().unwrap();
+    let cookie: String = jar
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let fatte = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (n_fili, per_filo) = (6, 10);
+    let fili: Vec<_> = (0..n_fili)
+        .map(|f| {
+            let (url, cookie, origin, fatte) =
+                (url.clone(), cookie.clone(), p.s.url.clone(), fatte.clone());
+            std::thread::spawn(move || {
+                (0..per_filo)
+                    .map(|i| {
+                        let k = format!("raffica-{f}-{i}-abcdefgh");
+                        let n = invia_fino_a_risposta(&url, &cookie, &origin, &k);
+                        fatte.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        (k, n)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    while fatte.load(std::sync::atomic::Ordering::SeqCst) < 15 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    p.s.uccidi();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    p.s.riavvia();
+    let risposte: Vec<(String, String)> =
+        fili.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    assert_eq!(risposte.len(), n_fili * per_filo);
+    let numeri: std::collections::BTreeSet<&str> =
+        risposte.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(numeri.len(), n_fili * per_filo, "one pratica per key");
+    // The register holds exactly those, whatever was in flight at the kill.
+    let (_, elenco) = api(&p, &mut mario, "GET", "pratiche", None);
+    let salvate: std::collections::BTreeSet<&str> = elenco["pratiche"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["numero"].as_str().unwrap())
+        .collect();
+    assert_eq!(salvate, numeri);
+    // A retry after all this still gets the same number.
+    let (k, n) = &risposte[0];
+    assert_eq!(&invia_fino_a_risposta(&url, &cookie, &p.s.url, k), n);
 }

@@ -625,6 +625,9 @@ mod servizio {
     /// and an operators file (anna for Valfiorita, carlo for Castelmarino).
     pub struct Servizio {
         child: Child,
+        /// How it was started, to start it again on the same database.
+        args: Vec<std::ffi::OsString>,
+        env: Vec<(String, String)>,
         /// What the service printed (it must never print personal data).
         pub log: Log,
         pub url: String,
@@ -641,6 +644,25 @@ mod servizio {
         fn drop(&mut self) {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+    }
+
+    impl Servizio {
+        /// Kills the service with SIGKILL, as a crash would.
+        pub fn uccidi(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        /// Starts it again with the same options and database (on the same port when it was
+        /// given one).
+        pub fn riavvia(&mut self) {
+            let mut cmd = Command::new(bin());
+            cmd.args(&self.args)
+                .envs(self.env.iter().map(|(k, v)| (k, v)));
+            let (child, url, log) = spawn_server_logged(cmd);
+            self.child = child;
+            self.url = url;
+            self.log = log;
         }
     }
 
@@ -725,21 +747,28 @@ mod servizio {
         )
         .unwrap();
         let smtp = SmtpSink::start();
+        let mut args: Vec<std::ffi::OsString> = vec!["sportello".into(), "--root".into()];
+        args.push(root.clone().into());
+        args.extend(["--db".into(), db.clone().into(), "--port".into()]);
+        args.push(avvio.porta.to_string().into());
+        for a in ["--pow-cost", "1", "--pow-prefix", "0", "--smtp"] {
+            args.push(a.into());
+        }
+        args.push(smtp.url().into());
+        args.push("--operators".into());
+        args.push(operatori.clone().into());
+        args.extend(extra.iter().map(Into::into));
+        let env: Vec<(String, String)> = avvio
+            .env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let mut cmd = Command::new(bin());
-        cmd.arg("sportello")
-            .arg("--root")
-            .arg(&root)
-            .arg("--db")
-            .arg(&db)
-            .args(["--port", &avvio.porta.to_string()])
-            .args(["--pow-cost", "1", "--pow-prefix", "0"])
-            .envs(avvio.env.iter().copied())
-            .args(["--smtp", &smtp.url()])
-            .arg("--operators")
-            .arg(&operatori)
-            .args(extra);
+        cmd.args(&args).envs(env.iter().map(|(k, v)| (k, v)));
         let (child, url, log) = spawn_server_logged(cmd);
         Some(Servizio {
+            args,
+            env,
             log,
             child,
             url,

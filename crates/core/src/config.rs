@@ -204,6 +204,9 @@ pub struct AppIo {
     pub bandi: Option<Spanned<String>>,
     #[serde(default)]
     pub albo: Option<Spanned<String>>,
+    /// The service that tells citizens of every change of their pratiche (`civico sportello`).
+    #[serde(default)]
+    pub pratiche: Option<Spanned<String>>,
 }
 
 impl AppIo {
@@ -214,6 +217,7 @@ impl AppIo {
             "eventi" => self.eventi.as_ref(),
             "bandi" => self.bandi.as_ref(),
             "albo" => self.albo.as_ref(),
+            "pratiche" => self.pratiche.as_ref(),
             _ => None,
         }
     }
@@ -617,7 +621,7 @@ pub fn load_comuni(
                     diags.push(d.at(c.line, c.col).with_source(&text));
                 }
             }
-            for canale in ["notizie", "eventi", "bandi", "albo"] {
+            for canale in ["notizie", "eventi", "bandi", "albo", "pratiche"] {
                 let Some(v) = config.app_io.as_ref().and_then(|a| a.segreto(canale)) else {
                     continue;
                 };

@@ -28,7 +28,7 @@ use crate::identita::ErroreAccesso;
 use crate::istanze;
 use crate::pratiche;
 use crate::protocollo;
-use crate::registro::{casuale, Email, Fallito};
+use crate::registro::{casuale, Fallito};
 use crate::richiesta::Corpo;
 use crate::servizio::{errore, AppState, Ente};
 use civico_core::sportello::AreaPersonale;
@@ -571,6 +571,11 @@ async fn api_istanza(
         Ok(v) => v,
         Err(m) => return errore(StatusCode::UNPROCESSABLE_ENTITY, &m),
     };
+    let chiave = match h.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        Some(k) if istanze::chiave_valida(k) => Some(k.to_string()),
+        Some(_) => return errore(StatusCode::BAD_REQUEST, "chiave di idempotenza non valida"),
+        None => None,
+    };
     pratiche::con_identita(&servizio, &chi, &mut valori);
     let errori = civico_core::modulo::valida(&servizio.modulo, &valori);
     if !errori.is_empty() {
@@ -589,6 +594,7 @@ async fn api_istanza(
             chi: &chi,
             valori: &valori,
             file: &[],
+            chiave: chiave.as_deref(),
         };
         let p = pratiche::registra(&mut c, &comune, &ist, ora, |p, d| {
             messaggi(&s2, &e2, &comune, &conf, &ist, p, d)
@@ -609,7 +615,7 @@ fn messaggi(
     ist: &pratiche::Istanza<'_>,
     p: &pratiche::Pratica,
     dichiarato: &Value,
-) -> Vec<Email> {
+) -> pratiche::Avvisi {
     let area = base(e, comune).unwrap_or_default();
     let ente = protocollo::Ente {
         nome: &e.nome,
@@ -618,7 +624,17 @@ fn messaggi(
         area: &area,
     };
     let ora = p.creata.parse().unwrap_or_else(|_| Utc::now());
-    protocollo::messaggi(&ente, ist, p, dichiarato, ora, s.tz)
+    let io = e.io_pratiche.is_some().then(|| {
+        let cosa = format!(
+            "è stata ricevuta: il procedimento si conclude entro {}.",
+            protocollo::entro(p, s.tz)
+        );
+        crate::avvisi_io::componi(&p.numero, &p.titolo, "inviata", &cosa, &e.nome, &area)
+    });
+    pratiche::Avvisi {
+        email: protocollo::messaggi(&ente, ist, p, dichiarato, ora, s.tz),
+        io,
+    }
 }
 
 /// The form of a service, or what to do without a session.
@@ -748,6 +764,16 @@ async fn invia_modulo(
         ("dichiaro", "Conferma le dichiarazioni prima di inviare"),
     ];
     let mut spunte = istanze::Inseriti::new();
+    let chiave = match valori.remove("chiave") {
+        Some(civico_core::modulo::Valore::Testo(k)) if istanze::chiave_valida(&k) => Some(k),
+        _ => None,
+    };
+    if let Some(k) = &chiave {
+        spunte.insert(
+            "chiave".into(),
+            civico_core::modulo::Valore::Testo(k.clone()),
+        );
+    }
     for (k, msg) in consensi {
         match valori.remove(k) {
             Some(v) => {
@@ -786,6 +812,7 @@ async fn invia_modulo(
             chi: &chi,
             valori: &valori,
             file: &file,
+            chiave: chiave.as_deref(),
         };
         let p = pratiche::registra(&mut c, &comune, &ist, ora, |p, d| {
             messaggi(&s2, &e2, &comune, &conf, &ist, p, d)

@@ -22,6 +22,20 @@ fn esc(s: &str) -> String {
 /// What the citizen typed, to show again with the errors.
 pub type Inseriti = BTreeMap<String, Valore>;
 
+/// The idempotency key of the form: the one sent (the page shown again with errors), or new;
+/// sending the page twice (a double click, a retry after a lost answer) makes one pratica.
+fn chiave(inseriti: &Inseriti) -> String {
+    match inseriti.get("chiave") {
+        Some(Valore::Testo(k)) if chiave_valida(k) => k.clone(),
+        _ => crate::registro::casuale(24),
+    }
+}
+
+/// Whether a key sent by a client can be one (8 to 100 visible ASCII characters).
+pub fn chiave_valida(k: &str) -> bool {
+    (8..=100).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic())
+}
+
 /// The form's page body.
 pub fn pagina(
     s: &ServizioOnline,
@@ -46,10 +60,11 @@ pub fn pagina(
     let _ = write!(
         h,
         "<p>Il Comune conclude la pratica entro {} giorni dall'invio (L. 241/1990). I campi con * sono obbligatori.</p>\
-<form method=\"post\" enctype=\"multipart/form-data\" novalidate>\
+<form method=\"post\" enctype=\"multipart/form-data\" novalidate><input type=\"hidden\" name=\"chiave\" value=\"{}\">\
 <fieldset><legend>Informativa sulla privacy</legend><p>I dati che inserisci sono trattati dal Comune per gestire la tua istanza, come descritto nell'<a href=\"{}\">informativa sulla privacy</a>.</p>\
 <p><input type=\"checkbox\" id=\"campo-privacy\" name=\"privacy\" value=\"si\" required{}> <label for=\"campo-privacy\">Ho letto e compreso l'informativa sulla privacy *</label></p></fieldset>",
         s.modulo.termine_giorni.value,
+        esc(&chiave(inseriti)),
         esc(informativa),
         if inseriti.contains_key("privacy") { " checked" } else { "" },
     );
@@ -323,7 +338,7 @@ pub fn valori(
         .collect();
     for (k, x) in testi {
         match (k.as_str(), tipi.get(k.as_str())) {
-            ("privacy" | "dichiaro", _) => {
+            ("privacy" | "dichiaro" | "chiave", _) => {
                 v.insert(k.clone(), Valore::Testo(x.clone()));
             }
             (_, Some(TipoCampo::Caselle)) => {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::db::{Conn, DbErrore, Esito, Valore as V};
 use crate::params;
-use crate::pratiche::{etichetta, salva_file, File};
+use crate::pratiche::{etichetta, salva_file, Avvisi, File};
 use crate::registro::{accoda, ts, Email};
 
 /// The states, in order, with their Italian names.
@@ -311,7 +311,7 @@ pub fn agisci(
     operatore: &str,
     chi: Chi<'_>,
     ora: DateTime<Utc>,
-    componi: impl FnOnce(&Scheda, &str, &str) -> Vec<Email>,
+    componi: impl FnOnce(&Scheda, &str, &str) -> Avvisi,
 ) -> Result<Result<Scheda, Respinta>, DbErrore> {
     c.transazione(|c| {
         let Some(s) = prendi(c, comune, numero, chi)? else {
@@ -355,16 +355,14 @@ pub fn agisci(
         } else {
             messaggio.to_string()
         };
-        storia(
+        let n = storia(
             c,
             comune,
             numero,
             &passo(ora, operatore, "stato", &a.stato, &testo),
         )?;
         let dopo = leggi(c, comune, numero, Chi::Comune)?.unwrap_or(s);
-        for e in componi(&dopo, &a.stato, &testo) {
-            accoda(c, comune, &e, ora)?;
-        }
+        componi(&dopo, &a.stato, &testo).accoda(c, comune, numero, n, &dopo.codice_fiscale, ora)?;
         Ok(Ok(dopo))
     })
 }

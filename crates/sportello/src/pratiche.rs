@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::cittadini::Sessione;
 use crate::db::{Conn, Esito, Valore as V};
 use crate::params;
-use crate::registro::{accoda, codice_leggibile, ts, Email};
+use crate::registro::{accoda, codice_leggibile, riserva_chiave, rispondi, ts, Email};
 use civico_core::modulo::{Identita, ServizioOnline, Valore};
 
 /// Migration 6: logins in progress, citizens' sessions, pratiche, their history and files, and
@@ -45,6 +45,11 @@ CREATE TABLE pratica_storia (
     messaggio TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (comune, numero, n));
 ALTER TABLE posta ADD COLUMN allegati TEXT;
+CREATE TABLE io_pratica (
+    comune TEXT NOT NULL, numero TEXT NOT NULL, passo BIGINT NOT NULL,
+    codice_fiscale TEXT NOT NULL, oggetto TEXT NOT NULL, testo TEXT NOT NULL,
+    creata TEXT NOT NULL, tentativi BIGINT NOT NULL DEFAULT 0, prossimo TEXT NOT NULL,
+    PRIMARY KEY (comune, numero, passo));
 CREATE TABLE pratica_allegato (
     comune TEXT NOT NULL, numero TEXT NOT NULL, n BIGINT NOT NULL, campo TEXT NOT NULL,
     nome TEXT NOT NULL, tipo TEXT NOT NULL, sha256 TEXT NOT NULL, dati TEXT NOT NULL,
@@ -125,6 +130,35 @@ pub fn con_identita(s: &ServizioOnline, chi: &Sessione, valori: &mut BTreeMap<St
     }
 }
 
+/// What a step of a pratica sends: emails, and the message to the IO app when the comune has an
+/// IO service for pratiche.
+#[derive(Debug, Default)]
+pub struct Avvisi {
+    pub email: Vec<Email>,
+    pub io: Option<crate::avvisi_io::MessaggioIo>,
+}
+
+impl Avvisi {
+    /// Queues them, in the caller's transaction, for history step `passo`.
+    pub fn accoda(
+        &self,
+        c: &mut Conn,
+        comune: &str,
+        numero: &str,
+        passo: i64,
+        codice_fiscale: &str,
+        ora: DateTime<Utc>,
+    ) -> Esito<()> {
+        for e in &self.email {
+            accoda(c, comune, e, ora)?;
+        }
+        if let Some(m) = &self.io {
+            crate::avvisi_io::accoda(c, comune, numero, passo, codice_fiscale, m, ora)?;
+        }
+        Ok(())
+    }
+}
+
 /// An istanza as sent: the service, who sends it, the values checked against the form and the
 /// files.
 #[derive(Clone, Copy)]
@@ -133,6 +167,8 @@ pub struct Istanza<'a> {
     pub chi: &'a Sessione,
     pub valori: &'a BTreeMap<String, Valore>,
     pub file: &'a [File<'a>],
+    /// The idempotency key of the request: a retry gets the pratica the first one made.
+    pub chiave: Option<&'a str>,
 }
 
 /// A file of an istanza: the field it answers and the checked file.
@@ -183,14 +219,17 @@ pub fn registra(
     comune: &str,
     ist: &Istanza<'_>,
     ora: DateTime<Utc>,
-    messaggi: impl FnOnce(&Pratica, &Value) -> Vec<Email>,
+    messaggi: impl FnOnce(&Pratica, &Value) -> Avvisi,
 ) -> Esito<Pratica> {
     let Istanza {
         servizio: s,
         chi,
         valori,
         file,
+        chiave,
     } = *ist;
+    // Scoped to the citizen: another person's key never reaches this one's pratica.
+    let chiave = chiave.map(|k| format!("istanza:{}:{k}", chi.codice_fiscale));
     let json = in_json(valori, file);
     let dati = json.to_string();
     let p = Pratica {
@@ -205,6 +244,12 @@ pub fn registra(
         protocollo: None,
     };
     c.transazione(|c| {
+        if let Some(k) = &chiave {
+            if let Some(numero) = riserva_chiave(c, comune, k, ora)? {
+                let gia = una(c, comune, &chi.codice_fiscale, &numero)?;
+                return Ok(gia.map_or_else(|| p.clone(), |(x, _)| x));
+            }
+        }
         c.esegui(
             "INSERT INTO pratica (comune, numero, servizio, titolo, codice_fiscale, nome, cognome, email, dati, impronta, stato, creata, aggiornata, scadenza, ufficio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'inviata', ?11, ?11, ?12, ?13)",
             params![comune, &p.numero, &p.servizio, &p.titolo, &chi.codice_fiscale, &chi.nome, &chi.cognome, chi.email.clone(), dati, &p.impronta, &p.creata, &p.scadenza, &s.ufficio],
@@ -214,8 +259,9 @@ pub fn registra(
             params![comune, &p.numero, &p.creata],
         )?;
         salva_file(c, comune, &p.numero, 1, file)?;
-        for e in messaggi(&p, &json) {
-            accoda(c, comune, &e, ora)?;
+        messaggi(&p, &json).accoda(c, comune, &p.numero, 1, &chi.codice_fiscale, ora)?;
+        if let Some(k) = &chiave {
+            rispondi(c, comune, k, &p.numero)?;
         }
         Ok(p.clone())
     })

@@ -172,17 +172,16 @@ pub fn messaggi(
     out
 }
 
-/// The message to the citizen when the office moves a pratica on.
+/// The messages to the citizen when the office moves a pratica on: by email, and through App
+/// IO when `io`.
 pub fn avviso_stato(
     x: &crate::istruttoria::Scheda,
     stato: &str,
     testo: &str,
     comune: &str,
     area: &str,
-) -> Vec<Email> {
-    let Some(email) = &x.email else {
-        return Vec::new();
-    };
+    io: bool,
+) -> crate::pratiche::Avvisi {
     let cosa = match stato {
         "protocollata" => format!("è stata protocollata ({testo})."),
         "in_istruttoria" => "è in istruttoria presso l'ufficio.".into(),
@@ -192,7 +191,7 @@ pub fn avviso_stato(
         "conclusa" => "è conclusa.".into(),
         _ => format!("è ora: {}.", crate::pratiche::etichetta(stato)),
     };
-    vec![Email {
+    let email = x.email.as_ref().map(|email| Email {
         destinatario: email.clone(),
         oggetto: format!("Pratica {}: {}", x.numero, crate::pratiche::etichetta(stato)),
         testo: format!(
@@ -201,5 +200,9 @@ pub fn avviso_stato(
         ),
         ics: None,
         allegati: Vec::new(),
-    }]
+    });
+    crate::pratiche::Avvisi {
+        email: email.into_iter().collect(),
+        io: io.then(|| crate::avvisi_io::componi(&x.numero, &x.titolo, stato, &cosa, comune, area)),
+    }
 }

@@ -60,6 +60,8 @@ pub struct Ente {
     /// This service's public address for the comune (`servizi_online.sportello` of its
     /// comune.yaml), without trailing slash: the gateway returns there.
     pub pubblico: Option<String>,
+    /// The name of the secret with the key of its App IO service for pratiche.
+    pub io_pratiche: Option<String>,
     /// The schede servizio that take istanze online, with their forms.
     pub servizi_online: Arc<Vec<civico_core::modulo::ServizioOnline>>,
 }
@@ -121,6 +123,8 @@ pub struct Opzioni {
     pub ogni_secondi: u64,
     /// How long a client may take to send headers and each part of a body.
     pub tempi: super::connessioni::Tempi,
+    /// App IO's services API (its public address; a mock in tests).
+    pub io_api: String,
 }
 
 /// The state every handler shares.
@@ -141,6 +145,8 @@ pub struct AppState {
     pub operatori: RwLock<Arc<super::operatori::Operatori>>,
     /// The identity gateways' metadata.
     pub gateway: super::identita::Gateway,
+    /// The App IO client, for the messages about pratiche.
+    pub io: civico_io::client::Client,
     /// Wakes the mail carrier.
     sveglia: (Mutex<bool>, Condvar),
 }
@@ -225,6 +231,12 @@ pub fn carica(root: &Path) -> Result<Enti, String> {
                 sito: c.base_url.trim_end_matches('/').to_string(),
                 pec: c.config.pec.value.clone(),
                 codice_ipa: c.config.codice_ipa.clone(),
+                io_pratiche: c
+                    .config
+                    .app_io
+                    .as_ref()
+                    .and_then(|a| a.pratiche.as_ref())
+                    .map(|s| s.value.clone()),
                 pubblico: c
                     .config
                     .servizi_online
@@ -1115,6 +1127,7 @@ pub fn stato(o: &Opzioni) -> Result<Arc<AppState>, String> {
         origini_extra: o.origini_extra.clone(),
         operatori: RwLock::new(Arc::new(operatori)),
         gateway: Default::default(),
+        io: civico_io::client::Client::new(&o.io_api, std::time::Duration::from_secs(1), 2),
         sveglia: (Mutex::new(false), Condvar::new()),
     }))
 }
@@ -1188,9 +1201,27 @@ pub fn lavori(s: &AppState, postino: Option<&Postino>) -> Result<String, String>
             .map_err(|e| e.to_string())?,
         None => 0,
     };
+    manda_io(s, &mut c).map_err(|e| e.to_string())?;
     Ok(format!(
         "{promemoria} reminder(s) queued, {purgate} old booking(s) deleted, {inviati} message(s) sent"
     ))
+}
+
+/// Sends the due App IO messages about pratiche, with each comune's key from its secret.
+fn manda_io(s: &AppState, c: &mut super::db::Conn) -> super::db::Esito<()> {
+    let enti = s.enti();
+    let chiave = |comune: &str| {
+        let nome = enti.get(comune)?.io_pratiche.as_ref()?;
+        std::env::var(nome).ok().filter(|k| !k.is_empty())
+    };
+    let r = super::avvisi_io::invia(c, &s.io, &chiave, Utc::now())?;
+    if r.inviati + r.non_recapitabili + r.rimandati > 0 {
+        stampa(&format!(
+            "sportello: App IO: {} sent, {} not deliverable, {} postponed",
+            r.inviati, r.non_recapitabili, r.rimandati
+        ));
+    }
+    Ok(())
 }
 
 fn stampa(riga: &str) {
@@ -1229,6 +1260,9 @@ fn avvia_lavori(
             }
             let enti = s.enti();
             if let Ok(mut c) = s.pool.prendi() {
+                if let Err(e) = manda_io(&s, &mut c) {
+                    eprintln!("sportello: App IO: {e}");
+                }
                 if let Err(e) = p.svuota(&mut c, &|comune| {
                     enti.get(comune).and_then(|e| e.sportello.mittente.clone())
                 }) {

@@ -308,7 +308,16 @@ pub(super) async fn agisci(
             &ses.utente,
             chi(&u),
             Utc::now(),
-            |x, stato, testo| crate::protocollo::avviso_stato(x, stato, testo, &e.nome, &area),
+            |x, stato, testo| {
+                crate::protocollo::avviso_stato(
+                    x,
+                    stato,
+                    testo,
+                    &e.nome,
+                    &area,
+                    e.io_pratiche.is_some(),
+                )
+            },
         )
         .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
         if r.is_ok() {
