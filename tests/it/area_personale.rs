@@ -1122,3 +1122,85 @@ fn a_sigkill_during_a_burst_of_istanze_loses_none_and_duplicates_none() {
     let (k, n) = &risposte[0];
     assert_eq!(&invia_fino_a_risposta(&url, &cookie, &p.s.url, k), n);
 }
+
+/// The whole istanza in Chromium (tests/browser/istanze.mjs): from the scheda to the form, the
+/// login, the form with its condition and file, the office's steps, the citizen's integration.
+fn istanza_in_chromium(pg: bool) {
+    if !gateway_ready() || !common::node_ready() {
+        return;
+    }
+    let Some(p) = avvia(pg, true) else {
+        return;
+    };
+    let (_out, sito) = common::sito_per(&p.s, "valfiorita");
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, isee) = (
+        dir.path().join("certificato.pdf"),
+        dir.path().join("isee.pdf"),
+    );
+    std::fs::write(&cert, b"%PDF-1.4\n% certificato\n%%EOF\n").unwrap();
+    std::fs::write(&isee, b"%PDF-1.4\n% ISEE\n%%EOF\n").unwrap();
+    p.g.prossimo(MARIO, "Mario", 2);
+    let out = common::node_script(
+        "istanze.mjs",
+        &sito,
+        free_port(),
+        &[
+            &p.s.url,
+            "/servizi/educazione-e-formazione/mensa-scolastica/",
+            cert.to_str().unwrap(),
+            isee.to_str().unwrap(),
+            "anna",
+            PASSWORD,
+        ],
+    );
+    let numero = out["numero"].as_str().unwrap();
+    assert_eq!(
+        out["stati"],
+        json!(["protocollata", "in_istruttoria", "integrazione", "accolta"])
+    );
+    assert_eq!(out["finale"], "accolta");
+    // The receipt reached the citizen, the file and the segnatura the protocol.
+    let (testo, allegati) = allegati_a(&p, "mario@example.it");
+    assert!(testo.contains(numero));
+    assert!(testo_pdf(&allegati[0].1).contains(numero));
+    let (_, al_protocollo) = allegati_a(&p, "protocollo@pec.comune.valfiorita.vd.example");
+    let nomi: Vec<&str> = al_protocollo.iter().map(|a| a.0.as_str()).collect();
+    assert!(
+        nomi.contains(&"certificato.pdf") && nomi.contains(&"Segnatura.xml"),
+        "{nomi:?}"
+    );
+    // And App IO told Mario of the steps.
+    let inizio = std::time::Instant::now();
+    let accolta = format!("Pratica {numero}: Accolta");
+    while !p
+        .io
+        .messaggi()
+        .iter()
+        .any(|m| m.corpo["content"]["subject"] == accolta.as_str())
+    {
+        assert!(
+            inizio.elapsed().as_secs() < 20,
+            "no IO message for the acceptance"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(civico_browser),
+    ignore = "needs node, Debian's chromium and `npm ci --prefix tests/browser` (README, Quick start)"
+)]
+fn an_istanza_goes_from_the_scheda_to_acceptance_in_chromium() {
+    istanza_in_chromium(false);
+}
+
+#[test]
+#[cfg_attr(
+    any(not(civico_browser), not(civico_pg)),
+    ignore = "needs node, Debian's chromium, `npm ci --prefix tests/browser` and PostgreSQL"
+)]
+fn an_istanza_goes_from_the_scheda_to_acceptance_in_chromium_on_postgres() {
+    istanza_in_chromium(true);
+}

@@ -274,7 +274,18 @@ fn corpo_area(e: &Ente, chi: &Sessione, elenco: &[pratiche::Pratica]) -> String 
 }
 
 /// Starts a login: to the gateway, with this browser bound to the attempt.
-async fn accedi(State(s): S, UrlPath(comune): UrlPath<String>, h: HeaderMap) -> Response {
+#[derive(Deserialize, Default)]
+struct Dopo {
+    #[serde(default)]
+    dopo: String,
+}
+
+async fn accedi(
+    State(s): S,
+    UrlPath(comune): UrlPath<String>,
+    Query(d): Query<Dopo>,
+    h: HeaderMap,
+) -> Response {
     let (enti, conf) = match configurazione(&s, &comune) {
         Ok(x) => x,
         Err(r) => return r,
@@ -298,16 +309,15 @@ async fn accedi(State(s): S, UrlPath(comune): UrlPath<String>, h: HeaderMap) -> 
             .pool
             .prendi()
             .map_err(|e| ErroreAccesso::Gateway(e.to_string()))?;
-        cittadini::inizia(
-            &mut c,
-            &c2,
-            &a.stato,
-            &l2,
-            &a.nonce,
-            &a.verificatore,
-            Utc::now(),
-        )
-        .map_err(|e| ErroreAccesso::Gateway(e.to_string()))?;
+        let nuovo = cittadini::Nuovo {
+            stato: &a.stato,
+            legame: &l2,
+            nonce: &a.nonce,
+            verificatore: &a.verificatore,
+            dopo: &d.dopo,
+        };
+        cittadini::inizia(&mut c, &c2, &nuovo, Utc::now())
+            .map_err(|e| ErroreAccesso::Gateway(e.to_string()))?;
         Ok(a.url)
     })
     .await;
@@ -366,7 +376,7 @@ async fn ritorno(
     };
     let legame = leggi_cookie(&h, &cookie_accesso(&comune)).unwrap_or_default();
     let (s2, c2, b2) = (s.clone(), comune.clone(), b.clone());
-    let esito = blocca(move || -> Result<String, ErroreAccesso> {
+    let esito = blocca(move || -> Result<(String, String), ErroreAccesso> {
         let db = |e: crate::db::DbErrore| ErroreAccesso::Gateway(e.to_string());
         let mut c = s2.pool.prendi().map_err(db)?;
         let stato = q.state.unwrap_or_default();
@@ -386,13 +396,15 @@ async fn ritorno(
             &a.nonce,
         )?;
         let mut c = s2.pool.prendi().map_err(db)?;
-        cittadini::apri(&mut c, &c2, &chi, conf.sessione_minuti, Utc::now()).map_err(db)
+        let id =
+            cittadini::apri(&mut c, &c2, &chi, conf.sessione_minuti, Utc::now()).map_err(db)?;
+        Ok((id, a.dopo))
     })
     .await;
     let sicuro = s.cookie_sicuro(&h);
     let mut r = match esito {
-        Some(Ok(id)) => {
-            let mut r = Redirect::to(&b).into_response();
+        Some(Ok((id, dopo))) => {
+            let mut r = Redirect::to(&format!("{b}{dopo}")).into_response();
             imposta_cookie(
                 &mut r,
                 &cookie_sessione(&comune),
@@ -688,7 +700,7 @@ fn servizio_di(
 
 fn senza_sessione(e: &Ente, sv: &ServizioOnline) -> Response {
     let corpo = format!(
-        "<p>Per presentare questa istanza online accedi all'area personale con SPID o CIE.</p><p><a class=\"btn\" href=\"../accedi\">Entra con SPID o CIE</a></p><h2>Se non hai SPID o CIE</h2><p>Puoi presentare l'istanza scrivendo alla posta elettronica certificata del Comune, <a href=\"mailto:{pec}\">{pec}</a>, o presso gli uffici comunali (<a href=\"{sito}/servizi/{slug}/\">scheda del servizio</a>).</p>",
+        "<p>Per presentare questa istanza online accedi all'area personale con SPID o CIE.</p><p><a class=\"btn\" href=\"../accedi?dopo=istanze/{slug}\">Entra con SPID o CIE</a></p><h2>Se non hai SPID o CIE</h2><p>Puoi presentare l'istanza scrivendo alla posta elettronica certificata del Comune, <a href=\"mailto:{pec}\">{pec}</a>, o presso gli uffici comunali (<a href=\"{sito}/servizi/{slug}/\">scheda del servizio</a>).</p>",
         pec = esc(&e.pec),
         sito = esc(&e.sito),
         slug = esc(&sv.slug)

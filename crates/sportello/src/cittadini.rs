@@ -21,25 +21,40 @@ pub const ACCESSO_MINUTI: i64 = 10;
 pub struct AccessoInCorso {
     pub nonce: String,
     pub verificatore: String,
+    pub dopo: String,
 }
 
-/// Remembers a login started with `stato`, bound to the browser's `legame` cookie.
-pub fn inizia(
-    c: &mut Conn,
-    comune: &str,
-    stato: &str,
-    legame: &str,
-    nonce: &str,
-    verificatore: &str,
-    ora: DateTime<Utc>,
-) -> Esito<()> {
+/// A login being started.
+pub struct Nuovo<'a> {
+    pub stato: &'a str,
+    /// The random value of the browser's cookie.
+    pub legame: &'a str,
+    pub nonce: &'a str,
+    pub verificatore: &'a str,
+    /// Where in the area personale to go after the login (`istanze/mensa-scolastica`).
+    pub dopo: &'a str,
+}
+
+/// Whether `dopo` can be a page of the area personale: letters, digits, `-` and `/`, no `..`.
+pub fn dopo_valido(dopo: &str) -> bool {
+    dopo.len() <= 120
+        && !dopo.starts_with('/')
+        && !dopo.contains("..")
+        && dopo
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '/'))
+}
+
+/// Remembers a login, bound to the browser's `legame` cookie.
+pub fn inizia(c: &mut Conn, comune: &str, n: &Nuovo<'_>, ora: DateTime<Utc>) -> Esito<()> {
+    let dopo = if dopo_valido(n.dopo) { n.dopo } else { "" };
     c.esegui(
         "DELETE FROM accesso_cittadino WHERE scade < ?1",
         params![ts(ora)],
     )?;
     c.esegui(
-        "INSERT INTO accesso_cittadino (stato, comune, legame, nonce, verificatore, scade) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![hash(stato), comune, hash(legame), nonce, verificatore, ts(ora + Duration::minutes(ACCESSO_MINUTI))],
+        "INSERT INTO accesso_cittadino (stato, comune, legame, nonce, verificatore, dopo, scade) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![hash(n.stato), comune, hash(n.legame), n.nonce, n.verificatore, dopo, ts(ora + Duration::minutes(ACCESSO_MINUTI))],
     )?;
     Ok(())
 }
@@ -53,7 +68,7 @@ pub fn riprendi(
     ora: DateTime<Utc>,
 ) -> Esito<Option<AccessoInCorso>> {
     let r = c.riga(
-        "SELECT legame, nonce, verificatore, scade FROM accesso_cittadino WHERE stato = ?1 AND comune = ?2",
+        "SELECT legame, nonce, verificatore, scade, dopo FROM accesso_cittadino WHERE stato = ?1 AND comune = ?2",
         params![hash(stato), comune],
     )?;
     let Some(r) = r else { return Ok(None) };
@@ -66,6 +81,7 @@ pub fn riprendi(
     Ok(valido.then(|| AccessoInCorso {
         nonce: r[1].testo().into(),
         verificatore: r[2].testo().into(),
+        dopo: r[4].testo().into(),
     }))
 }
 

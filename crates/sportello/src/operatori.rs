@@ -129,7 +129,7 @@ fn esc(s: &str) -> String {
 fn pagina(titolo: &str, corpo: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{} - Sportello</title>\
-<style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}}th{{background:#eef}}.annullata{{color:#666;text-decoration:line-through}}.scaduta{{background:#fdecea}}figure{{display:inline-block;margin:0 1rem 1rem 0}}.svolta{{background:#e8f5e9}}.assente{{background:#fff3e0}}form.inline{{display:inline}}label{{display:block;margin:.5rem 0 .2rem}}nav a{{margin-right:1rem}}.errore{{color:#a00;font-weight:bold}}</style></head><body><main>{}</main></body></html>",
+<style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}}th{{background:#eef}}.annullata{{color:#666;text-decoration:line-through}}.scaduta{{background:#fdecea}}figure{{display:inline-block;margin:0 1rem 1rem 0}}.svolta{{background:#e8f5e9}}.assente{{background:#fff3e0}}form.inline{{display:inline}}label{{display:block;margin:.5rem 0 .2rem}}code{{word-break:break-all}}nav a{{margin-right:1rem}}.errore{{color:#a00;font-weight:bold}}</style></head><body><main>{}</main></body></html>",
         esc(titolo),
         corpo
     );

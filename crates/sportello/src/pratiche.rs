@@ -24,7 +24,7 @@ use civico_core::modulo::{Identita, ServizioOnline, Valore};
 pub const SCHEMA: &str = "
 CREATE TABLE accesso_cittadino (
     stato TEXT PRIMARY KEY, comune TEXT NOT NULL, legame TEXT NOT NULL, nonce TEXT NOT NULL,
-    verificatore TEXT NOT NULL, scade TEXT NOT NULL);
+    verificatore TEXT NOT NULL, dopo TEXT NOT NULL, scade TEXT NOT NULL);
 CREATE TABLE sessione_cittadino (
     id TEXT PRIMARY KEY, comune TEXT NOT NULL, codice_fiscale TEXT NOT NULL,
     nome TEXT NOT NULL, cognome TEXT NOT NULL, email TEXT, livello BIGINT NOT NULL,

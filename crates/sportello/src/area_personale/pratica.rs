@@ -105,11 +105,12 @@ fn storia(passi: &[Passo], tz: chrono_tz::Tz) -> String {
     format!("<ol class=\"storia\">{righe}</ol>")
 }
 
-fn modulo_integrazione() -> String {
-    "<h2>Invia l'integrazione</h2><form method=\"post\" action=\"integrazione\" enctype=\"multipart/form-data\">\
+/// The answer form (its address is relative to the pratica's page, `pratiche/PR-…`).
+fn modulo_integrazione(numero: &str, richiesta: &str) -> String {
+    format!("<h2>Invia l'integrazione</h2><div class=\"errore\"><p>L'ufficio chiede:</p><p>{}</p></div><form method=\"post\" action=\"{}/integrazione\" enctype=\"multipart/form-data\">\
 <div class=\"campo\"><label for=\"campo-testo\">La tua risposta *</label><textarea id=\"campo-testo\" name=\"testo\" rows=\"5\" maxlength=\"4000\" required></textarea></div>\
 <div class=\"campo\"><label for=\"campo-documenti\">Documenti richiesti</label><p class=\"aiuto\" id=\"campo-documenti-aiuto\">Fino a 3 file PDF o foto, di 5 MB al massimo ciascuno.</p><input type=\"file\" id=\"campo-documenti\" name=\"documenti\" accept=\".pdf,.jpg,.jpeg,.png\" multiple aria-describedby=\"campo-documenti-aiuto\"></div>\
-<p><button class=\"btn\" type=\"submit\">Invia l'integrazione</button></p></form>".into()
+<p><button class=\"btn\" type=\"submit\">Invia l'integrazione</button></p></form>", esc(richiesta), esc(numero))
 }
 
 /// The page of one pratica.
@@ -140,7 +141,16 @@ pub(super) async fn scheda(
         esc(&termine),
         esc(x.protocollo.as_deref().unwrap_or("non ancora assegnato")),
         esc(&x.ufficio),
-        if x.stato == "integrazione" { modulo_integrazione() } else { String::new() },
+        if x.stato == "integrazione" {
+            let richiesta = passi
+                .iter()
+                .rev()
+                .find(|p| p.stato == "integrazione")
+                .map_or("", |p| p.messaggio.as_str());
+            modulo_integrazione(&x.numero, richiesta)
+        } else {
+            String::new()
+        },
         storia(&passi, tz),
         n = esc(&x.numero),
     );
@@ -214,6 +224,11 @@ pub(super) async fn integra(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let torna = format!(
+        "{}pratiche/{}",
+        base(&e, &comune).unwrap_or_default(),
+        x.numero
+    );
     let Ok(m) = corpo else {
         return crate::servizio::errore(
             StatusCode::BAD_REQUEST,
@@ -234,11 +249,11 @@ pub(super) async fn integra(
     for (i, (_, nome, dati)) in file.into_iter().filter(|f| !f.2.is_empty()).enumerate() {
         match allegati::prepara(&nome, &dati, i + 1) {
             Ok(f) => preparati.push(f),
-            Err(m) => return errore_integrazione(&e, &m),
+            Err(m) => return errore_integrazione(&e, &m, &torna),
         }
     }
     if testo.is_empty() {
-        return errore_integrazione(&e, "scrivi la tua risposta all'ufficio");
+        return errore_integrazione(&e, "scrivi la tua risposta all'ufficio", &torna);
     }
     let (s2, c2) = (s.clone(), comune.clone());
     let conf_protocollo = e
@@ -273,8 +288,8 @@ pub(super) async fn integra(
     .await
     .flatten();
     match esito {
-        Some(Ok(_)) => Redirect::to(".").into_response(),
-        Some(Err(r)) => errore_integrazione(&e, &r.perche()),
+        Some(Ok(_)) => Redirect::to(&torna).into_response(),
+        Some(Err(r)) => errore_integrazione(&e, &r.perche(), &torna),
         None => crate::servizio::errore(
             StatusCode::SERVICE_UNAVAILABLE,
             "servizio momentaneamente non disponibile",
@@ -282,11 +297,11 @@ pub(super) async fn integra(
     }
 }
 
-fn errore_integrazione(e: &Ente, m: &str) -> Response {
+fn errore_integrazione(e: &Ente, m: &str, torna: &str) -> Response {
     let mut r = pagina(
         e,
         "Integrazione non inviata",
-        &format!("<p class=\"errore\" role=\"alert\">L'integrazione non è stata inviata: {}.</p><p><a href=\".\">Torna alla pratica</a></p>", esc(m)),
+        &format!("<p class=\"errore\" role=\"alert\">L'integrazione non è stata inviata: {}.</p><p><a href=\"{}\">Torna alla pratica</a></p>", esc(m), esc(torna)),
         "",
     );
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

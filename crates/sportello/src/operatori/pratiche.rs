@@ -114,12 +114,21 @@ pub(super) async fn elenco(
     pagina("Pratiche", &corpo)
 }
 
-/// The declared data, in a definition list.
-fn dichiarato(x: &Scheda) -> String {
+/// The declared data, in a definition list: in the form's order with its labels while the
+/// service is online, else by field name.
+fn dichiarato(x: &Scheda, servizio: Option<&civico_core::modulo::ServizioOnline>) -> String {
     let Some(m) = x.dati.as_object() else {
         return String::new();
     };
-    m.iter()
+    let voci: Vec<(String, &serde_json::Value)> = match servizio {
+        Some(sv) => sv
+            .modulo
+            .campi()
+            .filter_map(|c| m.get(&c.nome.value).map(|v| (c.etichetta.clone(), v)))
+            .collect(),
+        None => m.iter().map(|(k, v)| (k.replace('_', " "), v)).collect(),
+    };
+    voci.into_iter()
         .map(|(k, v)| {
             let testo = match v {
                 serde_json::Value::String(s) => s.clone(),
@@ -135,11 +144,7 @@ fn dichiarato(x: &Scheda) -> String {
                 ),
                 other => other.to_string(),
             };
-            format!(
-                "<dt>{}</dt><dd>{}</dd>",
-                esc(&k.replace('_', " ")),
-                esc(&testo)
-            )
+            format!("<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&testo))
         })
         .collect()
 }
@@ -202,7 +207,11 @@ pub(super) async fn scheda(
                 f.n,
                 esc(&f.nome),
                 esc(&f.campo),
-                if f.passo > 1 { ", integrazione" } else { "" },
+                if f.passo > 1 && f.campo != "integrazione" {
+                    ", integrazione"
+                } else {
+                    ""
+                },
                 esc(&f.sha256)
             )
         })
@@ -249,7 +258,12 @@ pub(super) async fn scheda(
         esc(&x.cognome),
         esc(&x.codice_fiscale),
         esc(&x.impronta),
-        dichiarato(&x),
+        dichiarato(
+            &x,
+            s.enti()
+                .get(&comune)
+                .and_then(|e| e.servizi_online.iter().find(|v| v.slug == x.servizio)),
+        ),
         avanza(&x, &b, &ses.csrf),
         n = esc(&x.numero),
     );
