@@ -79,16 +79,24 @@ try {
   // First without the certificate the condition asks for: the error is beside the field.
   await page.focus("#campo-dichiaro");
   await page.keyboard.press("Space");
-  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Invia l\\'istanza')")]);
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vai al riepilogo')")]);
   expect((await page.textContent("#errori")).includes("Certificato medico"), "the missing certificate is named");
   await foto(page, "modulo-errori");
   expect(await page.isChecked("#campo-dieta-1"), "the choices are kept");
   await page.setInputFiles("#campo-certificato_medico", cert);
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vai al riepilogo')")]);
+  // The riepilogo, then the sending.
+  expect(/\/riepilogo\?bozza=/.test(page.url()), `the riepilogo follows (${page.url()})`);
+  const riepilogo = await page.textContent("dl.riepilogo");
+  expect(riepilogo.includes("Luca Rossi") && riepilogo.includes("certificato.pdf"), "the riepilogo shows what was given");
+  await foto(page, "riepilogo");
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Invia l\\'istanza')")]);
   const numero = (await page.textContent("[role=status] strong")).trim();
   expect(/^PR-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(numero), `a pratica number (${numero})`);
   out.numero = numero;
-  await page.click("text=area personale");
+  await Promise.all([page.waitForNavigation(), page.click("text=area personale")]);
+  expect(page.url().endsWith(`/pratiche/${numero}`), `the link leads to the pratica (${page.url()})`);
+  await page.goto(`${service}/area-personale/valfiorita/`);
   expect((await page.textContent("main table")).includes(numero), "the pratica is listed in the area personale");
 
   // The office protocols it, examines it and asks for an integration.

@@ -565,7 +565,7 @@ fn invia(
     b: &Browser,
     testi: &[(&str, &str)],
     file: &[(&str, &str, &[u8])],
-) -> (u16, String) {
+) -> (u16, String, Option<String>) {
     let url = format!("{}istanze/mensa-scolastica", area(p));
     let (tipo, corpo) = multipart(testi, file);
     let jar = b.cookie.get(&host(&url)).cloned().unwrap_or_default();
@@ -576,6 +576,46 @@ fn invia(
         .header("Origin", &p.s.url)
         .header("Content-Type", tipo)
         .send(&corpo[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    let dove = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    (status, r.into_body().read_to_string().unwrap(), dove)
+}
+
+/// The cookie header of `b` for the service.
+fn cookie_di(p: &Prova, b: &Browser) -> String {
+    let jar = b.cookie.get(&host(&p.s.url)).cloned().unwrap_or_default();
+    jar.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The value of the hidden input `nome` of a page.
+fn nascosto(pagina: &str, nome: &str) -> String {
+    let doc = scraper::Html::parse_document(pagina);
+    let sel = scraper::Selector::parse(&format!("input[name={nome}]")).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Sends the riepilogo's form: (status, page).
+fn conferma(p: &Prova, b: &Browser, riepilogo: &str) -> (u16, String) {
+    let url = format!("{}istanze/mensa-scolastica/invia", area(p));
+    let r = common::agent()
+        .post(&url)
+        .header("Cookie", cookie_di(p, b))
+        .header("Origin", &p.s.url)
+        .send_form([
+            ("bozza", nascosto(riepilogo, "bozza")),
+            ("chiave", nascosto(riepilogo, "chiave")),
+        ])
         .unwrap();
     let status = r.status().as_u16();
     (status, r.into_body().read_to_string().unwrap())
@@ -640,7 +680,7 @@ fn the_form_page_shows_the_fields_and_takes_the_istanza_with_its_attachment() {
         ("dieta", "Sì, per motivi di salute"),
     ];
     // No consent and a missing certificate: errors beside their fields, what was typed kept.
-    let (st, pagina) = invia(&p, &b, &base, &[]);
+    let (st, pagina, _) = invia(&p, &b, &base, &[]);
     assert_eq!(st, 422, "{pagina}");
     let errori = testo(&pagina, "#errori li");
     assert!(
@@ -652,7 +692,7 @@ fn the_form_page_shows_the_fields_and_takes_the_istanza_with_its_attachment() {
     // A file that is not what its name says is refused.
     let mut tutto = base.clone();
     tutto.extend([("privacy", "si"), ("dichiaro", "si")]);
-    let (st, pagina) = invia(
+    let (st, pagina, _) = invia(
         &p,
         &b,
         &tutto,
@@ -669,13 +709,38 @@ fn the_form_page_shows_the_fields_and_takes_the_istanza_with_its_attachment() {
     );
     // With consent and the certificate: the pratica, with the file's hash in what was declared.
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-    let (st, pagina) = invia(
+    let (st, pagina, dove) = invia(
         &p,
         &b,
         &tutto,
         &[("certificato_medico", "certificato.pdf", pdf)],
     );
+    assert_eq!(st, 303, "{pagina}");
+    // The riepilogo: what was given (the identity's name, not the one typed), then the sending.
+    let dove = dove.unwrap();
+    assert!(
+        dove.contains("/istanze/mensa-scolastica/riepilogo?bozza="),
+        "{dove}"
+    );
+    let (st, riepilogo) = b.get(&dove, &[]);
+    assert_eq!(st, 200, "{riepilogo}");
+    let dati = testo(&riepilogo, "dl.riepilogo");
+    assert!(
+        dati.contains("Luca Rossi")
+            && dati.contains("certificato.pdf")
+            && dati.contains("Mario")
+            && !dati.contains("Falso"),
+        "{dati}"
+    );
+    assert!(testo(&riepilogo, "main").contains("hanno valore di dichiarazione"));
+    let (st, pagina) = conferma(&p, &b, &riepilogo);
     assert_eq!(st, 201, "{pagina}");
+    // Sent twice (a double click): the same pratica.
+    let (st, ancora) = conferma(&p, &b, &riepilogo);
+    assert_eq!(
+        (st, testo(&ancora, "main strong")),
+        (200, testo(&pagina, "main strong"))
+    );
     let numero = testo(&pagina, "main strong");
     assert!(numero.starts_with("PR-"), "{pagina}");
     let (_, una) = api(&p, &mut b, "GET", &format!("pratiche/{numero}"), None);
@@ -1203,4 +1268,97 @@ fn an_istanza_goes_from_the_scheda_to_acceptance_in_chromium() {
 )]
 fn an_istanza_goes_from_the_scheda_to_acceptance_in_chromium_on_postgres() {
     istanza_in_chromium(true);
+}
+
+#[test]
+fn a_draft_is_kept_resumed_from_the_area_personale_and_expires() {
+    if !gateway_ready() {
+        return;
+    }
+    let p = avvia(false, true).unwrap();
+    let mut b = Browser::default();
+    p.g.prossimo(MARIO, "Mario", 2);
+    assert_eq!(accedi(&p, &mut b).status, 200);
+    let pdf = b"%PDF-1.4\n% certificato\n%%EOF\n";
+    // Saved halfway, with the file.
+    let (st, _, dove) = invia(
+        &p,
+        &b,
+        &[("alunno_nome", "Luca Rossi"), ("azione", "salva")],
+        &[("certificato_medico", "certificato.pdf", pdf)],
+    );
+    assert_eq!(st, 303);
+    let dove = dove.unwrap();
+    assert!(
+        dove.contains("?bozza=") && dove.contains("salvata=1"),
+        "{dove}"
+    );
+    let (_, pagina) = b.get(&dove, &[]);
+    assert!(
+        testo(&pagina, "[role=status]").contains("Bozza salvata"),
+        "{pagina}"
+    );
+    assert!(pagina.contains("value=\"Luca Rossi\""));
+    assert!(testo(&pagina, "main").contains("Hai già allegato «certificato.pdf»"));
+    let id = nascosto(&pagina, "bozza");
+    // The area personale lists it, with the way back to it.
+    let (_, home) = b.get(&area(&p), &[]);
+    assert!(
+        testo(&home, ".bozze").contains("Servizio di mensa scolastica"),
+        "{home}"
+    );
+    assert!(home.contains(&format!("istanze/mensa-scolastica?bozza={id}")));
+    // Completed later: the file stays from the draft.
+    let (st, _, dove) = invia(
+        &p,
+        &b,
+        &[
+            ("bozza", id.as_str()),
+            ("privacy", "si"),
+            ("dichiaro", "si"),
+            ("alunno_nome", "Luca Rossi"),
+            ("alunno_codice_fiscale", "RSSLCU15C41H501E"),
+            ("scuola", "Primaria \"Dante Alighieri\""),
+            ("dieta", "Sì, per motivi di salute"),
+        ],
+        &[],
+    );
+    assert_eq!(st, 303);
+    let (_, riepilogo) = b.get(&dove.unwrap(), &[]);
+    assert_eq!(nascosto(&riepilogo, "bozza"), id);
+    assert!(testo(&riepilogo, "dl.riepilogo").contains("certificato.pdf"));
+    let (st, _) = conferma(&p, &b, &riepilogo);
+    assert_eq!(st, 201);
+    let (_, home) = b.get(&area(&p), &[]);
+    assert!(
+        testo(&home, ".bozze").is_empty(),
+        "a sent draft is gone: {home}"
+    );
+    // Another draft, past its days: gone from the area and from the form.
+    let (_, _, dove) = invia(&p, &b, &[("alunno_nome", "Anna"), ("azione", "salva")], &[]);
+    let altro = nascosto(&b.get(&dove.unwrap(), &[]).1, "bozza");
+    common::sql(&p.s.db, "UPDATE bozza SET scade = '2000-01-01T00:00:00Z'");
+    let (_, home) = b.get(&area(&p), &[]);
+    assert!(testo(&home, ".bozze").is_empty(), "{home}");
+    let (_, pagina) = b.get(
+        &format!("{}istanze/mensa-scolastica?bozza={altro}", area(&p)),
+        &[],
+    );
+    assert!(!pagina.contains("value=\"Anna\""));
+    // Another citizen cannot open Mario's draft.
+    let mut lucia = Browser::default();
+    p.g.prossimo(LUCIA, "Lucia", 2);
+    accedi(&p, &mut lucia);
+    let (_, _, dove) = invia(
+        &p,
+        &b,
+        &[("alunno_nome", "Segreto"), ("azione", "salva")],
+        &[],
+    );
+    let suo = nascosto(&b.get(&dove.unwrap(), &[]).1, "bozza");
+    let (_, pagina) = lucia.get(
+        &format!("{}istanze/mensa-scolastica?bozza={suo}", area(&p)),
+        &[],
+    );
+    assert!(!pagina.contains("Segreto"));
 }

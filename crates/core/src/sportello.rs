@@ -82,6 +82,9 @@ pub struct AreaPersonale {
     /// of comune.yaml when not given.
     #[serde(default)]
     pub protocollo: Option<String>,
+    /// Days a draft of an istanza is kept in the area personale.
+    #[serde(default = "default_bozze")]
+    pub bozze_giorni: i64,
     /// Minutes of inactivity after which a session ends (it never lasts more than 8 hours).
     #[serde(default = "default_durata_sessione")]
     pub sessione_minuti: i64,
@@ -117,6 +120,9 @@ fn default_acr() -> String {
 }
 fn default_livello() -> u8 {
     2
+}
+fn default_bozze() -> i64 {
+    30
 }
 fn default_durata_sessione() -> i64 {
     30
@@ -459,6 +465,12 @@ fn controlla_area_personale(a: &AreaPersonale) -> Result<(), (String, Option<Str
         return qui(
             "livello_minimo: i livelli SPID sono 1, 2 e 3",
             "livello_minimo:",
+        );
+    }
+    if !(1..=365).contains(&a.bozze_giorni) {
+        return qui(
+            "bozze_giorni: le bozze restano da 1 a 365 giorni",
+            "bozze_giorni:",
         );
     }
     if !(5..=480).contains(&a.sessione_minuti) {

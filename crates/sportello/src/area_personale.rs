@@ -20,9 +20,6 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use axum::extract::Multipart;
-use civico_core::modulo::ServizioOnline;
-
 use crate::cittadini::{self, Sessione};
 use crate::identita::ErroreAccesso;
 use crate::istanze;
@@ -33,6 +30,7 @@ use crate::richiesta::Corpo;
 use crate::servizio::{errore, AppState, Ente};
 use civico_core::sportello::AreaPersonale;
 
+mod modulo;
 mod pratica;
 
 type S = State<Arc<AppState>>;
@@ -78,7 +76,7 @@ fn esc(s: &str) -> String {
 fn pagina(e: &Ente, titolo: &str, corpo: &str, azioni: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{t} - Comune di {c}</title>\
-<style>body{{font-family:\"Titillium Web\",system-ui,sans-serif;margin:0;color:#1a1a1a;line-height:1.5}}header{{background:#0066cc;color:#fff;padding:1rem 1.5rem}}header a{{color:#fff}}main{{max-width:60rem;margin:0 auto;padding:1.5rem}}table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #c5c7c9;padding:.5rem;text-align:left;vertical-align:top}}.btn{{display:inline-block;background:#0066cc;color:#fff;border:0;border-radius:4px;padding:.75rem 1.5rem;font-size:1rem;text-decoration:none;cursor:pointer}}.btn:focus,a:focus{{outline:3px solid #f90;outline-offset:2px}}.errore{{background:#fdecea;border-left:4px solid #d9364f;padding:.75rem 1rem}}dt{{font-weight:600}}dd{{margin:0 0 .5rem}}fieldset{{border:1px solid #c5c7c9;border-radius:4px;padding:.5rem 1.25rem 1rem;margin:0 0 1.5rem}}legend{{font-weight:700;padding:0 .5rem}}.campo{{margin:1rem 0}}fieldset.campo{{margin:1rem 0}}.campo>label{{display:block;font-weight:600}}.campo input:not([type=radio]):not([type=checkbox]),.campo textarea,.campo select{{display:block;box-sizing:border-box;width:100%;max-width:32rem;margin-top:.25rem;padding:.5rem;font:inherit;border:1px solid #5d7083;border-radius:4px;background:#fff}}.campo input[readonly]{{background:#eef0f2;color:#1a1a1a}}.campo p{{margin:.25rem 0}}.aiuto{{margin:.25rem 0;color:#455b71;font-size:.9rem}}.errore-campo{{margin:.25rem 0;color:#a3192f;font-weight:600}}[aria-invalid=true]{{border-color:#a3192f!important}}input[type=radio],input[type=checkbox]{{width:1.1rem;height:1.1rem;vertical-align:-.15rem}}.visually-hidden{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}</style></head>\
+<style>body{{font-family:\"Titillium Web\",system-ui,sans-serif;margin:0;color:#1a1a1a;line-height:1.5}}header{{background:#0066cc;color:#fff;padding:1rem 1.5rem}}header a{{color:#fff}}main{{max-width:60rem;margin:0 auto;padding:1.5rem}}table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #c5c7c9;padding:.5rem;text-align:left;vertical-align:top}}.btn{{display:inline-block;background:#0066cc;color:#fff;border:0;border-radius:4px;padding:.75rem 1.5rem;font-size:1rem;text-decoration:none;cursor:pointer}}.btn:focus,a:focus{{outline:3px solid #f90;outline-offset:2px}}.errore{{background:#fdecea;border-left:4px solid #d9364f;padding:.75rem 1rem}}dt{{font-weight:600}}dd{{margin:0 0 .5rem}}fieldset{{border:1px solid #c5c7c9;border-radius:4px;padding:.5rem 1.25rem 1rem;margin:0 0 1.5rem}}legend{{font-weight:700;padding:0 .5rem}}.campo{{margin:1rem 0}}fieldset.campo{{margin:1rem 0}}.campo>label{{display:block;font-weight:600}}.campo input:not([type=radio]):not([type=checkbox]),.campo textarea,.campo select{{display:block;box-sizing:border-box;width:100%;max-width:32rem;margin-top:.25rem;padding:.5rem;font:inherit;border:1px solid #5d7083;border-radius:4px;background:#fff}}.campo input[readonly]{{background:#eef0f2;color:#1a1a1a}}.campo p{{margin:.25rem 0}}.aiuto{{margin:.25rem 0;color:#455b71;font-size:.9rem}}.errore-campo{{margin:.25rem 0;color:#a3192f;font-weight:600}}[aria-invalid=true]{{border-color:#a3192f!important}}input[type=radio],input[type=checkbox]{{width:1.1rem;height:1.1rem;vertical-align:-.15rem}}.btn-secondario{{background:#fff;color:#0066cc;border:2px solid #0066cc}}.azioni .btn{{margin:0 .5rem .5rem 0}}.visually-hidden{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}</style></head>\
 <body><header><a href=\"{sito}/\">Comune di {c}</a></header><main id=\"main-container\"><h1>{t}</h1>{corpo}</main></body></html>",
         t = esc(titolo),
         c = esc(&e.nome),
@@ -202,11 +200,13 @@ async fn area(
     let (s2, c2, cf) = (s.clone(), comune.clone(), chi.codice_fiscale.clone());
     let elenco = blocca(move || {
         let mut c = s2.pool.prendi().ok()?;
-        pratiche::elenco(&mut c, &c2, &cf).ok()
+        let p = pratiche::elenco(&mut c, &c2, &cf).ok()?;
+        let b = crate::bozze::elenco(&mut c, &c2, &cf).ok()?;
+        Some((p, b))
     })
     .await
     .flatten();
-    let Some(elenco) = elenco else {
+    let Some((elenco, bozze)) = elenco else {
         return errore(
             StatusCode::SERVICE_UNAVAILABLE,
             "servizio momentaneamente non disponibile",
@@ -215,7 +215,7 @@ async fn area(
     pagina(
         e,
         "Area personale",
-        &corpo_area(e, &chi, &elenco),
+        &corpo_area(e, &chi, &elenco, &bozze),
         &origine_gateway(&conf),
     )
 }
@@ -226,7 +226,41 @@ fn origine_gateway(conf: &AreaPersonale) -> String {
         .unwrap_or_default()
 }
 
-fn corpo_area(e: &Ente, chi: &Sessione, elenco: &[pratiche::Pratica]) -> String {
+/// The drafts, with the service's title and their expiry.
+fn elenco_bozze(
+    e: &Ente,
+    bozze: &[(String, String, String, String)],
+    data: impl Fn(&str) -> String,
+) -> String {
+    if bozze.is_empty() {
+        return String::new();
+    }
+    let voci: String = bozze
+        .iter()
+        .map(|(id, servizio, _, scade)| {
+            let titolo = e
+                .servizi_online
+                .iter()
+                .find(|s| &s.slug == servizio)
+                .map_or(servizio.as_str(), |s| s.titolo.as_str());
+            format!(
+                "<li><a href=\"istanze/{}?bozza={}\">{}</a>: bozza da completare, resta fino al {}</li>",
+                esc(servizio),
+                esc(id),
+                esc(titolo),
+                esc(&data(scade))
+            )
+        })
+        .collect();
+    format!("<h2>Le mie bozze</h2><ul class=\"bozze\">{voci}</ul>")
+}
+
+fn corpo_area(
+    e: &Ente,
+    chi: &Sessione,
+    elenco: &[pratiche::Pratica],
+    bozze: &[(String, String, String, String)],
+) -> String {
     let tz = chrono_tz::Europe::Rome;
     let data = |t: &str| {
         t.parse::<chrono::DateTime<Utc>>()
@@ -264,12 +298,13 @@ fn corpo_area(e: &Ente, chi: &Sessione, elenco: &[pratiche::Pratica]) -> String 
         .collect();
     format!(
         "<p>Ciao {nome} {cognome}.</p><h2>I miei dati</h2><dl><dt>Codice fiscale</dt><dd>{cf}</dd><dt>Email</dt><dd>{email}</dd></dl>\
-<h2>Le mie pratiche</h2>{pratiche}<h2>Servizi online</h2><ul>{servizi}</ul>\
+<h2>Le mie pratiche</h2>{pratiche}{bozze}<h2>Servizi online</h2><ul>{servizi}</ul>\
 <form method=\"post\" action=\"esci\"><button class=\"btn\" type=\"submit\">Esci</button></form>",
         nome = esc(&chi.nome),
         cognome = esc(&chi.cognome),
         cf = esc(&chi.codice_fiscale),
         email = esc(chi.email.as_deref().unwrap_or("non comunicata")),
+        bozze = elenco_bozze(e, bozze, data),
     )
 }
 
@@ -649,197 +684,6 @@ fn messaggi(
     }
 }
 
-/// The form of a service, or what to do without a session.
-async fn modulo(
-    State(s): S,
-    UrlPath((comune, servizio)): UrlPath<(String, String)>,
-    h: HeaderMap,
-) -> Response {
-    let (e, conf, sv) = match servizio_di(&s, &comune, &servizio) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match sessione(&s, &comune, conf.sessione_minuti, &h).await {
-        Some(chi) => {
-            let corpo = istanze::pagina(
-                &sv,
-                &chi,
-                &e.sportello.informativa,
-                &Default::default(),
-                &Default::default(),
-            );
-            pagina(&e, &sv.titolo, &corpo, "")
-        }
-        None => senza_sessione(&e, &sv),
-    }
-}
-
-/// The comune, its area personale and one of its services taking istanze.
-fn servizio_di(
-    s: &AppState,
-    comune: &str,
-    servizio: &str,
-) -> Result<(Arc<Ente>, AreaPersonale, ServizioOnline), Response> {
-    let (enti, conf) = configurazione(s, comune)?;
-    let e = enti
-        .get(comune)
-        .ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
-    let sv = e
-        .servizi_online
-        .iter()
-        .find(|x| x.slug == servizio)
-        .cloned()
-        .ok_or_else(|| {
-            errore(
-                StatusCode::NOT_FOUND,
-                "questo servizio non accetta istanze online",
-            )
-        })?;
-    Ok((Arc::new(e.clone()), conf, sv))
-}
-
-fn senza_sessione(e: &Ente, sv: &ServizioOnline) -> Response {
-    let corpo = format!(
-        "<p>Per presentare questa istanza online accedi all'area personale con SPID o CIE.</p><p><a class=\"btn\" href=\"../accedi?dopo=istanze/{slug}\">Entra con SPID o CIE</a></p><h2>Se non hai SPID o CIE</h2><p>Puoi presentare l'istanza scrivendo alla posta elettronica certificata del Comune, <a href=\"mailto:{pec}\">{pec}</a>, o presso gli uffici comunali (<a href=\"{sito}/servizi/{slug}/\">scheda del servizio</a>).</p>",
-        pec = esc(&e.pec),
-        sito = esc(&e.sito),
-        slug = esc(&sv.slug)
-    );
-    let mut r = pagina(e, &sv.titolo, &corpo, "");
-    *r.status_mut() = StatusCode::UNAUTHORIZED;
-    r
-}
-
-/// Reads a multipart form: its text fields and its files (field, file name, content).
-async fn leggi_modulo(
-    mut m: Multipart,
-) -> Result<(Vec<(String, String)>, Vec<(String, String, Vec<u8>)>), Response> {
-    let (mut testi, mut file) = (Vec::new(), Vec::new());
-    let illeggibile = || {
-        errore(
-            StatusCode::BAD_REQUEST,
-            "il modulo inviato non si può leggere: riprova",
-        )
-    };
-    while let Some(f) = m.next_field().await.map_err(|_| illeggibile())? {
-        let nome = f.name().unwrap_or("").to_string();
-        if testi.len() + file.len() > 300 || file.len() > 3 {
-            return Err(errore(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "il modulo ha troppi campi o file",
-            ));
-        }
-        match f.file_name().map(str::to_string) {
-            Some(n) => {
-                let b = f.bytes().await.map_err(|_| illeggibile())?;
-                file.push((nome, n, b.to_vec()));
-            }
-            None => testi.push((nome, f.text().await.map_err(|_| illeggibile())?)),
-        }
-    }
-    Ok((testi, file))
-}
-
-/// An istanza sent with the form: errors beside their fields, or the confirmation.
-async fn invia_modulo(
-    State(s): S,
-    UrlPath((comune, servizio)): UrlPath<(String, String)>,
-    h: HeaderMap,
-    corpo: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Response {
-    let (e, conf, sv) = match servizio_di(&s, &comune, &servizio) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if !stessa_origine(&h) {
-        return StatusCode::FORBIDDEN.into_response();
-    }
-    let Some(chi) = sessione(&s, &comune, conf.sessione_minuti, &h).await else {
-        return senza_sessione(&e, &sv);
-    };
-    let Ok(m) = corpo else {
-        return errore(
-            StatusCode::BAD_REQUEST,
-            "il modulo va inviato come multipart/form-data",
-        );
-    };
-    let (testi, file) = match leggi_modulo(m).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (mut valori, inviati, mut errori) = istanze::valori(&sv, &testi, file);
-    let consensi = [
-        (
-            "privacy",
-            "Conferma di aver letto l'informativa sulla privacy",
-        ),
-        ("dichiaro", "Conferma le dichiarazioni prima di inviare"),
-    ];
-    let mut spunte = istanze::Inseriti::new();
-    let chiave = match valori.remove("chiave") {
-        Some(civico_core::modulo::Valore::Testo(k)) if istanze::chiave_valida(&k) => Some(k),
-        _ => None,
-    };
-    if let Some(k) = &chiave {
-        spunte.insert(
-            "chiave".into(),
-            civico_core::modulo::Valore::Testo(k.clone()),
-        );
-    }
-    for (k, msg) in consensi {
-        match valori.remove(k) {
-            Some(v) => {
-                spunte.insert(k.to_string(), v);
-            }
-            None => {
-                errori.insert(k.to_string(), msg.to_string());
-            }
-        }
-    }
-    pratiche::con_identita(&sv, &chi, &mut valori);
-    for (k, m) in civico_core::modulo::valida(&sv.modulo, &valori) {
-        errori.entry(k).or_insert(m);
-    }
-    if !errori.is_empty() {
-        valori.extend(spunte);
-        let corpo = istanze::pagina(&sv, &chi, &e.sportello.informativa, &valori, &errori);
-        let mut r = pagina(&e, &sv.titolo, &corpo, "");
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return r;
-    }
-    let s2 = s.clone();
-    let e2 = e.clone();
-    let out = blocca(move || -> Result<Response, Fallito> {
-        let mut c = s2.pool.prendi()?;
-        let file: Vec<pratiche::File<'_>> = inviati
-            .iter()
-            .map(|f| pratiche::File {
-                campo: &f.campo,
-                file: &f.file,
-            })
-            .collect();
-        let ora = Utc::now();
-        let ist = pratiche::Istanza {
-            servizio: &sv,
-            chi: &chi,
-            valori: &valori,
-            file: &file,
-            chiave: chiave.as_deref(),
-        };
-        let p = pratiche::registra(&mut c, &comune, &ist, ora, |p, d| {
-            messaggi(&s2, &e2, &comune, &conf, &ist, p, d)
-        })?;
-        s2.sveglia_postino();
-        let quando = civico_core::date::data_lunga(Utc::now().with_timezone(&s2.tz).date_naive());
-        let corpo = istanze::conferma(&p, chi.email.as_deref(), &quando);
-        let mut r = pagina(&e2, &p.titolo, &corpo, "");
-        *r.status_mut() = StatusCode::CREATED;
-        Ok(r)
-    })
-    .await;
-    crate::servizio::risposta_di(out)
-}
-
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(
@@ -858,11 +702,19 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route(
             "/area-personale/{comune}/istanze/{servizio}",
-            get(modulo)
-                .post(invia_modulo)
+            get(modulo::modulo)
+                .post(modulo::salva)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::richiesta::MAX_ISTANZA,
                 )),
+        )
+        .route(
+            "/area-personale/{comune}/istanze/{servizio}/riepilogo",
+            get(modulo::riepilogo),
+        )
+        .route(
+            "/area-personale/{comune}/istanze/{servizio}/invia",
+            post(modulo::invia),
         )
         .route("/area-personale/{comune}/", get(area))
         .route("/area-personale/{comune}/accedi", get(accedi))

@@ -22,15 +22,6 @@ fn esc(s: &str) -> String {
 /// What the citizen typed, to show again with the errors.
 pub type Inseriti = BTreeMap<String, Valore>;
 
-/// The idempotency key of the form: the one sent (the page shown again with errors), or new;
-/// sending the page twice (a double click, a retry after a lost answer) makes one pratica.
-fn chiave(inseriti: &Inseriti) -> String {
-    match inseriti.get("chiave") {
-        Some(Valore::Testo(k)) if chiave_valida(k) => k.clone(),
-        _ => crate::registro::casuale(24),
-    }
-}
-
 /// Whether a key sent by a client can be one (8 to 100 visible ASCII characters).
 pub fn chiave_valida(k: &str) -> bool {
     (8..=100).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic())
@@ -43,8 +34,12 @@ pub fn pagina(
     informativa: &str,
     inseriti: &Inseriti,
     errori: &BTreeMap<String, String>,
+    bozza: Option<&str>,
 ) -> String {
     let mut h = String::new();
+    if let Some(b) = bozza {
+        let _ = write!(h, "<p role=\"status\">Stai completando una bozza: i dati e i file che hai già inserito sono salvati.</p><input type=\"hidden\" form=\"modulo-istanza\" name=\"bozza\" value=\"{}\">", esc(b));
+    }
     if !errori.is_empty() {
         let voci: String = errori
             .iter()
@@ -60,11 +55,10 @@ pub fn pagina(
     let _ = write!(
         h,
         "<p>Il Comune conclude la pratica entro {} giorni dall'invio (L. 241/1990). I campi con * sono obbligatori.</p>\
-<form method=\"post\" enctype=\"multipart/form-data\" novalidate><input type=\"hidden\" name=\"chiave\" value=\"{}\">\
+<form id=\"modulo-istanza\" method=\"post\" enctype=\"multipart/form-data\" novalidate>\
 <fieldset><legend>Informativa sulla privacy</legend><p>I dati che inserisci sono trattati dal Comune per gestire la tua istanza, come descritto nell'<a href=\"{}\">informativa sulla privacy</a>.</p>\
 <p><input type=\"checkbox\" id=\"campo-privacy\" name=\"privacy\" value=\"si\" required{}> <label for=\"campo-privacy\">Ho letto e compreso l'informativa sulla privacy *</label></p></fieldset>",
         s.modulo.termine_giorni.value,
-        esc(&chiave(inseriti)),
         esc(informativa),
         if inseriti.contains_key("privacy") { " checked" } else { "" },
     );
@@ -94,7 +88,7 @@ pub fn pagina(
             .unwrap_or_default();
         let _ = write!(h, "<h2>Pagamento</h2><p>{}{link}</p>", esc(&pg.istruzioni));
     }
-    h.push_str("<p><button class=\"btn\" type=\"submit\">Invia l'istanza</button></p></form>");
+    h.push_str("<p class=\"azioni\"><button class=\"btn\" type=\"submit\" name=\"azione\" value=\"riepilogo\">Vai al riepilogo</button> <button class=\"btn btn-secondario\" type=\"submit\" name=\"azione\" value=\"salva\">Salva la bozza</button></p></form>");
     h
 }
 
@@ -210,8 +204,15 @@ fn campo(c: &Campo, chi: &Sessione, valore: Option<&Valore>, errore: Option<&Str
         ),
         TipoCampo::Allegato => {
             let accept: Vec<String> = c.tipi_file.iter().map(|t| format!(".{t}")).collect();
+            let gia = match valore {
+                Some(Valore::File { nome, .. }) => format!(
+                    "<p class=\"aiuto\">Hai già allegato «{}»: scegli un altro file solo per sostituirlo.</p>",
+                    esc(nome)
+                ),
+                _ => String::new(),
+            };
             format!(
-                "<input type=\"file\" id=\"{id}\" name=\"{nome}\" accept=\"{}\"{attr}>",
+                "{gia}<input type=\"file\" id=\"{id}\" name=\"{nome}\" accept=\"{}\"{attr}>",
                 esc(&accept.join(","))
             )
         }
@@ -381,7 +382,7 @@ pub fn valori(
 }
 
 /// The confirmation page's body.
-pub fn conferma(p: &Pratica, email: Option<&str>, quando: &str) -> String {
+pub fn conferma(p: &Pratica, email: Option<&str>, quando: &str, area: &str) -> String {
     let posta = email
         .map(|e| {
             format!(
@@ -392,11 +393,58 @@ pub fn conferma(p: &Pratica, email: Option<&str>, quando: &str) -> String {
         .unwrap_or_default();
     format!(
         "<div role=\"status\"><h2>Istanza inviata</h2><p>Il Comune ha ricevuto la tua istanza «{}» {}.</p><p>Numero di pratica: <strong>{}</strong></p></div>{posta}\
-<h2>Cosa succede adesso</h2><p>L'ufficio protocolla la pratica e la esamina; se servono altri documenti te li chiede qui. Puoi seguire lo stato della pratica nell'<a href=\"../\">area personale</a>.</p>\
+<h2>Cosa succede adesso</h2><p>L'ufficio protocolla la pratica e la esamina; se servono altri documenti te li chiede qui. Puoi seguire lo stato della pratica nell'<a href=\"{}pratiche/{}\">area personale</a>.</p>\
 <p>Impronta SHA-256 dei dati dichiarati: <code>{}</code></p>",
         esc(&p.titolo),
         esc(quando),
         esc(&p.numero),
+        esc(area),
+        esc(&p.numero),
         esc(&p.impronta)
+    )
+}
+
+/// The riepilogo before sending: every value given (files by name), the declarations, and the
+/// button that sends; "Modifica" goes back to the form with the draft.
+pub fn riepilogo(s: &ServizioOnline, valori: &Inseriti, bozza: &str, chiave: &str) -> String {
+    let voci: String = s
+        .modulo
+        .campi()
+        .filter_map(|c| {
+            let v = match valori.get(&c.nome.value)? {
+                Valore::Testo(t) if t.trim().is_empty() => return None,
+                Valore::Testo(t) => t.clone(),
+                Valore::Lista(l) if l.is_empty() => return None,
+                Valore::Lista(l) => l.join(", "),
+                Valore::File { nome, .. } => format!("file {nome}"),
+            };
+            Some(format!(
+                "<dt>{}</dt><dd>{}</dd>",
+                esc(&c.etichetta),
+                esc(&v)
+            ))
+        })
+        .collect();
+    let dichiarazioni: String = s
+        .modulo
+        .dichiarazioni
+        .iter()
+        .map(|d| {
+            format!(
+                "<li>{} (art. {} DPR 445/2000)</li>",
+                esc(&d.testo),
+                d.articolo.value
+            )
+        })
+        .collect();
+    format!(
+        "<h2>Riepilogo</h2><p>Controlla i dati prima di inviarli.</p><dl class=\"riepilogo\">{voci}</dl>\
+<h2>Dichiarazioni</h2><ul>{dichiarazioni}<li>{}</li></ul><p><strong>Le informazioni che hai fornito hanno valore di dichiarazione.</strong></p>\
+<form method=\"post\" action=\"invia\"><input type=\"hidden\" name=\"bozza\" value=\"{b}\"><input type=\"hidden\" name=\"chiave\" value=\"{}\">\
+<p class=\"azioni\"><button class=\"btn\" type=\"submit\">Invia l'istanza</button> <a href=\"../{}?bozza={b}\">Modifica i dati</a></p></form>",
+        esc(modulo::AVVERTENZA_445),
+        esc(chiave),
+        esc(&s.slug),
+        b = esc(bozza),
     )
 }

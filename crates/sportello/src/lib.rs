@@ -24,13 +24,14 @@
 //!   istanze sent online, checked against the scheda's form; `istanze`: the form's page;
 //!   `ricevuta`: the PDF receipt; `protocollo`: the messages of a new pratica and Segnatura.xml;
 //!   `istruttoria`: the states of a pratica, the operators' actions, the citizen's integrations;
-//!   `avvisi_io`: every step told through App IO, once.
+//!   `avvisi_io`: every step told through App IO, once; `bozze`: drafts of istanze.
 
 pub mod agenda;
 pub mod allegati;
 pub mod area_personale;
 pub mod assistenza;
 pub mod avvisi_io;
+pub mod bozze;
 pub use civico_core::sportello as config;
 pub mod cittadini;
 pub mod connessioni;

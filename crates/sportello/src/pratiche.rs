@@ -45,6 +45,16 @@ CREATE TABLE pratica_storia (
     messaggio TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (comune, numero, n));
 ALTER TABLE posta ADD COLUMN allegati TEXT;
+CREATE TABLE bozza (
+    comune TEXT NOT NULL, id TEXT NOT NULL, codice_fiscale TEXT NOT NULL,
+    servizio TEXT NOT NULL, valori TEXT NOT NULL, creata TEXT NOT NULL,
+    aggiornata TEXT NOT NULL, scade TEXT NOT NULL,
+    PRIMARY KEY (comune, id));
+CREATE INDEX bozza_persona ON bozza (comune, codice_fiscale, scade);
+CREATE TABLE bozza_file (
+    comune TEXT NOT NULL, id TEXT NOT NULL, campo TEXT NOT NULL, nome TEXT NOT NULL,
+    tipo TEXT NOT NULL, dati TEXT NOT NULL,
+    PRIMARY KEY (comune, id, campo));
 CREATE TABLE io_pratica (
     comune TEXT NOT NULL, numero TEXT NOT NULL, passo BIGINT NOT NULL,
     codice_fiscale TEXT NOT NULL, oggetto TEXT NOT NULL, testo TEXT NOT NULL,
@@ -299,6 +309,20 @@ fn pratica(r: &[V]) -> Pratica {
         scadenza: r[5].testo().into(),
         impronta: r[6].testo().into(),
         protocollo: r[7].opzione().map(str::to_string),
+    }
+}
+
+/// The pratica a request with idempotency key `chiave` already made for this citizen, if any.
+pub fn gia_inviata(
+    c: &mut Conn,
+    comune: &str,
+    codice_fiscale: &str,
+    chiave: &str,
+) -> Esito<Option<Pratica>> {
+    let k = format!("istanza:{codice_fiscale}:{chiave}");
+    match crate::registro::gia_risposto(c, comune, &k)? {
+        Some(numero) => Ok(una(c, comune, codice_fiscale, &numero)?.map(|(p, _)| p)),
+        None => Ok(None),
     }
 }
 

@@ -1201,6 +1201,7 @@ pub fn lavori(s: &AppState, postino: Option<&Postino>) -> Result<String, String>
             .map_err(|e| e.to_string())?,
         None => 0,
     };
+    super::bozze::purga(&mut c, ora).map_err(|e| e.to_string())?;
     manda_io(s, &mut c).map_err(|e| e.to_string())?;
     Ok(format!(
         "{promemoria} reminder(s) queued, {purgate} old booking(s) deleted, {inviati} message(s) sent"

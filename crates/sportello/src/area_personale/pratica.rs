@@ -10,7 +10,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
-use super::{base, blocca, configurazione, esc, leggi_modulo, pagina, sessione, stessa_origine, S};
+use super::modulo::leggi_modulo;
+use super::{base, blocca, configurazione, esc, pagina, sessione, stessa_origine, S};
 use crate::allegati;
 use crate::cittadini::Sessione;
 use crate::istruttoria::{self, Chi, Passo, Respinta, Scheda};
