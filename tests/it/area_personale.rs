@@ -27,6 +27,22 @@ const LUCIA: &str = "BNCLRA85M50L219T";
 
 const SPORTELLO: &str = r#"informativa: "https://www.comune.valfiorita.vd.example/privacy/"
 mittente: "Comune di Valfiorita <noreply@comune.valfiorita.vd.example>"
+anticipo_minimo_ore: 1
+orizzonte_giorni: 30
+sportelli:
+  - id: anagrafe
+    nome: "Ufficio anagrafe"
+    capienza: 5
+    durata: 30
+    orari:
+      lunedi: ["09:00-12:30"]
+      martedi: ["09:00-12:30"]
+      mercoledi: ["09:00-12:30"]
+      giovedi: ["09:00-12:30"]
+      venerdi: ["09:00-12:30"]
+segnalazioni:
+  categorie:
+    - nome: "Strade e marciapiedi"
 area_personale:
   emittente: "http://127.0.0.1:{PORTA}"
   client_id: "civico-valfiorita"
@@ -1361,4 +1377,83 @@ fn a_draft_is_kept_resumed_from_the_area_personale_and_expires() {
         &[],
     );
     assert!(!pagina.contains("Segreto"));
+}
+
+/// A booking and a segnalazione made by the JSON API as the pages make them, with `b`'s cookies.
+fn prenota_e_segnala(p: &Prova, b: &Browser, email: &str) {
+    let api = format!("{}/api/v1/valfiorita", p.s.url);
+    let cookie = cookie_di(p, b);
+    let chiama = |metodo: &str, url: &str, corpo: Option<Value>| -> (u16, Value) {
+        let a = common::agent();
+        let r = if metodo == "GET" {
+            a.get(url).header("Cookie", &cookie).call()
+        } else {
+            a.post(url)
+                .header("Cookie", &cookie)
+                .header("Content-Type", "application/json")
+                .send(corpo.unwrap().to_string())
+        }
+        .unwrap();
+        let st = r.status().as_u16();
+        (
+            st,
+            serde_json::from_str(&r.into_body().read_to_string().unwrap()).unwrap_or(Value::Null),
+        )
+    };
+    let (st, v) = chiama(
+        "GET",
+        &format!("{api}/sportelli/anagrafe/disponibilita"),
+        None,
+    );
+    assert_eq!(st, 200, "{v}");
+    let inizio = v["slot"][0]["inizio"].as_str().unwrap().to_string();
+    let corpo = json!({"sportello": "anagrafe", "inizio": inizio, "nome": "Mario", "cognome": "Rossi",
+        "email": email, "privacy": true, "altcha": common::pow(&api)});
+    let (st, v) = chiama("POST", &format!("{api}/prenotazioni"), Some(corpo));
+    assert_eq!(st, 201, "{v}");
+    let corpo = json!({"categoria": "Strade e marciapiedi", "titolo": "Buca in via Roma",
+        "dettagli": "Una buca profonda davanti al civico 12", "indirizzo": "Via Roma 12",
+        "nome": "Mario", "cognome": "Rossi", "email": email, "privacy": true, "altcha": common::pow(&api)});
+    let (st, v) = chiama("POST", &format!("{api}/segnalazioni"), Some(corpo));
+    assert_eq!(st, 201, "{v}");
+}
+
+#[test]
+fn bookings_and_segnalazioni_made_while_logged_in_show_in_the_area_personale() {
+    if !gateway_ready() {
+        return;
+    }
+    let p = avvia(false, true).unwrap();
+    let mut mario = Browser::default();
+    p.g.prossimo(MARIO, "Mario", 2);
+    assert_eq!(accedi(&p, &mut mario).status, 200);
+    prenota_e_segnala(&p, &mario, "mario@example.it");
+    // Made without a session: not linked to anyone.
+    prenota_e_segnala(&p, &Browser::default(), "anonimo@example.it");
+    let (_, pagina) = mario.get(&area(&p), &[]);
+    let main = testo(&pagina, "main");
+    assert!(
+        main.contains("Ufficio anagrafe") && main.contains("Buca in via Roma"),
+        "{main}"
+    );
+    let doc = scraper::Html::parse_document(&pagina);
+    let li = scraper::Selector::parse("main li").unwrap();
+    let voci = doc
+        .select(&li)
+        .filter(|l| {
+            let t = l.text().collect::<String>();
+            t.contains("Ufficio anagrafe") || t.contains("Buca in via Roma")
+        })
+        .count();
+    assert_eq!(voci, 2, "only Mario's own, once each: {main}");
+    // Lucia sees none of them.
+    let mut lucia = Browser::default();
+    p.g.prossimo(LUCIA, "Lucia", 2);
+    accedi(&p, &mut lucia);
+    let (_, pagina) = lucia.get(&area(&p), &[]);
+    let main = testo(&pagina, "main");
+    assert!(
+        main.contains("Nessun appuntamento") && main.contains("Nessuna segnalazione"),
+        "{main}"
+    );
 }

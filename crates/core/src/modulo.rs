@@ -74,6 +74,8 @@ pub struct Campo {
     pub max_mb: Option<u32>,
 }
 
+// The kind of a field: `scelta` is one of `opzioni`, `caselle` any of them (a plain comment:
+// the schema's description would become the web editor's hint, in English).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TipoCampo {
@@ -85,9 +87,7 @@ pub enum TipoCampo {
     Telefono,
     CodiceFiscale,
     Iban,
-    /// One of `opzioni`.
     Scelta,
-    /// Any of `opzioni`.
     Caselle,
     Allegato,
 }

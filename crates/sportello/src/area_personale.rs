@@ -117,6 +117,15 @@ async fn blocca<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Op
     tokio::task::spawn_blocking(f).await.ok()
 }
 
+/// The codice fiscale of the citizen logged into `comune` on this request, if any (for linking
+/// what they book or report).
+pub(crate) async fn cittadino(s: &Arc<AppState>, comune: &str, h: &HeaderMap) -> Option<String> {
+    let conf = s.enti().get(comune)?.sportello.area_personale.clone()?;
+    sessione(s, comune, conf.sessione_minuti, h)
+        .await
+        .map(|x| x.codice_fiscale)
+}
+
 /// The session of this request's cookie, renewed.
 async fn sessione(s: &Arc<AppState>, comune: &str, minuti: i64, h: &HeaderMap) -> Option<Sessione> {
     let id = leggi_cookie(h, &cookie_sessione(comune))?;
@@ -200,13 +209,16 @@ async fn area(
     let (s2, c2, cf) = (s.clone(), comune.clone(), chi.codice_fiscale.clone());
     let elenco = blocca(move || {
         let mut c = s2.pool.prendi().ok()?;
-        let p = pratiche::elenco(&mut c, &c2, &cf).ok()?;
-        let b = crate::bozze::elenco(&mut c, &c2, &cf).ok()?;
-        Some((p, b))
+        Some(Elenchi {
+            pratiche: pratiche::elenco(&mut c, &c2, &cf).ok()?,
+            bozze: crate::bozze::elenco(&mut c, &c2, &cf).ok()?,
+            appuntamenti: cittadini::appuntamenti(&mut c, &c2, &cf).ok()?,
+            segnalazioni: cittadini::segnalazioni(&mut c, &c2, &cf).ok()?,
+        })
     })
     .await
     .flatten();
-    let Some((elenco, bozze)) = elenco else {
+    let Some(elenchi) = elenco else {
         return errore(
             StatusCode::SERVICE_UNAVAILABLE,
             "servizio momentaneamente non disponibile",
@@ -215,7 +227,7 @@ async fn area(
     pagina(
         e,
         "Area personale",
-        &corpo_area(e, &chi, &elenco, &bozze),
+        &corpo_area(e, &chi, &elenchi, s.tz),
         &origine_gateway(&conf),
     )
 }
@@ -255,13 +267,79 @@ fn elenco_bozze(
     format!("<h2>Le mie bozze</h2><ul class=\"bozze\">{voci}</ul>")
 }
 
-fn corpo_area(
-    e: &Ente,
-    chi: &Sessione,
-    elenco: &[pratiche::Pratica],
-    bozze: &[(String, String, String, String)],
-) -> String {
-    let tz = chrono_tz::Europe::Rome;
+/// What the area personale lists.
+struct Elenchi {
+    pratiche: Vec<pratiche::Pratica>,
+    bozze: Vec<(String, String, String, String)>,
+    appuntamenti: Vec<(String, String, String, String)>,
+    segnalazioni: Vec<(String, String, String, String)>,
+}
+
+/// "I miei appuntamenti" and "Le mie segnalazioni": those made while logged in.
+fn appuntamenti_e_segnalazioni(e: &Ente, l: &Elenchi, tz: chrono_tz::Tz) -> String {
+    let quando = |t: &str| {
+        t.parse::<chrono::DateTime<Utc>>()
+            .map(|d| {
+                let d = d.with_timezone(&tz);
+                format!(
+                    "{}, {}",
+                    civico_core::date::data_lunga(d.date_naive()),
+                    d.format("%H:%M")
+                )
+            })
+            .unwrap_or_default()
+    };
+    let appuntamenti: String = l
+        .appuntamenti
+        .iter()
+        .map(|(codice, sportello, inizio, stato)| {
+            let ufficio = e
+                .ufficio(sportello)
+                .map_or(sportello.as_str(), |u| u.nome.as_str());
+            format!(
+                "<li>{}: {} ({}, codice {})</li>",
+                esc(&quando(inizio)),
+                esc(ufficio),
+                esc(stato),
+                esc(codice)
+            )
+        })
+        .collect();
+    let segnalazioni: String = l
+        .segnalazioni
+        .iter()
+        .map(|(codice, titolo, stato, creata)| {
+            format!(
+                "<li>{} ({}, inviata il {}, codice {})</li>",
+                esc(titolo),
+                esc(crate::segnalazioni::etichetta(stato)),
+                esc(&quando(creata)),
+                esc(codice)
+            )
+        })
+        .collect();
+    let vuoto = |s: String, nessuno: &str| {
+        if s.is_empty() {
+            format!("<p>{nessuno}</p>")
+        } else {
+            format!("<ul>{s}</ul>")
+        }
+    };
+    format!(
+        "<h2>I miei appuntamenti</h2>{}<h2>Le mie segnalazioni</h2>{}",
+        vuoto(
+            appuntamenti,
+            "Nessun appuntamento prenotato mentre eri nell'area personale."
+        ),
+        vuoto(
+            segnalazioni,
+            "Nessuna segnalazione inviata mentre eri nell'area personale."
+        )
+    )
+}
+
+fn corpo_area(e: &Ente, chi: &Sessione, l: &Elenchi, tz: chrono_tz::Tz) -> String {
+    let (elenco, bozze) = (&l.pratiche, &l.bozze);
     let data = |t: &str| {
         t.parse::<chrono::DateTime<Utc>>()
             .map(|d| civico_core::date::data_lunga(d.with_timezone(&tz).date_naive()))
@@ -298,13 +376,14 @@ fn corpo_area(
         .collect();
     format!(
         "<p>Ciao {nome} {cognome}.</p><h2>I miei dati</h2><dl><dt>Codice fiscale</dt><dd>{cf}</dd><dt>Email</dt><dd>{email}</dd></dl>\
-<h2>Le mie pratiche</h2>{pratiche}{bozze}<h2>Servizi online</h2><ul>{servizi}</ul>\
+<h2>Le mie pratiche</h2>{pratiche}{bozze}{altro}<h2>Servizi online</h2><ul>{servizi}</ul>\
 <form method=\"post\" action=\"esci\"><button class=\"btn\" type=\"submit\">Esci</button></form>",
         nome = esc(&chi.nome),
         cognome = esc(&chi.cognome),
         cf = esc(&chi.codice_fiscale),
         email = esc(chi.email.as_deref().unwrap_or("non comunicata")),
         bozze = elenco_bozze(e, bozze, data),
+        altro = appuntamenti_e_segnalazioni(e, l, tz),
     )
 }
 

@@ -153,3 +153,63 @@ pub fn chiudi(c: &mut Conn, comune: &str, id: &str) -> Esito<()> {
     )?;
     Ok(())
 }
+
+/// Links a booking or a segnalazione made with a session to the citizen (their area personale
+/// lists it). Run right after it was stored; a crash in between leaves it unlinked, never wrong.
+pub fn collega(
+    c: &mut Conn,
+    tabella: Collegabile,
+    comune: &str,
+    codice: &str,
+    codice_fiscale: &str,
+) -> Esito<()> {
+    let sql = match tabella {
+        Collegabile::Prenotazione => {
+            "UPDATE prenotazione SET codice_fiscale = ?3 WHERE comune = ?1 AND codice = ?2"
+        }
+        Collegabile::Segnalazione => {
+            "UPDATE segnalazione SET codice_fiscale = ?3 WHERE comune = ?1 AND codice = ?2"
+        }
+    };
+    c.esegui(sql, params![comune, codice, codice_fiscale])?;
+    Ok(())
+}
+
+/// What a citizen's session can be linked to.
+#[derive(Debug, Clone, Copy)]
+pub enum Collegabile {
+    Prenotazione,
+    Segnalazione,
+}
+
+/// A booking of the citizen: (code, office id, start, state).
+pub fn appuntamenti(
+    c: &mut Conn,
+    comune: &str,
+    codice_fiscale: &str,
+) -> Esito<Vec<(String, String, String, String)>> {
+    Ok(c
+        .righe(
+            "SELECT codice, sportello, inizio, stato FROM prenotazione WHERE comune = ?1 AND codice_fiscale = ?2 ORDER BY inizio DESC LIMIT 20",
+            params![comune, codice_fiscale],
+        )?
+        .into_iter()
+        .map(|r| (r[0].testo().into(), r[1].testo().into(), r[2].testo().into(), r[3].testo().into()))
+        .collect())
+}
+
+/// A segnalazione of the citizen: (code, title, state, made).
+pub fn segnalazioni(
+    c: &mut Conn,
+    comune: &str,
+    codice_fiscale: &str,
+) -> Esito<Vec<(String, String, String, String)>> {
+    Ok(c
+        .righe(
+            "SELECT codice, titolo, stato, creata FROM segnalazione WHERE comune = ?1 AND codice_fiscale = ?2 ORDER BY creata DESC LIMIT 20",
+            params![comune, codice_fiscale],
+        )?
+        .into_iter()
+        .map(|r| (r[0].testo().into(), r[1].testo().into(), r[2].testo().into(), r[3].testo().into()))
+        .collect())
+}

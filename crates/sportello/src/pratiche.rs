@@ -55,6 +55,10 @@ CREATE TABLE bozza_file (
     comune TEXT NOT NULL, id TEXT NOT NULL, campo TEXT NOT NULL, nome TEXT NOT NULL,
     tipo TEXT NOT NULL, dati TEXT NOT NULL,
     PRIMARY KEY (comune, id, campo));
+ALTER TABLE prenotazione ADD COLUMN codice_fiscale TEXT;
+CREATE INDEX prenotazione_cittadino ON prenotazione (comune, codice_fiscale);
+ALTER TABLE segnalazione ADD COLUMN codice_fiscale TEXT;
+CREATE INDEX segnalazione_cittadino ON segnalazione (comune, codice_fiscale);
 CREATE TABLE io_pratica (
     comune TEXT NOT NULL, numero TEXT NOT NULL, passo BIGINT NOT NULL,
     codice_fiscale TEXT NOT NULL, oggetto TEXT NOT NULL, testo TEXT NOT NULL,

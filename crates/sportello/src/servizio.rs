@@ -652,6 +652,7 @@ async fn prenota(
         Ok(k) => k,
         Err(r) => return r,
     };
+    let cf = super::area_personale::cittadino(&s, &comune, &h).await;
     let diretta = r.trattenuta.is_none();
     let u = if diretta {
         e.ufficio(&r.sportello)
@@ -755,7 +756,16 @@ async fn prenota(
             sfida.as_ref(),
         )?;
         Ok(match esito {
-            Prenotato::Nuova(_, risposta) => {
+            Prenotato::Nuova(p, risposta) => {
+                if let Some(cf) = &cf {
+                    super::cittadini::collega(
+                        &mut c,
+                        super::cittadini::Collegabile::Prenotazione,
+                        &comune2,
+                        &p.codice,
+                        cf,
+                    )?;
+                }
                 s2.sveglia_postino();
                 risposta_json(StatusCode::CREATED, risposta)
             }

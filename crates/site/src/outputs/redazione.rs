@@ -165,9 +165,13 @@ fn opzioni(values: &[Value]) -> Value {
     }
     let options = values.iter().filter_map(Value::as_str).map(|v| {
         let mut c = v.chars();
-        let label = c
-            .next()
-            .map(|f| f.to_uppercase().chain(c).collect::<String>());
+        // `testo_lungo` reads "Testo lungo".
+        let label = c.next().map(|f| {
+            f.to_uppercase()
+                .chain(c)
+                .collect::<String>()
+                .replace('_', " ")
+        });
         json!({ "label": label, "value": v })
     });
     Value::Array(options.collect())

@@ -118,6 +118,7 @@ pub(super) async fn nuova(
         Ok(k) => k,
         Err(r) => return r,
     };
+    let cf = crate::area_personale::cittadino(&s, &comune, &h).await;
     let Ok(turno) = turni().acquire().await else {
         return non_disponibile();
     };
@@ -169,6 +170,15 @@ pub(super) async fn nuova(
         )?;
         if r.codice.is_empty() {
             return Ok(in_corso());
+        }
+        if let Some(cf) = &cf {
+            crate::cittadini::collega(
+                &mut c,
+                crate::cittadini::Collegabile::Segnalazione,
+                &comune,
+                &r.codice,
+                cf,
+            )?;
         }
         s2.sveglia_postino();
         let entro = (!r.token.is_empty())
