@@ -1036,16 +1036,51 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
             && pagina.contains(&civico_sportello::pratiche::impronta_di(isee)),
         "{pagina}"
     );
-    let (_, pagina) = avanza(
-        &p,
-        &mut anna,
-        &numero,
+    // Accepted with the decision as a document (the back-office form is multipart).
+    let decisione = b"%PDF-1.4\n% determina di accoglimento\n%%EOF\n";
+    let scheda = format!("/operatori/valfiorita/pratiche/{numero}");
+    let (_, pagina, _) = anna.send("GET", &scheda, &[], None);
+    let (tipo, corpo) = multipart(
         &[
+            ("csrf", &csrf(&pagina)),
             ("stato", "accolta"),
             ("messaggio", "Iscrizione accolta dal 7 gennaio."),
         ],
+        &[("documento", "decisione.pdf", decisione)],
     );
+    let r = common::agent()
+        .post(format!("{}{scheda}/azione", p.s.url))
+        .header("Cookie", anna.cookie.as_deref().unwrap())
+        .header("Origin", &p.s.url)
+        .header("Content-Type", tipo)
+        .send(&corpo[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, pagina, _) = anna.send("GET", &scheda, &[], None);
     assert_eq!(stato_operatore(&pagina), "accolta");
+    // The citizen finds the document on the pratica's page and downloads it; nobody else can.
+    let (_, pagina) = mario.get(&url, &[]);
+    let documenti = testo(&pagina, ".documenti");
+    assert!(
+        documenti.contains("decisione.pdf (dall'ufficio)") && documenti.contains("isee.pdf"),
+        "{documenti}"
+    );
+    let doc = scraper::Html::parse_document(&pagina);
+    let sel = scraper::Selector::parse(".documenti a").unwrap();
+    let link = doc
+        .select(&sel)
+        .find(|a| a.text().collect::<String>() == "decisione.pdf")
+        .and_then(|a| a.value().attr("href"))
+        .unwrap()
+        .to_string();
+    let file_url = url::Url::parse(&url)
+        .unwrap()
+        .join(&link)
+        .unwrap()
+        .to_string();
+    let r = mario.richiesta("GET", &file_url, None, &[]);
+    assert_eq!((r.status, r.body.as_bytes()), (200, &decisione[..]));
+    assert_eq!(lucia.richiesta("GET", &file_url, None, &[]).status, 404);
 
     // The citizen was told of every step by email; the protocol got the integration.
     let mail = p.s.smtp.wait(7, 20);
@@ -1064,6 +1099,14 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
             "{atteso} not mailed: {a_mario:#?}"
         );
     }
+    let accolta = mail
+        .iter()
+        .find(|m| common::mail_text(&m.data).contains("Iscrizione accolta dal 7 gennaio"))
+        .unwrap();
+    assert!(
+        accolta.data.contains("decisione.pdf"),
+        "the decision goes with the email"
+    );
     let al_protocollo = mail
         .iter()
         .find(|m| common::mail_text(&m.data).contains("Integrazione inviata online"))

@@ -774,6 +774,10 @@ pub fn router() -> Router<Arc<AppState>> {
             get(pratica::ricevuta),
         )
         .route(
+            "/area-personale/{comune}/pratiche/{numero}/file/{n}",
+            get(pratica::file),
+        )
+        .route(
             "/area-personale/{comune}/pratiche/{numero}/integrazione",
             post(pratica::integra).layer(axum::extract::DefaultBodyLimit::max(
                 crate::richiesta::MAX_ISTANZA,

@@ -392,15 +392,14 @@ pub fn conferma(p: &Pratica, email: Option<&str>, quando: &str, area: &str) -> S
         })
         .unwrap_or_default();
     format!(
-        "<div role=\"status\"><h2>Istanza inviata</h2><p>Il Comune ha ricevuto la tua istanza «{}» {}.</p><p>Numero di pratica: <strong>{}</strong></p></div>{posta}\
-<h2>Cosa succede adesso</h2><p>L'ufficio protocolla la pratica e la esamina; se servono altri documenti te li chiede qui. Puoi seguire lo stato della pratica nell'<a href=\"{}pratiche/{}\">area personale</a>.</p>\
-<p>Impronta SHA-256 dei dati dichiarati: <code>{}</code></p>",
-        esc(&p.titolo),
-        esc(quando),
-        esc(&p.numero),
-        esc(area),
-        esc(&p.numero),
-        esc(&p.impronta)
+        "<div role=\"status\"><h2>Istanza inviata</h2><p>Il Comune ha ricevuto la tua istanza «{titolo}» {quando}.</p><p>Numero di pratica: <strong>{numero}</strong></p></div>{posta}\
+<h2>Cosa succede adesso</h2><p>L'ufficio protocolla la pratica e la esamina; se servono altri documenti te li chiede qui. Puoi seguire lo stato della pratica nell'<a href=\"{area}pratiche/{numero}\">area personale</a>.</p><p><a class=\"btn\" href=\"{area}pratiche/{numero}/ricevuta.pdf\" download>Scarica la ricevuta (PDF)</a></p>\
+<p>Impronta SHA-256 dei dati dichiarati: <code>{impronta}</code></p>",
+        titolo = esc(&p.titolo),
+        quando = esc(quando),
+        numero = esc(&p.numero),
+        area = esc(area),
+        impronta = esc(&p.impronta)
     )
 }
 

@@ -276,6 +276,8 @@ pub struct Azione {
     pub stato: String,
     pub messaggio: String,
     pub protocollo: String,
+    /// A document for the citizen (the decision, a request form), already checked.
+    pub documento: Option<crate::allegati::Allegato>,
 }
 
 /// Takes the pratica's row (PostgreSQL) before reading it, so two writers go in turn.
@@ -361,6 +363,18 @@ pub fn agisci(
             numero,
             &passo(ora, operatore, "stato", &a.stato, &testo),
         )?;
+        if let Some(d) = &a.documento {
+            salva_file(
+                c,
+                comune,
+                numero,
+                n,
+                &[File {
+                    campo: "documento",
+                    file: d,
+                }],
+            )?;
+        }
         let dopo = leggi(c, comune, numero, Chi::Comune)?.unwrap_or(s);
         componi(&dopo, &a.stato, &testo).accoda(c, comune, numero, n, &dopo.codice_fiscale, ora)?;
         Ok(Ok(dopo))

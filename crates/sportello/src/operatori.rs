@@ -894,7 +894,9 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route(
             "/operatori/{comune}/pratiche/{numero}/azione",
-            post(pratiche::agisci),
+            post(pratiche::agisci).layer(axum::extract::DefaultBodyLimit::max(
+                crate::richiesta::MAX_ISTANZA,
+            )),
         )
         .route(
             "/operatori/{comune}/pratiche/{numero}/file/{n}",

@@ -181,6 +181,7 @@ pub fn avviso_stato(
     comune: &str,
     area: &str,
     io: bool,
+    documento: Option<&crate::allegati::Allegato>,
 ) -> crate::pratiche::Avvisi {
     let cosa = match stato {
         "protocollata" => format!("è stata protocollata ({testo})."),
@@ -199,7 +200,10 @@ pub fn avviso_stato(
             x.numero, x.titolo
         ),
         ics: None,
-        allegati: Vec::new(),
+        allegati: documento
+            .map(|d| allegato(&d.nome, d.tipo, &d.dati))
+            .into_iter()
+            .collect(),
     });
     crate::pratiche::Avvisi {
         email: email.into_iter().collect(),

@@ -18,8 +18,11 @@ pub const MAX_CORPO: usize = 16 * 1024;
 /// body itself (with a message about its files).
 fn limite(path: &str) -> Option<usize> {
     let segnalazione = path.starts_with("/api/") && path.ends_with("/segnalazioni");
-    if path.starts_with("/area-personale/")
-        && (path.contains("/istanze/") || path.ends_with("/integrazione"))
+    let pratica_operatore =
+        path.starts_with("/operatori/") && path.ends_with("/azione") && path.contains("/pratiche/");
+    if pratica_operatore
+        || (path.starts_with("/area-personale/")
+            && (path.contains("/istanze/") || path.ends_with("/integrazione")))
     {
         return Some(MAX_ISTANZA);
     }

@@ -125,6 +125,35 @@ pub(super) async fn scheda(
         Err(r) => return r,
     };
     let tz = s.tz;
+    let (s2, c2, n2) = (s.clone(), comune.clone(), x.numero.clone());
+    let file = blocca(move || {
+        let mut c = s2.pool.prendi().ok()?;
+        istruttoria::file(&mut c, &c2, &n2).ok()
+    })
+    .await
+    .flatten()
+    .unwrap_or_default();
+    let documenti: String = file
+        .iter()
+        .map(|f| {
+            let da = match f.campo.as_str() {
+                "documento" => "dall'ufficio",
+                "integrazione" => "con la tua integrazione",
+                _ => "con l'istanza",
+            };
+            format!(
+                "<li><a href=\"{}/file/{}\" download>{}</a> ({da})</li>",
+                esc(&x.numero),
+                f.n,
+                esc(&f.nome)
+            )
+        })
+        .collect();
+    let documenti = if documenti.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>Documenti</h2><ul class=\"documenti\">{documenti}</ul>")
+    };
     let termine = if istruttoria::chiusa(&x.stato) {
         "procedimento concluso".to_string()
     } else if x.sospesa.is_some() {
@@ -134,7 +163,7 @@ pub(super) async fn scheda(
     };
     let corpo = format!(
         "<p><a href=\"../\">Area personale</a></p><dl><dt>Servizio</dt><dd>{}</dd><dt>Stato</dt><dd data-stato=\"{}\">{}</dd><dt>Inviata</dt><dd>{}</dd><dt>Conclusione entro</dt><dd>{}</dd><dt>Protocollo</dt><dd>{}</dd><dt>Ufficio</dt><dd>{}</dd></dl>\
-<p><a class=\"btn\" href=\"{n}/ricevuta.pdf\" download>Scarica la ricevuta (PDF)</a></p>{}<h2>Storia della pratica</h2>{}",
+<p><a class=\"btn\" href=\"{n}/ricevuta.pdf\" download>Scarica la ricevuta (PDF)</a></p>{}{documenti}<h2>Storia della pratica</h2>{}",
         esc(&x.titolo),
         esc(&x.stato),
         esc(etichetta(&x.stato)),
@@ -156,6 +185,42 @@ pub(super) async fn scheda(
         n = esc(&x.numero),
     );
     pagina(&e, &format!("Pratica {}", x.numero), &corpo, "")
+}
+
+/// A file of the citizen's pratica (theirs, or the office's document), downloaded.
+pub(super) async fn file(
+    State(s): S,
+    UrlPath((comune, numero, n)): UrlPath<(String, String, i64)>,
+    h: HeaderMap,
+) -> Response {
+    if let Err(r) = sua(&s, &comune, &numero, &h).await {
+        return r;
+    }
+    let (s2, c2) = (s.clone(), comune.clone());
+    let dati = blocca(move || {
+        let mut c = s2.pool.prendi().ok()?;
+        istruttoria::contenuto(&mut c, &c2, &numero, n)
+            .ok()
+            .flatten()
+    })
+    .await
+    .flatten();
+    let Some((nome, tipo, byte)) = dati else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, tipo),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", nome.replace(['"', '\\'], "")),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".into()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+        ],
+        byte,
+    )
+        .into_response()
 }
 
 /// The PDF ricevuta, made again from what was stored (with the term as it stands now).

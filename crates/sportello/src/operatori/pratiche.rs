@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, Path as UrlPath, Query, State};
+use axum::extract::{Form, FromRequest, Multipart, Path as UrlPath, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -160,9 +160,10 @@ fn avanza(x: &Scheda, b: &str, csrf: &str) -> String {
         .map(|s| format!("<option value=\"{s}\">{}</option>", etichetta(s)))
         .collect();
     format!(
-        "<form method=\"post\" action=\"{b}pratiche/{}/azione\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+        "<form method=\"post\" action=\"{b}pratiche/{}/azione\" enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <label for=\"nuovo-stato\">Nuovo stato</label><select id=\"nuovo-stato\" name=\"stato\">{opzioni}</select>\
 <label for=\"protocollo\">Numero di protocollo (per «Protocollata»)</label><input id=\"protocollo\" name=\"protocollo\" maxlength=\"60\">\
+<label for=\"documento\">Documento per il cittadino (facoltativo: il provvedimento, un modulo; PDF o foto)</label><input type=\"file\" id=\"documento\" name=\"documento\" accept=\".pdf,.jpg,.jpeg,.png\">\
 <label for=\"messaggio\">Messaggio al cittadino (obbligatorio per richiedere integrazioni, accogliere o respingere; arriva per email e nell'area personale)</label><textarea id=\"messaggio\" name=\"messaggio\" rows=\"4\" cols=\"60\" maxlength=\"2000\"></textarea>\
 <p><button type=\"submit\">Aggiorna la pratica</button></p></form>",
         esc(&x.numero),
@@ -270,7 +271,7 @@ pub(super) async fn scheda(
     pagina(&format!("Pratica {}", x.numero), &corpo)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct Modulo {
     csrf: String,
     #[serde(default)]
@@ -281,21 +282,78 @@ pub(super) struct Modulo {
     protocollo: String,
 }
 
+/// The action's form: urlencoded, or multipart when it carries a document (checked by
+/// content like the citizens' files).
+async fn leggi_azione(req: Request) -> Result<(Modulo, Option<crate::allegati::Allegato>), String> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(m) = Form::<Modulo>::from_request(req, &())
+            .await
+            .map_err(|_| "il modulo non si può leggere".to_string())?;
+        return Ok((m, None));
+    }
+    let mut mp = Multipart::from_request(req, &())
+        .await
+        .map_err(|_| "il modulo non si può leggere".to_string())?;
+    let (mut m, mut documento) = (Modulo::default(), None);
+    while let Some(f) = mp
+        .next_field()
+        .await
+        .map_err(|_| "il modulo non si può leggere".to_string())?
+    {
+        let nome = f.name().unwrap_or("").to_string();
+        match (nome.as_str(), f.file_name().map(str::to_string)) {
+            ("documento", Some(file)) => {
+                let dati = f
+                    .bytes()
+                    .await
+                    .map_err(|_| "il file non si può leggere".to_string())?;
+                if !dati.is_empty() {
+                    documento = Some(crate::allegati::prepara(&file, &dati, 1)?);
+                }
+            }
+            (campo, None) => {
+                let v = f.text().await.unwrap_or_default();
+                match campo {
+                    "csrf" => m.csrf = v,
+                    "stato" => m.stato = v,
+                    "messaggio" => m.messaggio = v,
+                    "protocollo" => m.protocollo = v,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((m, documento))
+}
+
 /// Moves a pratica on, as the logged-in operator; the citizen hears of it.
 pub(super) async fn agisci(
     State(s): St,
     UrlPath((comune, numero)): UrlPath<(String, String)>,
     h: HeaderMap,
-    Form(m): Form<Modulo>,
+    req: Request,
 ) -> Response {
     if !stessa_origine(&h) {
         return StatusCode::FORBIDDEN.into_response();
     }
+    let scheda = format!("{}pratiche/{}", base(&comune), esc(&numero));
+    let (m, documento) = match leggi_azione(req).await {
+        Ok(x) => x,
+        Err(e) => return non_riuscita(&scheda, &e),
+    };
     let azione = Azione {
         stato: m.stato,
         messaggio: m.messaggio.chars().take(2000).collect(),
         protocollo: m.protocollo.chars().take(60).collect(),
+        documento,
     };
+    let doc_per_email = azione.documento.clone();
     let (s2, c2, k2) = (s.clone(), comune.clone(), numero.clone());
     let esito = blocca(move || -> Result<Result<Scheda, Respinta>, StatusCode> {
         let ses = sessione(&s2, &c2, &h).ok_or(StatusCode::UNAUTHORIZED)?;
@@ -330,6 +388,7 @@ pub(super) async fn agisci(
                     &e.nome,
                     &area,
                     e.io_pratiche.is_some(),
+                    doc_per_email.as_ref(),
                 )
             },
         )
@@ -341,7 +400,6 @@ pub(super) async fn agisci(
     })
     .await
     .unwrap_or(Err(StatusCode::SERVICE_UNAVAILABLE));
-    let scheda = format!("{}pratiche/{}", base(&comune), esc(&numero));
     let perche = match esito {
         Ok(Ok(_)) => return Redirect::to(&scheda).into_response(),
         Err(StatusCode::UNAUTHORIZED) => return entra(&comune),
@@ -351,11 +409,16 @@ pub(super) async fn agisci(
         ),
         Ok(Err(r)) => r.perche(),
     };
+    non_riuscita(&scheda, &perche)
+}
+
+/// The page of an action not taken, with the reason.
+fn non_riuscita(scheda: &str, perche: &str) -> Response {
     let mut r = pagina(
         "Operazione non riuscita",
         &format!(
             "<h1>Operazione non riuscita</h1><p class=\"errore\" role=\"alert\">Non è stato fatto nulla: {}.</p><p><a href=\"{scheda}\">Torna alla pratica</a></p>",
-            esc(&perche)
+            esc(perche)
         ),
     );
     *r.status_mut() = StatusCode::CONFLICT;
