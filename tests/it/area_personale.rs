@@ -576,19 +576,19 @@ fn multipart(testi: &[(&str, &str)], file: &[(&str, &str, &[u8])]) -> (String, V
     (format!("multipart/form-data; boundary={confine}"), b)
 }
 
-fn invia(
+/// Posts a multipart form to `url` of the service with `cookie`, as a page of the service would:
+/// (status, body, Location).
+fn posta_multipart(
     p: &Prova,
-    b: &Browser,
+    cookie: &str,
+    url: &str,
     testi: &[(&str, &str)],
     file: &[(&str, &str, &[u8])],
 ) -> (u16, String, Option<String>) {
-    let url = format!("{}istanze/mensa-scolastica", area(p));
     let (tipo, corpo) = multipart(testi, file);
-    let jar = b.cookie.get(&host(&url)).cloned().unwrap_or_default();
-    let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let r = common::agent()
-        .post(&url)
-        .header("Cookie", cookie.join("; "))
+        .post(url)
+        .header("Cookie", cookie)
         .header("Origin", &p.s.url)
         .header("Content-Type", tipo)
         .send(&corpo[..])
@@ -599,6 +599,16 @@ fn invia(
         .get("location")
         .map(|l| l.to_str().unwrap().to_string());
     (status, r.into_body().read_to_string().unwrap(), dove)
+}
+
+fn invia(
+    p: &Prova,
+    b: &Browser,
+    testi: &[(&str, &str)],
+    file: &[(&str, &str, &[u8])],
+) -> (u16, String, Option<String>) {
+    let url = format!("{}istanze/mensa-scolastica", area(p));
+    posta_multipart(p, &cookie_di(p, b), &url, testi, file)
 }
 
 /// The cookie header of `b` for the service.
@@ -1003,20 +1013,14 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     accedi(&p, &mut lucia);
     assert_eq!(lucia.get(&url, &[]).0, 404);
     let isee = b"%PDF-1.4\n% ISEE 2026\n%%EOF\n";
-    let (tipo, corpo) = multipart(
+    let (st, _, _) = posta_multipart(
+        &p,
+        &cookie_di(&p, &mario),
+        &format!("{url}/integrazione"),
         &[("testo", "Ecco l'attestazione ISEE.")],
         &[("documenti", "isee.pdf", isee)],
     );
-    let jar = mario.cookie.get(&host(&url)).cloned().unwrap_or_default();
-    let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let r = common::agent()
-        .post(format!("{url}/integrazione"))
-        .header("Cookie", cookie.join("; "))
-        .header("Origin", &p.s.url)
-        .header("Content-Type", tipo)
-        .send(&corpo[..])
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(st, 303);
     let (_, pagina) = mario.get(&url, &[]);
     assert!(
         testo(&pagina, ".storia").contains("Ecco l'attestazione ISEE"),
@@ -1040,7 +1044,10 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     let decisione = b"%PDF-1.4\n% determina di accoglimento\n%%EOF\n";
     let scheda = format!("/operatori/valfiorita/pratiche/{numero}");
     let (_, pagina, _) = anna.send("GET", &scheda, &[], None);
-    let (tipo, corpo) = multipart(
+    let (st, _, _) = posta_multipart(
+        &p,
+        anna.cookie.as_deref().unwrap(),
+        &format!("{}{scheda}/azione", p.s.url),
         &[
             ("csrf", &csrf(&pagina)),
             ("stato", "accolta"),
@@ -1048,14 +1055,7 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
         ],
         &[("documento", "decisione.pdf", decisione)],
     );
-    let r = common::agent()
-        .post(format!("{}{scheda}/azione", p.s.url))
-        .header("Cookie", anna.cookie.as_deref().unwrap())
-        .header("Origin", &p.s.url)
-        .header("Content-Type", tipo)
-        .send(&corpo[..])
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(st, 303);
     let (_, pagina, _) = anna.send("GET", &scheda, &[], None);
     assert_eq!(stato_operatore(&pagina), "accolta");
     // The citizen finds the document on the pratica's page and downloads it; nobody else can.

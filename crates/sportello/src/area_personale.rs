@@ -96,16 +96,11 @@ fn pagina(e: &Ente, titolo: &str, corpo: &str, azioni: &str) -> Response {
 }
 
 /// The comune's area personale section, or the page (404) that says there is none.
-fn configurazione(
-    s: &AppState,
-    comune: &str,
-) -> Result<(Arc<crate::servizio::Enti>, AreaPersonale), Response> {
+fn configurazione(s: &AppState, comune: &str) -> Result<(Ente, AreaPersonale), Response> {
     let enti = s.enti();
-    match enti
-        .get(comune)
-        .and_then(|e| e.sportello.area_personale.clone())
-    {
-        Some(a) => Ok((enti, a)),
+    let e = enti.get(comune);
+    match e.and_then(|e| e.sportello.area_personale.clone().map(|a| (e.clone(), a))) {
+        Some(x) => Ok(x),
         None => Err(errore(
             StatusCode::NOT_FOUND,
             "questo comune non ha un'area personale",
@@ -184,12 +179,9 @@ async fn area(
     Query(q): Query<Avviso>,
     h: HeaderMap,
 ) -> Response {
-    let (enti, conf) = match configurazione(&s, &comune) {
+    let (e, conf) = match configurazione(&s, &comune) {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(e) = enti.get(&comune) else {
-        return StatusCode::NOT_FOUND.into_response();
     };
     let Some(chi) = sessione(&s, &comune, conf.sessione_minuti, &h).await else {
         let avviso = match (&q.errore, &q.uscito) {
@@ -204,7 +196,7 @@ async fn area(
             "{avviso}<p>Nell'area personale trovi le tue pratiche, i tuoi appuntamenti e le tue segnalazioni, e puoi presentare istanze online al Comune.</p><p>Per entrare serve SPID (livello {} o superiore) o la Carta d'identità elettronica.</p><p><a class=\"btn\" href=\"accedi\" data-element=\"personal-area-login\">Entra con SPID o CIE</a></p>",
             conf.livello_minimo
         );
-        return pagina(e, "Area personale", &corpo, "");
+        return pagina(&e, "Area personale", &corpo, "");
     };
     let (s2, c2, cf) = (s.clone(), comune.clone(), chi.codice_fiscale.clone());
     let elenco = blocca(move || {
@@ -225,9 +217,9 @@ async fn area(
         );
     };
     pagina(
-        e,
+        &e,
         "Area personale",
-        &corpo_area(e, &chi, &elenchi, s.tz),
+        &corpo_area(&e, &chi, &elenchi, s.tz),
         &origine_gateway(&conf),
     )
 }
@@ -400,14 +392,11 @@ async fn accedi(
     Query(d): Query<Dopo>,
     h: HeaderMap,
 ) -> Response {
-    let (enti, conf) = match configurazione(&s, &comune) {
+    let (e, conf) = match configurazione(&s, &comune) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(e) = enti.get(&comune) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Some(b) = base(e, &comune) else {
+    let Some(b) = base(&e, &comune) else {
         return errore(
             StatusCode::SERVICE_UNAVAILABLE,
             &ErroreAccesso::Configurazione(String::new()).messaggio(),
@@ -481,11 +470,11 @@ async fn ritorno(
     Query(q): Query<Ritorno>,
     h: HeaderMap,
 ) -> Response {
-    let (enti, conf) = match configurazione(&s, &comune) {
+    let (e, conf) = match configurazione(&s, &comune) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(b) = enti.get(&comune).and_then(|e| base(e, &comune)) else {
+    let Some(b) = base(&e, &comune) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let legame = leggi_cookie(&h, &cookie_accesso(&comune)).unwrap_or_default();
@@ -563,11 +552,11 @@ fn stessa_origine(h: &HeaderMap) -> bool {
 
 /// Logout: the session ends here, then at the gateway when it offers it.
 async fn esci(State(s): S, UrlPath(comune): UrlPath<String>, h: HeaderMap) -> Response {
-    let (enti, conf) = match configurazione(&s, &comune) {
+    let (e, conf) = match configurazione(&s, &comune) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(b) = enti.get(&comune).and_then(|e| base(e, &comune)) else {
+    let Some(b) = base(&e, &comune) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     if !stessa_origine(&h) {
@@ -665,7 +654,7 @@ async fn api_istanza(
     h: HeaderMap,
     corpo: Result<Corpo<Istanza>, Response>,
 ) -> Response {
-    let (enti, conf) = match configurazione(&s, &comune) {
+    let (e, conf) = match configurazione(&s, &comune) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -678,9 +667,6 @@ async fn api_istanza(
     let ist = match corpo {
         Ok(Corpo(i)) => i,
         Err(r) => return r,
-    };
-    let Some(e) = enti.get(&comune) else {
-        return StatusCode::NOT_FOUND.into_response();
     };
     let Some(servizio) = e
         .servizi_online

@@ -144,14 +144,10 @@ pub fn elenco(
     comune: &str,
     codice_fiscale: &str,
 ) -> Esito<Vec<(String, String, String, String)>> {
-    Ok(c
-        .righe(
-            "SELECT id, servizio, aggiornata, scade FROM bozza WHERE comune = ?1 AND codice_fiscale = ?2 AND scade > ?3 ORDER BY aggiornata DESC",
-            params![comune, codice_fiscale, ts(Utc::now())],
-        )?
-        .into_iter()
-        .map(|r| (r[0].testo().into(), r[1].testo().into(), r[2].testo().into(), r[3].testo().into()))
-        .collect())
+    c.quaterne(
+        "SELECT id, servizio, aggiornata, scade FROM bozza WHERE comune = ?1 AND codice_fiscale = ?2 AND scade > ?3 ORDER BY aggiornata DESC",
+        params![comune, codice_fiscale, ts(Utc::now())],
+    )
 }
 
 /// Removes a draft (sent, or dropped by the citizen).

@@ -85,16 +85,8 @@ pub fn riprendi(
     }))
 }
 
-/// A citizen's session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sessione {
-    pub codice_fiscale: String,
-    pub nome: String,
-    pub cognome: String,
-    pub email: Option<String>,
-    pub livello: u8,
-    pub id_token: String,
-}
+/// A citizen's session: who logged in, as the gateway said.
+pub type Sessione = Cittadino;
 
 /// Opens a session for `chi`: the cookie's value (stored hashed).
 pub fn apri(
@@ -188,14 +180,10 @@ pub fn appuntamenti(
     comune: &str,
     codice_fiscale: &str,
 ) -> Esito<Vec<(String, String, String, String)>> {
-    Ok(c
-        .righe(
-            "SELECT codice, sportello, inizio, stato FROM prenotazione WHERE comune = ?1 AND codice_fiscale = ?2 ORDER BY inizio DESC LIMIT 20",
-            params![comune, codice_fiscale],
-        )?
-        .into_iter()
-        .map(|r| (r[0].testo().into(), r[1].testo().into(), r[2].testo().into(), r[3].testo().into()))
-        .collect())
+    c.quaterne(
+        "SELECT codice, sportello, inizio, stato FROM prenotazione WHERE comune = ?1 AND codice_fiscale = ?2 ORDER BY inizio DESC LIMIT 20",
+        params![comune, codice_fiscale],
+    )
 }
 
 /// A segnalazione of the citizen: (code, title, state, made).
@@ -204,12 +192,8 @@ pub fn segnalazioni(
     comune: &str,
     codice_fiscale: &str,
 ) -> Esito<Vec<(String, String, String, String)>> {
-    Ok(c
-        .righe(
-            "SELECT codice, titolo, stato, creata FROM segnalazione WHERE comune = ?1 AND codice_fiscale = ?2 ORDER BY creata DESC LIMIT 20",
-            params![comune, codice_fiscale],
-        )?
-        .into_iter()
-        .map(|r| (r[0].testo().into(), r[1].testo().into(), r[2].testo().into(), r[3].testo().into()))
-        .collect())
+    c.quaterne(
+        "SELECT codice, titolo, stato, creata FROM segnalazione WHERE comune = ?1 AND codice_fiscale = ?2 ORDER BY creata DESC LIMIT 20",
+        params![comune, codice_fiscale],
+    )
 }

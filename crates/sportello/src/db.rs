@@ -285,6 +285,22 @@ impl Conn {
     }
 
     /// The first row of a query, if any.
+    /// The rows of a query of four text columns, as tuples (the lists of the area personale).
+    pub fn quaterne(
+        &mut self,
+        sql: &str,
+        params: &[Valore],
+    ) -> Esito<Vec<(String, String, String, String)>> {
+        Ok(self
+            .righe(sql, params)?
+            .into_iter()
+            .map(|r| {
+                let t = |i: usize| r.get(i).map_or(String::new(), |v| v.testo().to_string());
+                (t(0), t(1), t(2), t(3))
+            })
+            .collect())
+    }
+
     pub fn riga(&mut self, sql: &str, params: &[Valore]) -> Esito<Option<Vec<Valore>>> {
         Ok(self.righe(sql, params)?.into_iter().next())
     }

@@ -92,9 +92,9 @@ pub fn pagina(
     h
 }
 
-fn dichiarazioni(s: &ServizioOnline, spuntato: bool) -> String {
-    let voci: String = s
-        .modulo
+/// The form's declarations as list items.
+fn voci_dichiarazioni(s: &ServizioOnline) -> String {
+    s.modulo
         .dichiarazioni
         .iter()
         .map(|d| {
@@ -104,7 +104,11 @@ fn dichiarazioni(s: &ServizioOnline, spuntato: bool) -> String {
                 d.articolo.value
             )
         })
-        .collect();
+        .collect()
+}
+
+fn dichiarazioni(s: &ServizioOnline, spuntato: bool) -> String {
+    let voci = voci_dichiarazioni(s);
     let elenco = if voci.is_empty() {
         String::new()
     } else {
@@ -424,18 +428,7 @@ pub fn riepilogo(s: &ServizioOnline, valori: &Inseriti, bozza: &str, chiave: &st
             ))
         })
         .collect();
-    let dichiarazioni: String = s
-        .modulo
-        .dichiarazioni
-        .iter()
-        .map(|d| {
-            format!(
-                "<li>{} (art. {} DPR 445/2000)</li>",
-                esc(&d.testo),
-                d.articolo.value
-            )
-        })
-        .collect();
+    let dichiarazioni = voci_dichiarazioni(s);
     format!(
         "<h2>Riepilogo</h2><p>Controlla i dati prima di inviarli.</p><dl class=\"riepilogo\">{voci}</dl>\
 <h2>Dichiarazioni</h2><ul>{dichiarazioni}<li>{}</li></ul><p><strong>Le informazioni che hai fornito hanno valore di dichiarazione.</strong></p>\

@@ -273,6 +273,30 @@ fn impronta(root: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
     v
 }
 
+/// A stored file for the browser: downloaded (or shown, `inline`, for the JPEGs the service
+/// encoded itself), never cached, never sniffed, sandboxed.
+pub fn file_scaricabile(nome: &str, tipo: String, byte: Vec<u8>, inline: bool) -> Response {
+    use axum::http::header;
+    let modo = if inline { "inline" } else { "attachment" };
+    (
+        [
+            (header::CONTENT_TYPE, tipo),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{modo}; filename=\"{}\"", nome.replace(['"', '\\'], "")),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".into()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".into(),
+            ),
+        ],
+        byte,
+    )
+        .into_response()
+}
+
 pub fn errore(status: StatusCode, messaggio: &str) -> Response {
     (status, Json(json!({ "errore": messaggio }))).into_response()
 }

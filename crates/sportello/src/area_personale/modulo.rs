@@ -29,10 +29,7 @@ fn servizio_di(
     comune: &str,
     servizio: &str,
 ) -> Result<(Arc<Ente>, AreaPersonale, ServizioOnline), Response> {
-    let (enti, conf) = configurazione(s, comune)?;
-    let e = enti
-        .get(comune)
-        .ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
+    let (e, conf) = configurazione(s, comune)?;
     let sv = e
         .servizi_online
         .iter()
@@ -44,7 +41,7 @@ fn servizio_di(
                 "questo servizio non accetta istanze online",
             )
         })?;
-    Ok((Arc::new(e.clone()), conf, sv))
+    Ok((Arc::new(e), conf, sv))
 }
 
 fn senza_sessione(e: &Ente, comune: &str, sv: &ServizioOnline) -> Response {
@@ -176,6 +173,17 @@ pub(super) async fn leggi_modulo(
     Ok((testi, file))
 }
 
+/// The form's values of a draft (without the consents), with the identity's in its fields.
+fn campi(sv: &ServizioOnline, chi: &Sessione, valori: &Inseriti) -> Inseriti {
+    let mut campi: Inseriti = valori
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "privacy" | "dichiaro" | "chiave"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pratiche::con_identita(sv, chi, &mut campi);
+    campi
+}
+
 /// What is missing before sending: the consents, and every field error of the form.
 fn errori_di(
     sv: &ServizioOnline,
@@ -194,13 +202,10 @@ fn errori_di(
             errori.insert(k.to_string(), msg.to_string());
         }
     }
-    let mut campi: Inseriti = valori
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "privacy" | "dichiaro" | "chiave"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    pratiche::con_identita(sv, chi, &mut campi);
-    errori.extend(civico_core::modulo::valida(&sv.modulo, &campi));
+    errori.extend(civico_core::modulo::valida(
+        &sv.modulo,
+        &campi(sv, chi, valori),
+    ));
     errori
 }
 
@@ -376,13 +381,7 @@ pub(super) async fn invia(
         if !errori_di(&sv, &chi, &b.valori).is_empty() {
             return Ok(Redirect::to(&format!("{qui}?bozza={}", b.id)).into_response());
         }
-        let mut valori: Inseriti = b
-            .valori
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "privacy" | "dichiaro" | "chiave"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        pratiche::con_identita(&sv, &chi, &mut valori);
+        let mut valori = campi(&sv, &chi, &b.valori);
         valori.retain(|k, v| {
             sv.modulo.campi().any(|c| &c.nome.value == k)
                 && !matches!(v, Valore::Testo(t) if t.is_empty())

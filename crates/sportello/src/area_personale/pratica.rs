@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Multipart, Path as UrlPath, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
@@ -26,11 +26,7 @@ async fn sua(
     numero: &str,
     h: &HeaderMap,
 ) -> Result<(Ente, Sessione, Scheda, Vec<Passo>), Response> {
-    let (enti, conf) = configurazione(s, comune)?;
-    let e = enti
-        .get(comune)
-        .cloned()
-        .ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
+    let (e, conf) = configurazione(s, comune)?;
     let Some(chi) = sessione(s, comune, conf.sessione_minuti, h).await else {
         let b = base(&e, comune).unwrap_or_default();
         return Err(Redirect::to(&b).into_response());
@@ -208,19 +204,7 @@ pub(super) async fn file(
     let Some((nome, tipo, byte)) = dati else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    (
-        [
-            (header::CONTENT_TYPE, tipo),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", nome.replace(['"', '\\'], "")),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".into()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-        ],
-        byte,
-    )
-        .into_response()
+    crate::servizio::file_scaricabile(&nome, tipo, byte, false)
 }
 
 /// The PDF ricevuta, made again from what was stored (with the term as it stands now).
@@ -262,18 +246,12 @@ pub(super) async fn ricevuta(
         quando: &data(&x.creata, tz),
         entro: &crate::protocollo::entro(&p, tz),
     });
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"ricevuta-{}.pdf\"", x.numero),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".into()),
-        ],
+    crate::servizio::file_scaricabile(
+        &format!("ricevuta-{}.pdf", x.numero),
+        "application/pdf".into(),
         pdf,
+        false,
     )
-        .into_response()
 }
 
 /// The citizen's answer to a request of integration.

@@ -444,23 +444,7 @@ pub(super) async fn file(
     let Some((nome, tipo, byte)) = dati else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    (
-        [
-            (header::CONTENT_TYPE, tipo),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", nome.replace(['"', '\\'], "")),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".into()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".into(),
-            ),
-        ],
-        byte,
-    )
-        .into_response()
+    crate::servizio::file_scaricabile(&nome, tipo, byte, false)
 }
 
 /// The pratiche the operator may see, as CSV.

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Path as UrlPath, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -397,28 +397,8 @@ pub(super) async fn file(
     let Some((nome, tipo, byte)) = dati else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let modo = if tipo.starts_with("image/") {
-        "inline"
-    } else {
-        "attachment"
-    };
-    (
-        [
-            (header::CONTENT_TYPE, tipo),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("{modo}; filename=\"{}\"", nome.replace(['"', '\\'], "")),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".into()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".into(),
-            ),
-        ],
-        byte,
-    )
-        .into_response()
+    let inline = tipo.starts_with("image/");
+    crate::servizio::file_scaricabile(&nome, tipo, byte, inline)
 }
 
 /// Every segnalazione of the comune as CSV.
