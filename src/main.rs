@@ -60,6 +60,9 @@ enum Command {
         /// Rigenera tutti i comuni, anche quelli senza modifiche dall'ultima volta (ignora .civico-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Mostra tutti gli avvisi (senza, di ogni regola se ne mostrano 3 e si contano gli altri)
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Anteprima locale dei siti: rigenera e ricarica il browser a ogni modifica
     Serve {
@@ -477,6 +480,41 @@ struct NuovoContenuto {
     date: Option<chrono::NaiveDate>,
 }
 
+/// Warnings of one rule shown in full before the others are only counted.
+const AVVISI_PER_REGOLA: usize = 3;
+
+/// The build's diagnostics: every error; of each warning rule the first
+/// `AVVISI_PER_REGOLA`, then how many more there are (all of them with `verbose`). Thousands of
+/// the same warning would bury everything else, and printing them costs time.
+fn print_avvisi_raggruppati(diags: &[Diagnostic], verbose: bool) {
+    if verbose {
+        return print_diagnostics(diags);
+    }
+    let mut visti: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mostrati: Vec<Diagnostic> = diags
+        .iter()
+        .filter(|d| {
+            let n = visti.entry(d.code).or_default();
+            *n += 1;
+            d.is_error() || *n <= AVVISI_PER_REGOLA
+        })
+        .cloned()
+        .collect();
+    print_diagnostics(&mostrati);
+    for (regola, n) in visti {
+        let altri = n.saturating_sub(AVVISI_PER_REGOLA);
+        if altri == 0 || diags.iter().any(|d| d.code == regola && d.is_error()) {
+            continue;
+        }
+        let quanti = if altri == 1 {
+            "1 altro avviso".to_string()
+        } else {
+            format!("altri {altri} avvisi")
+        };
+        eprintln!("… e {quanti} {regola} (civico build --verbose li mostra tutti)\n");
+    }
+}
+
 fn print_diagnostics(diags: &[Diagnostic]) {
     let github = std::env::var_os("GITHUB_ACTIONS").is_some();
     for d in diags {
@@ -527,6 +565,7 @@ fn main() -> ExitCode {
             check: and_check,
             shard,
             no_cache,
+            verbose,
         } => {
             let opts = build::BuildOptions {
                 root,
@@ -540,7 +579,7 @@ fn main() -> ExitCode {
                 shard,
                 cache: !no_cache,
             };
-            run_build(opts, timings, and_check)
+            run_build(opts, timings, and_check, verbose)
         }
         Command::Check(args) if !args.merge.is_empty() => run_check_merge(&args),
         Command::Check(args) => {
@@ -671,9 +710,9 @@ fn run_new_comune(root: &std::path::Path, slug: &str, oggi: chrono::NaiveDate) -
 }
 
 /// `civico build`: one build, its diagnostics and summary, then the check when asked.
-fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool) -> ExitCode {
+fn run_build(opts: build::BuildOptions, timings: bool, and_check: bool, verbose: bool) -> ExitCode {
     let report = build::run(&opts);
-    print_diagnostics(&report.diagnostics);
+    print_avvisi_raggruppati(&report.diagnostics, verbose);
     if timings {
         for line in report.timings.lines() {
             eprintln!("{line}");

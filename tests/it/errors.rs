@@ -962,3 +962,47 @@ fn a_broken_online_form_is_reported_at_its_lines() {
         "non dice quali tipi di file accetta",
     );
 }
+
+/// Thousands of the same warning would bury the rest: of each rule the build shows three and
+/// counts the others; `--verbose` shows them all.
+#[test]
+fn repeated_warnings_are_grouped_per_rule_unless_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::repo().join("content-example"), dir.path());
+    for anno in 2012..2017 {
+        let testo = format!("---\ntitolo: \"Rendiconto {anno}\"\npubblicato_il: {anno}-05-10\n---\nIl rendiconto del {anno}.\n");
+        std::fs::write(
+            dir.path().join(format!(
+                "comuni/valfiorita/amministrazione-trasparente/bilanci/bilancio-preventivo-e-consuntivo/rendiconto-{anno}.md"
+            )),
+            testo,
+        )
+        .unwrap();
+    }
+    let conta = |err: &str| err.matches("warning[W-AT-SCADENZA]").count();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(
+        dir.path(),
+        out.path(),
+        &["--no-compress"],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(conta(&err), 3, "{err}");
+    assert!(
+        err.contains("… e altri 2 avvisi W-AT-SCADENZA (civico build --verbose li mostra tutti)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("con 5 avvisi"),
+        "the summary counts them all: {err}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(
+        dir.path(),
+        out.path(),
+        &["--no-compress", "--verbose"],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(conta(&err), 5, "{err}");
+    assert!(!err.contains("altri 2 avvisi"), "{err}");
+}
