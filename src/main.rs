@@ -487,20 +487,22 @@ const AVVISI_PER_REGOLA: usize = 3;
 /// `AVVISI_PER_REGOLA`, then how many more there are (all of them with `verbose`). Thousands of
 /// the same warning would bury everything else, and printing them costs time.
 fn print_avvisi_raggruppati(diags: &[Diagnostic], verbose: bool) {
-    if verbose {
-        return print_diagnostics(diags);
-    }
+    let github = std::env::var_os("GITHUB_ACTIONS").is_some();
     let mut visti: std::collections::BTreeMap<&str, usize> = Default::default();
-    let mostrati: Vec<Diagnostic> = diags
-        .iter()
-        .filter(|d| {
-            let n = visti.entry(d.code).or_default();
-            *n += 1;
-            d.is_error() || *n <= AVVISI_PER_REGOLA
-        })
-        .cloned()
-        .collect();
-    print_diagnostics(&mostrati);
+    for d in diags {
+        let n = visti.entry(d.code).or_default();
+        *n += 1;
+        if verbose || d.is_error() || *n <= AVVISI_PER_REGOLA {
+            eprintln!("{}\n", d.render());
+        }
+        // Annotations are a list for the CI's page, not a terminal: all of them.
+        if github {
+            println!("{}", d.github_annotation());
+        }
+    }
+    if verbose {
+        return;
+    }
     for (regola, n) in visti {
         let altri = n.saturating_sub(AVVISI_PER_REGOLA);
         if altri == 0 || diags.iter().any(|d| d.code == regola && d.is_error()) {

@@ -981,11 +981,7 @@ fn repeated_warnings_are_grouped_per_rule_unless_verbose() {
     }
     let conta = |err: &str| err.matches("warning[W-AT-SCADENZA]").count();
     let out = tempfile::tempdir().unwrap();
-    let (ok, err) = build(
-        dir.path(),
-        out.path(),
-        &["--no-compress"],
-    );
+    let (ok, err) = build(dir.path(), out.path(), &["--no-compress"]);
     assert!(ok, "{err}");
     assert_eq!(conta(&err), 3, "{err}");
     assert!(
@@ -997,11 +993,7 @@ fn repeated_warnings_are_grouped_per_rule_unless_verbose() {
         "the summary counts them all: {err}"
     );
     let out = tempfile::tempdir().unwrap();
-    let (ok, err) = build(
-        dir.path(),
-        out.path(),
-        &["--no-compress", "--verbose"],
-    );
+    let (ok, err) = build(dir.path(), out.path(), &["--no-compress", "--verbose"]);
     assert!(ok, "{err}");
     assert_eq!(conta(&err), 5, "{err}");
     assert!(!err.contains("altri 2 avvisi"), "{err}");
