@@ -98,6 +98,12 @@ try {
   expect(page.url().endsWith(`/pratiche/${numero}`), `the link leads to the pratica (${page.url()})`);
   await page.goto(`${service}/area-personale/valfiorita/`);
   expect((await page.textContent("main table")).includes(numero), "the pratica is listed in the area personale");
+  await foto(page, "area-personale");
+  // On a phone nothing scrolls sideways (the list of pratiche stacks its columns).
+  await page.setViewportSize({ width: 390, height: 844 });
+  const larga = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(larga <= 390, `the area personale fits a phone (${larga} px wide)`);
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // The office protocols it, examines it and asks for an integration.
   const ufficio = await browser.newContext();
