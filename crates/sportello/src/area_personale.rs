@@ -48,15 +48,7 @@ fn cookie_accesso(comune: &str) -> String {
     format!("civico_accesso_{comune}")
 }
 
-fn leggi_cookie(h: &HeaderMap, nome: &str) -> Option<String> {
-    h.get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == nome)
-        .map(|(_, v)| v.to_string())
-}
+use crate::richiesta::cookie as leggi_cookie;
 
 fn imposta_cookie(r: &mut Response, nome: &str, valore: &str, secondi: i64, sicuro: bool) {
     let v = format!(
@@ -68,9 +60,7 @@ fn imposta_cookie(r: &mut Response, nome: &str, valore: &str, secondi: i64, sicu
     }
 }
 
-fn esc(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
-}
+use crate::esc;
 
 /// A page of the area personale, with the comune's name and a link back to its site.
 fn pagina(e: &Ente, titolo: &str, corpo: &str, azioni: &str) -> Response {
@@ -108,9 +98,7 @@ fn configurazione(s: &AppState, comune: &str) -> Result<(Ente, AreaPersonale), R
     }
 }
 
-async fn blocca<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::task::spawn_blocking(f).await.ok()
-}
+use crate::servizio::blocca;
 
 /// The codice fiscale of the citizen logged into `comune` on this request, if any (for linking
 /// what they book or report).
@@ -269,18 +257,7 @@ struct Elenchi {
 
 /// "I miei appuntamenti" and "Le mie segnalazioni": those made while logged in.
 fn appuntamenti_e_segnalazioni(e: &Ente, l: &Elenchi, tz: chrono_tz::Tz) -> String {
-    let quando = |t: &str| {
-        t.parse::<chrono::DateTime<Utc>>()
-            .map(|d| {
-                let d = d.with_timezone(&tz);
-                format!(
-                    "{}, {}",
-                    civico_core::date::data_lunga(d.date_naive()),
-                    d.format("%H:%M")
-                )
-            })
-            .unwrap_or_default()
-    };
+    let quando = |t: &str| crate::registro::quando_lungo(t, tz);
     let appuntamenti: String = l
         .appuntamenti
         .iter()
@@ -332,11 +309,7 @@ fn appuntamenti_e_segnalazioni(e: &Ente, l: &Elenchi, tz: chrono_tz::Tz) -> Stri
 
 fn corpo_area(e: &Ente, chi: &Sessione, l: &Elenchi, tz: chrono_tz::Tz) -> String {
     let (elenco, bozze) = (&l.pratiche, &l.bozze);
-    let data = |t: &str| {
-        t.parse::<chrono::DateTime<Utc>>()
-            .map(|d| civico_core::date::data_lunga(d.with_timezone(&tz).date_naive()))
-            .unwrap_or_default()
-    };
+    let data = |t: &str| crate::registro::giorno_lungo(t, tz);
     let righe: String = elenco
         .iter()
         .map(|p| {
@@ -535,20 +508,7 @@ async fn ritorno(
     r
 }
 
-/// Whether a POST comes from this service's own pages.
-fn stessa_origine(h: &HeaderMap) -> bool {
-    match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(site) => site == "same-origin",
-        None => match (
-            h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-            h.get(header::HOST).and_then(|v| v.to_str().ok()),
-        ) {
-            (Some(o), Some(host)) => o.split_once("://").is_some_and(|(_, r)| r == host),
-            (None, _) => true,
-            _ => false,
-        },
-    }
-}
+use crate::richiesta::stessa_origine;
 
 /// Logout: the session ends here, then at the gateway when it offers it.
 async fn esci(State(s): S, UrlPath(comune): UrlPath<String>, h: HeaderMap) -> Response {

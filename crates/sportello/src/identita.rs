@@ -102,15 +102,19 @@ pub struct Gateway {
     metadati: Mutex<HashMap<String, (Instant, Arc<ProviderMetadataWithLogout>)>>,
 }
 
-/// The HTTP client of the gateway calls: no redirects (SSRF), short timeouts, statuses passed
-/// through (the token endpoint's errors are JSON to read).
-fn agente() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+/// The HTTP client of the gateway calls, made once (its connections and TLS setup are reused):
+/// no redirects (SSRF), short timeouts, statuses passed through (the token endpoint's errors are
+/// JSON to read).
+fn agente() -> &'static ureq::Agent {
+    static AGENTE: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENTE.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into()
+    })
 }
 
 fn http(req: openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, ureq::Error> {

@@ -15,9 +15,7 @@ use crate::allegati;
 use crate::cittadini::Sessione;
 use crate::pratiche::Pratica;
 
-fn esc(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
-}
+use crate::esc;
 
 /// What the citizen typed, to show again with the errors.
 pub type Inseriti = BTreeMap<String, Valore>;

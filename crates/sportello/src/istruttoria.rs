@@ -15,16 +15,7 @@ use crate::params;
 use crate::pratiche::{etichetta, salva_file, Avvisi, File};
 use crate::registro::{accoda, ts, Email};
 
-/// The states, in order, with their Italian names.
-pub const STATI: &[&str] = &[
-    "inviata",
-    "protocollata",
-    "in_istruttoria",
-    "integrazione",
-    "accolta",
-    "respinta",
-    "conclusa",
-];
+pub use crate::pratiche::STATI;
 
 /// The states an operator may move a pratica to from `da`.
 pub fn successivi(da: &str) -> &'static [&'static str] {
@@ -66,6 +57,21 @@ pub struct Scheda {
 }
 
 impl Scheda {
+    /// The pratica as the citizen's lists and the ricevuta show it.
+    pub fn pratica(&self) -> crate::pratiche::Pratica {
+        crate::pratiche::Pratica {
+            numero: self.numero.clone(),
+            servizio: self.servizio.clone(),
+            titolo: self.titolo.clone(),
+            stato: self.stato.clone(),
+            stato_etichetta: etichetta(&self.stato),
+            creata: self.creata.clone(),
+            scadenza: self.scadenza.clone(),
+            impronta: self.impronta.clone(),
+            protocollo: self.protocollo.clone(),
+        }
+    }
+
     /// Past its term, open, and not waiting for the citizen.
     pub fn scaduta(&self, ora: DateTime<Utc>) -> bool {
         !chiusa(&self.stato) && self.sospesa.is_none() && self.scadenza < ts(ora)
@@ -446,7 +452,7 @@ mod tests {
             }
             i += 1;
         }
-        let mut tutti = STATI.to_vec();
+        let mut tutti: Vec<&str> = STATI.iter().map(|(s, _)| *s).collect();
         tutti.sort_unstable();
         visti.sort_unstable();
         assert_eq!(visti, tutti);

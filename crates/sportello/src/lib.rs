@@ -51,3 +51,8 @@ pub mod segnalazioni;
 pub mod servizio;
 pub mod sfida;
 pub mod valutazioni;
+
+/// Text or an attribute value escaped for the service's HTML pages.
+pub(crate) fn esc(s: &str) -> String {
+    quick_xml::escape::escape(s).into_owned()
+}

@@ -122,9 +122,7 @@ fn csv_scaricabile(disposizione: String, corpo: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn esc(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
-}
+use super::esc;
 
 fn pagina(titolo: &str, corpo: &str) -> Response {
     let html = format!(
@@ -152,13 +150,7 @@ struct Sessione {
 }
 
 fn cookie(h: &HeaderMap) -> Option<String> {
-    h.get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
+    super::richiesta::cookie(h, COOKIE)
 }
 
 fn sessione(s: &AppState, comune: &str, h: &HeaderMap) -> Option<Sessione> {
@@ -176,21 +168,7 @@ fn sessione(s: &AppState, comune: &str, h: &HeaderMap) -> Option<Sessione> {
     })
 }
 
-/// A form post must come from this service's own pages (Fetch Metadata, then Origin vs Host).
-fn stessa_origine(h: &HeaderMap) -> bool {
-    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return site == "same-origin";
-    }
-    match (
-        h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        h.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) {
-        (Some(o), Some(host)) => o.split_once("://").is_some_and(|(_, rest)| rest == host),
-        // No Origin (old clients, curl): the CSRF token still has to match.
-        (None, _) => true,
-        _ => false,
-    }
-}
+use super::richiesta::stessa_origine;
 
 fn base(comune: &str) -> String {
     format!("/operatori/{comune}/")
@@ -200,9 +178,7 @@ fn entra(comune: &str) -> Response {
     Redirect::to(&format!("{}accesso", base(comune))).into_response()
 }
 
-async fn blocca<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::task::spawn_blocking(f).await.ok()
-}
+use super::servizio::blocca;
 
 /// Reads for the logged-in operator of `comune`: `f` runs off the async threads with a pooled
 /// connection. `None` without a valid session (the caller sends to the login page) or when the

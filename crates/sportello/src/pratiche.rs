@@ -87,17 +87,22 @@ pub struct Pratica {
 
 /// The Italian name of a state.
 pub fn etichetta(stato: &str) -> &'static str {
-    match stato {
-        "inviata" => "Inviata",
-        "protocollata" => "Protocollata",
-        "in_istruttoria" => "In istruttoria",
-        "integrazione" => "Richiesta di integrazione",
-        "accolta" => "Accolta",
-        "respinta" => "Respinta",
-        "conclusa" => "Conclusa",
-        _ => "Sconosciuto",
-    }
+    STATI
+        .iter()
+        .find(|(s, _)| *s == stato)
+        .map_or("Sconosciuto", |(_, e)| e)
 }
+
+/// The states of a pratica, in order, with their Italian names.
+pub const STATI: &[(&str, &str)] = &[
+    ("inviata", "Inviata"),
+    ("protocollata", "Protocollata"),
+    ("in_istruttoria", "In istruttoria"),
+    ("integrazione", "Richiesta di integrazione"),
+    ("accolta", "Accolta"),
+    ("respinta", "Respinta"),
+    ("conclusa", "Conclusa"),
+];
 
 /// The submitted values as JSON (`{"campo": "testo"}`, lists for checkboxes), in the order of
 /// the form.

@@ -25,9 +25,7 @@ pub struct Ente<'a> {
     pub area: &'a str,
 }
 
-fn esc(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
-}
+use crate::esc;
 
 fn allegato(nome: &str, tipo: &str, dati: &[u8]) -> AllegatoEmail {
     AllegatoEmail {
@@ -103,10 +101,7 @@ pub fn segnatura(
 
 /// The last day of a pratica's term, in words.
 pub fn entro(p: &Pratica, tz: chrono_tz::Tz) -> String {
-    p.scadenza
-        .parse::<DateTime<Utc>>()
-        .map(|d| civico_core::date::data_lunga(d.with_timezone(&tz).date_naive()))
-        .unwrap_or_default()
+    crate::registro::giorno_lungo(&p.scadenza, tz)
 }
 
 /// The messages of a new pratica: to the citizen (when the identity gave an email) and to the
@@ -120,13 +115,8 @@ pub fn messaggi(
     tz: chrono_tz::Tz,
 ) -> Vec<Email> {
     let (s, chi, file) = (ist.servizio, ist.chi, ist.file);
-    let locale = quando.with_timezone(&tz);
     let entro = entro(p, tz);
-    let alle = format!(
-        "{}, {}",
-        civico_core::date::data_lunga(locale.date_naive()),
-        locale.format("%H:%M")
-    );
+    let alle = crate::registro::data_ora(quando, tz);
     let richiedente = format!("{} {}", chi.nome, chi.cognome);
     let pdf = ricevuta::pdf(&ricevuta::Dati {
         comune: e.nome,

@@ -257,6 +257,30 @@ pub fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A stored instant's day in words, in `tz` (`lunedì 4 gennaio 2027`); empty when unreadable.
+pub fn giorno_lungo(t: &str, tz: chrono_tz::Tz) -> String {
+    t.parse::<DateTime<Utc>>()
+        .map(|d| civico_core::date::data_lunga(d.with_timezone(&tz).date_naive()))
+        .unwrap_or_default()
+}
+
+/// A stored instant's day and time in words, in `tz` (`sabato 5 dicembre 2026, 22:31`).
+pub fn quando_lungo(t: &str, tz: chrono_tz::Tz) -> String {
+    t.parse::<DateTime<Utc>>()
+        .map(|d| data_ora(d, tz))
+        .unwrap_or_default()
+}
+
+/// An instant's day and time in words, in `tz`.
+pub fn data_ora(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let l = t.with_timezone(&tz);
+    format!(
+        "{}, {}",
+        civico_core::date::data_lunga(l.date_naive()),
+        l.format("%H:%M")
+    )
+}
+
 fn da_ts(s: &str) -> DateTime<Utc> {
     s.parse().unwrap_or_default()
 }

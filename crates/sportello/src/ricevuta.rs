@@ -132,23 +132,12 @@ fn larghezza(s: &str, size: f32) -> f32 {
     millesimi as f32 * size / 1000.0
 }
 
-/// The unaccented letter of an accented one (same width in Helvetica).
+/// The ASCII letter a character is written like (`à` -> `a`, `«` -> `<`): accented letters have
+/// their base letter's width in Helvetica.
 fn lettera_base(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ä' => 'a',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ò' | 'ó' | 'ô' | 'ö' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'À' | 'Á' => 'A',
-        'È' | 'É' => 'E',
-        'Ì' | 'Í' => 'I',
-        'Ò' | 'Ó' => 'O',
-        'Ù' | 'Ú' => 'U',
-        '«' | '»' => '<',
-        '’' | '‘' => '\'',
-        c => c,
-    }
+    deunicode::deunicode_char(c)
+        .and_then(|t| t.chars().next())
+        .unwrap_or(c)
 }
 
 /// Text in WinAnsi (the encoding of the standard fonts); what it lacks becomes `?`.

@@ -1,6 +1,8 @@
 //! What the service accepts of a request before a handler sees it: a body whose declared size
 //! is over the route's limit gets a 413 before any of it is read, and a JSON body that cannot
-//! be read gets an Italian JSON error like every other error (never axum's English text).
+//! be read gets an Italian JSON error like every other error (never axum's English text). Also
+//! what every page handler reads of a request: a cookie, and whether a form post comes from the
+//! service's own pages.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -114,6 +116,33 @@ fn campo(testo: &str) -> String {
         Some(n) if testo.contains("missing field") => format!("manca il campo `{n}`"),
         Some(n) if testo.contains("unknown field") => format!("campo sconosciuto `{n}`"),
         _ => "un campo manca o ha un valore del tipo sbagliato".to_string(),
+    }
+}
+
+/// The value of cookie `nome` of a request.
+pub fn cookie(h: &axum::http::HeaderMap, nome: &str) -> Option<String> {
+    h.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == nome)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A form post must come from this service's own pages (Fetch Metadata, then Origin vs Host).
+pub fn stessa_origine(h: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin";
+    }
+    match (
+        h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        h.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
+        (Some(o), Some(host)) => o.split_once("://").is_some_and(|(_, rest)| rest == host),
+        // No Origin (old clients, curl): the CSRF token or the SameSite cookie still guards.
+        (None, _) => true,
+        _ => false,
     }
 }
 

@@ -364,7 +364,8 @@ fn fallito(f: Fallito) -> Response {
 }
 
 /// Runs blocking database work off the async threads.
-async fn blocca<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+/// Runs blocking work (the database, the gateway) off the async threads.
+pub(crate) async fn blocca<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(f).await.ok()
 }
 

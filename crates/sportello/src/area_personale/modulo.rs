@@ -112,7 +112,7 @@ pub(super) async fn modulo(
     Query(q): Query<ConBozza>,
     h: HeaderMap,
 ) -> Response {
-    let (e, conf, sv, chi) = match con_sessione(&s, &comune, &servizio, &h).await {
+    let (e, _, sv, chi) = match con_sessione(&s, &comune, &servizio, &h).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -133,15 +133,10 @@ pub(super) async fn modulo(
         &Default::default(),
         bozza.as_ref().map(|b| b.id.as_str()),
     ));
-    let _ = conf;
     pagina(&e, &sv.titolo, &corpo, "")
 }
 
-fn giorno(ts: &str, tz: chrono_tz::Tz) -> String {
-    ts.parse::<chrono::DateTime<Utc>>()
-        .map(|d| civico_core::date::data_lunga(d.with_timezone(&tz).date_naive()))
-        .unwrap_or_default()
-}
+use crate::registro::giorno_lungo as giorno;
 
 /// Reads a multipart form: its text fields and its files (field, file name, content).
 pub(super) async fn leggi_modulo(

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use axum::extract::{Multipart, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::modulo::leggi_modulo;
 use super::{base, blocca, configurazione, esc, pagina, sessione, stessa_origine, S};
 use crate::allegati;
 use crate::cittadini::Sessione;
 use crate::istruttoria::{self, Chi, Passo, Respinta, Scheda};
-use crate::pratiche::{etichetta, File, Pratica};
+use crate::pratiche::{etichetta, File};
 use crate::registro::Email;
 use crate::servizio::{AppState, Ente};
 
@@ -59,18 +59,7 @@ async fn sua(
     }
 }
 
-fn data(t: &str, tz: chrono_tz::Tz) -> String {
-    t.parse::<DateTime<Utc>>()
-        .map(|d| {
-            let l = d.with_timezone(&tz);
-            format!(
-                "{}, {}",
-                civico_core::date::data_lunga(l.date_naive()),
-                l.format("%H:%M")
-            )
-        })
-        .unwrap_or_default()
-}
+use crate::registro::quando_lungo as data;
 
 /// The history as the citizen reads it.
 fn storia(passi: &[Passo], tz: chrono_tz::Tz) -> String {
@@ -224,17 +213,7 @@ pub(super) async fn ricevuta(
         );
     };
     let tz = s.tz;
-    let p = Pratica {
-        numero: x.numero.clone(),
-        servizio: x.servizio.clone(),
-        titolo: x.titolo.clone(),
-        stato: x.stato.clone(),
-        stato_etichetta: etichetta(&x.stato),
-        creata: x.creata.clone(),
-        scadenza: x.scadenza.clone(),
-        impronta: x.impronta.clone(),
-        protocollo: x.protocollo.clone(),
-    };
+    let p = x.pratica();
     let richiedente = format!("{} {}", x.nome, x.cognome);
     let pdf = crate::ricevuta::pdf(&crate::ricevuta::Dati {
         comune: &e.nome,

@@ -91,13 +91,13 @@ pub(super) async fn elenco(
         .collect();
     let opzioni: String = STATI
         .iter()
-        .map(|st| {
-            let sel = if f.stato.as_deref() == Some(st) {
+        .map(|(st, nome)| {
+            let sel = if f.stato.as_deref() == Some(*st) {
                 " selected"
             } else {
                 ""
             };
-            format!("<option value=\"{st}\"{sel}>{}</option>", etichetta(st))
+            format!("<option value=\"{st}\"{sel}>{nome}</option>")
         })
         .collect();
     let n = tutte.len();
