@@ -9,6 +9,12 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
 
+/// mimalloc instead of the system allocator: a build allocates and frees small strings and
+/// template values by the million from two threads, where glibc's malloc took about 10% of the
+/// CPU (bench/results/2026-12-05-profile.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use civico_check as check;
 use civico_core::diagnostics::Diagnostic;
 use civico_core::plurale;
