@@ -74,6 +74,26 @@ async function behaviour(browser, base) {
   await page.click('[data-azione="avanti"]');
   expect(await visible(page, ".cmp-rating__card-second"), "feedback: the thank-you message appears");
 
+  // The rating names the page it was given on (read from the address, not written in the page).
+  const endpoint = await page.$eval("[data-civico-feedback]", (f) => f.getAttribute("data-endpoint"));
+  if (endpoint) {
+    let posted = null;
+    const toService = (url) => url.href === endpoint || url.href.endsWith("/valutazioni");
+    await page.route(toService, (route) => {
+      posted = route.request().postDataJSON();
+      return route.fulfill({ status: 201, contentType: "application/json", body: "{}" });
+    });
+    await page.goto(base + "/servizi/index.html", { waitUntil: "load" });
+    await page.click('[data-element="feedback-rate-2"]');
+    await page.click('[data-element="feedback-rating-negative"] [data-element="feedback-rating-answer"]');
+    await page.click('[data-azione="avanti"]');
+    await page.click('[data-azione="avanti"]');
+    for (let i = 0; i < 50 && !posted; i++) await page.waitForTimeout(50);
+    expect(posted && posted.pagina === "/servizi/" && posted.valutazione === 2,
+      `feedback: the rating is sent for /servizi/ (sent ${JSON.stringify(posted)})`);
+    await page.unroute(toService);
+  }
+
   // Keyboard: the stars are reachable and selectable without a mouse.
   await page.goto(base + "/", { waitUntil: "load" });
   await page.focus("#stelle-5");

@@ -11,6 +11,14 @@
 
   /* ---------- feedback widget ---------- */
 
+  /* The page's path within the site, as the build names it ("/servizi/"): every page carries the
+     same widget, so the path is read from the address rather than written into each page. */
+  function pagePath(base) {
+    var path = location.pathname.replace(/index\.html$/, "");
+    try { path = decodeURI(path); } catch (e) { /* keep it encoded */ }
+    return base && path.indexOf(base + "/") === 0 ? path.slice(base.length) : path;
+  }
+
   function initFeedback(form) {
     var first = form.querySelector(".cmp-rating__card-first");
     var thanks = form.querySelector(".cmp-rating__card-second");
@@ -75,7 +83,7 @@
       );
       var detail = form.querySelector('[data-element="feedback-input-text"]');
       var payload = {
-        pagina: form.getAttribute("data-pagina"),
+        pagina: pagePath(form.getAttribute("data-base") || ""),
         valutazione: rating,
         risposta: chosen ? chosen.value : null,
         dettaglio: detail ? detail.value.slice(0, 200) : ""
