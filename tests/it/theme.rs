@@ -390,9 +390,17 @@ fn bootstrap_italia_is_loaded_everywhere_and_shipped_compressed() {
             );
             let js: Vec<_> = select(&doc, "script[src$='bootstrap-italia.bundle.min.js']");
             assert_eq!(js.len(), 1, "{}: BI bundle (sets the version)", f.display());
-            // Every page has its gzip sibling, identical once decompressed.
+            // Every page has its gzip sibling, identical once decompressed (most are the page's
+            // own beginning joined to its shared ending's stream), and no trace of the mark.
             let gz = std::fs::read(f.with_extension("html.gz")).unwrap();
-            assert_eq!(gunzip(&gz), std::fs::read(&f).unwrap(), "{}", f.display());
+            let raw = std::fs::read(&f).unwrap();
+            assert_eq!(gunzip(&gz), raw, "{}", f.display());
+            let mark = civico_site::render::SHARED_ENDING.as_bytes();
+            assert!(
+                !raw.windows(mark.len()).any(|w| w == mark),
+                "{}",
+                f.display()
+            );
         }
         for asset in [
             "static/bootstrap-italia/css/bootstrap-italia.min.css",

@@ -10,6 +10,9 @@
 
 use std::io::Write as _;
 
+mod tails;
+pub use tails::PageGzip;
+
 /// Whether a file with this path is text worth compressing.
 pub fn worth_compressing(path: &str) -> bool {
     let ext = path.rsplit('.').next().unwrap_or("");

@@ -138,6 +138,8 @@ pub struct Renderer {
     statics: Vec<StaticFile>,
     /// Whether pages and data files get `.gz` siblings.
     compress: bool,
+    /// Their gzip, with the endings pages share compressed once.
+    gzip: compress::PageGzip,
     /// The portal's own assets (`/static/...` of the portal).
     portale: Vec<StaticFile>,
     /// The web editor's files (`/admin/...`), written when civico.yaml has `redazione`.
@@ -182,6 +184,21 @@ impl StaticFile {
             br,
         }
     }
+}
+
+/// The mark the theme's base template puts where the ending every page shares begins (the
+/// contacts box, the feedback widget, the footer): taken out of the page, its place lets the
+/// page's gzip reuse the ending's ([`compress::PageGzip`]). A theme without it only compresses
+/// slower.
+pub const SHARED_ENDING: &str = "<!--civico:fine-condivisa-->";
+
+/// The page without its last [`SHARED_ENDING`] mark, and where the mark was.
+fn take_mark(mut html: String) -> (String, Option<usize>) {
+    let at = html.rfind(SHARED_ENDING);
+    if let Some(i) = at {
+        html.replace_range(i..i + SHARED_ENDING.len(), "");
+    }
+    (html, at)
 }
 
 /// The data every page of a comune shares.
@@ -263,6 +280,8 @@ type Linked = (Vec<Asset>, Vec<Diagnostic>);
 pub struct PageOut {
     pub file: String,
     pub html: String,
+    /// Where the ending the page shares with the others starts ([`SHARED_ENDING`]).
+    pub ending: Option<usize>,
     pub assets: Vec<crate::model::Asset>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -318,6 +337,7 @@ impl Renderer {
             tera,
             statics,
             compress,
+            gzip: compress::PageGzip::default(),
             portale,
             admin,
         })
@@ -518,6 +538,17 @@ impl Renderer {
 
     /// Writes `bytes` at `path` in the staging folder, with a `.gz` sibling when compressing.
     fn write(&self, staging: &dyn Sink, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.write_page(staging, path, bytes, None)
+    }
+
+    /// [`Renderer::write`] for a page whose shared ending starts at `ending`.
+    fn write_page(
+        &self,
+        staging: &dyn Sink,
+        path: &str,
+        bytes: &[u8],
+        ending: Option<usize>,
+    ) -> Result<(), Diagnostic> {
         let io = |e: std::io::Error| {
             Diagnostic::error(
                 "E-IO",
@@ -528,7 +559,7 @@ impl Renderer {
         staging.write(path, bytes).map_err(io)?;
         if self.compress && compress::worth_compressing(path) {
             staging
-                .write(&format!("{path}.gz"), &compress::gzip(bytes))
+                .write(&format!("{path}.gz"), &self.gzip.gzip(bytes, ending))
                 .map_err(io)?;
         }
         Ok(())
@@ -653,9 +684,11 @@ impl Renderer {
                 format!("errore nel template per {}: {}", page.url, error_chain(&e)),
             )
         })?;
+        let (html, ending) = take_mark(html);
         Ok(PageOut {
             file: page_file(&page.url),
             html,
+            ending,
             assets,
             diagnostics,
         })
@@ -738,7 +771,7 @@ impl Renderer {
             .par_iter()
             .map(|page| {
                 let p = self.render_page(site, &site_value, page, &rete.tema)?;
-                self.write(sink, &p.file, p.html.as_bytes())?;
+                self.write_page(sink, &p.file, p.html.as_bytes(), p.ending)?;
                 Ok((p.assets, p.diagnostics))
             })
             .collect();
