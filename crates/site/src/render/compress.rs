@@ -42,11 +42,14 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     })
 }
 
-/// brotli at `quality` (0-11) with a 4 MiB window.
+/// brotli at `quality` (0-11) with a window just large enough for `bytes`, between 256 KiB and
+/// 4 MiB: a larger one compresses no better and only costs memory to allocate and clear (a
+/// smaller one made Bootstrap Italia's script 1% larger at quality 6).
 pub fn brotli(bytes: &[u8], quality: u32) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() / 4 + 64);
+    let window = (18..22).find(|w| (1usize << w) - 16 >= bytes.len()).unwrap_or(22);
     {
-        let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, quality, 22);
+        let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, quality, window);
         let _ = w.write_all(bytes);
     }
     out
