@@ -10,6 +10,7 @@
 
 use std::io::Write as _;
 
+mod padding;
 mod tails;
 pub use tails::PageGzip;
 
@@ -47,7 +48,9 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// smaller one made Bootstrap Italia's script 1% larger at quality 6).
 pub fn brotli(bytes: &[u8], quality: u32) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() / 4 + 64);
-    let window = (18..22).find(|w| (1usize << w) - 16 >= bytes.len()).unwrap_or(22);
+    let window = (18..22)
+        .find(|w| (1usize << w) - 16 >= bytes.len())
+        .unwrap_or(22);
     {
         let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, quality, window);
         let _ = w.write_all(bytes);

@@ -13,8 +13,9 @@
 //! Joining two deflate streams needs the first to end with a non-final block on a byte boundary;
 //! libdeflate writes a final block and pads its last byte, so the block's final bit is cleared
 //! and an empty stored block is appended, whose length depends on the padding libdeflate does
-//! not report: one decoding of the beginning, followed by a probe, tells which (and proves it).
-//! Anything unexpected (several blocks, a wrong decoding) falls back to a whole gzip.
+//! not report: it is read from the block's header (`padding`), or, when that cannot tell, one
+//! decoding of the beginning followed by a probe tells (and proves it). Anything unexpected
+//! (several blocks, a wrong decoding) falls back to a whole gzip.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -115,15 +116,38 @@ fn joined(bytes: &[u8], tail: &Tail) -> Option<Vec<u8>> {
     Some(out)
 }
 
+const IN_PADDING: &[u8] = &[0, 0, 0xff, 0xff];
+const ONE_MORE_BYTE: &[u8] = &[0, 0, 0, 0xff, 0xff];
+/// Longest beginning libdeflate's level 1 surely writes as one block: it ends a block only
+/// after 65,535 bytes or 8,192 matches (of at least three bytes).
+const ONE_BLOCK: usize = 24_000;
+
 /// The empty stored block that ends `stream` (a single non-final block) on a byte boundary.
 /// Its three header bits fit in the padding of the stream's last byte when that has three or
-/// more bits, else they need one more byte; libdeflate does not say which, so one decoding of
-/// `stream` followed by [`PROBE`] tells: the probe is read as a stored block of 248 bytes in
-/// the first case and of 1,792 in the second. The decoding also proves that the stream gives
-/// back `head` and that it was a single block (an earlier final block would stop it short).
+/// more bits, else they need one more byte. The padding is read from the block's header
+/// ([`padding::padding_bits`]) when the beginning is short enough to be one block; else (or
+/// when the header leaves it open) by decoding: see [`closing_by_decoding`]. Debug builds (the
+/// tests) do both and compare.
 fn closing_for(stream: &[u8], head: &[u8]) -> Option<&'static [u8]> {
-    const IN_PADDING: &[u8] = &[0, 0, 0xff, 0xff];
-    const ONE_MORE_BYTE: &[u8] = &[0, 0, 0, 0xff, 0xff];
+    let read = (head.len() <= ONE_BLOCK)
+        .then(|| super::padding::padding_bits(stream))
+        .flatten()
+        .map(|k| if k >= 3 { IN_PADDING } else { ONE_MORE_BYTE });
+    if cfg!(debug_assertions) && read.is_some() {
+        assert_eq!(
+            read,
+            closing_by_decoding(stream, head),
+            "padding read from the header"
+        );
+    }
+    read.or_else(|| closing_by_decoding(stream, head))
+}
+
+/// [`closing_for`] by one decoding of `stream` followed by [`PROBE`]: the probe is read as a
+/// stored block of 248 bytes when the closing's header fits in the padding and of 1,792 when it
+/// needs one more byte. The decoding also proves that the stream gives back `head` and that it
+/// was a single block (an earlier final block would stop it short).
+fn closing_by_decoding(stream: &[u8], head: &[u8]) -> Option<&'static [u8]> {
     CHECK.with(|c| {
         let (d, input, output) = &mut *c.borrow_mut();
         input.clear();

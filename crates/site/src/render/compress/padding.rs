@@ -1,0 +1,211 @@
+//! How many padding bits end a deflate stream of one dynamic-Huffman block, read from the
+//! block's header instead of decoding the whole block (RFC 1951, 3.2.7). The block ends with its
+//! end-of-block code; the bits after it, up to the byte boundary, are zero. Knowing the code of
+//! symbol 256, the padding is the number of zero bits that leave that code right before them;
+//! when more than one count fits (a code ending in zeros can), or the block is not
+//! dynamic-Huffman, the answer is None and the caller decodes. Only the header (a few hundred
+//! bits) is read.
+
+/// The stream's bits, least significant first in each byte (RFC 1951, 3.1.1).
+struct Bits<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Bits<'_> {
+    fn bit(&self, i: usize) -> Option<u32> {
+        self.bytes.get(i / 8).map(|b| u32::from((b >> (i % 8)) & 1))
+    }
+
+    fn take(&mut self, n: u32) -> Option<u32> {
+        let mut v = 0;
+        for i in 0..n {
+            v |= self.bit(self.at)? << i;
+            self.at += 1;
+        }
+        Some(v)
+    }
+
+    /// One symbol of the canonical Huffman code with these code lengths.
+    fn symbol(&mut self, code: &Canonical) -> Option<usize> {
+        let (mut value, mut first, mut index) = (0usize, 0usize, 0usize);
+        for len in 1..=15 {
+            value |= self.take(1)? as usize;
+            let count = code.counts[len];
+            if value < first + count {
+                return code.symbols.get(index + value - first).copied();
+            }
+            index += count;
+            first = (first + count) << 1;
+            value <<= 1;
+        }
+        None
+    }
+}
+
+/// A canonical Huffman code as decoding needs it: codes per length, symbols in code order.
+struct Canonical {
+    counts: [usize; 16],
+    symbols: Vec<usize>,
+}
+
+impl Canonical {
+    fn new(lengths: &[u8]) -> Canonical {
+        let mut counts = [0; 16];
+        for &l in lengths {
+            counts[usize::from(l)] += 1;
+        }
+        counts[0] = 0;
+        let mut symbols: Vec<usize> = (0..lengths.len()).filter(|&s| lengths[s] > 0).collect();
+        symbols.sort_by_key(|&s| lengths[s]);
+        Canonical { counts, symbols }
+    }
+}
+
+/// The end-of-block code of a dynamic block's header starting at bit 0: (code, length).
+fn end_of_block_code(stream: &[u8]) -> Option<(u32, u32)> {
+    const ORDER: [usize; 19] = [
+        16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+    ];
+    let mut bits = Bits {
+        bytes: stream,
+        at: 1,
+    };
+    if bits.take(2)? != 2 {
+        return None;
+    }
+    let literals = bits.take(5)? as usize + 257;
+    let distances = bits.take(5)? as usize + 1;
+    let mut code_lengths = [0u8; 19];
+    for &s in ORDER.iter().take(bits.take(4)? as usize + 4) {
+        code_lengths[s] = bits.take(3)? as u8;
+    }
+    let code_lengths = Canonical::new(&code_lengths);
+    let mut lengths = Vec::with_capacity(literals + distances);
+    while lengths.len() < literals + distances {
+        let (value, times) = match bits.symbol(&code_lengths)? {
+            s @ 0..=15 => (s as u8, 1),
+            16 => (*lengths.last()?, 3 + bits.take(2)?),
+            17 => (0, 3 + bits.take(3)?),
+            _ => (0, 11 + bits.take(7)?),
+        };
+        lengths.extend(std::iter::repeat_n(value, times as usize));
+    }
+    let lengths = lengths.get(..literals)?;
+    let len = lengths[256];
+    if len == 0 {
+        return None;
+    }
+    // Canonical codes: first code of each length, then symbols of one length in order.
+    let mut counts = [0u32; 16];
+    for &l in lengths {
+        counts[usize::from(l)] += 1;
+    }
+    counts[0] = 0;
+    let next = counts[1..usize::from(len)]
+        .iter()
+        .fold(0, |next, count| (next + count) << 1);
+    let before = lengths[..256].iter().filter(|&&l| l == len).count() as u32;
+    Some((next + before, u32::from(len)))
+}
+
+/// The padding bits (0-7) after the end-of-block code of `stream`, a single dynamic block,
+/// when only one count fits.
+pub fn padding_bits(stream: &[u8]) -> Option<usize> {
+    let (code, len) = end_of_block_code(stream)?;
+    let bits = Bits {
+        bytes: stream,
+        at: 0,
+    };
+    let total = stream.len() * 8;
+    let fits = |k: usize| {
+        let end = total.checked_sub(k + len as usize)?;
+        let zeros = (total - k..total).all(|i| bits.bit(i) == Some(0));
+        // Huffman codes are written from their most significant bit.
+        let code_there = (0..len as usize)
+            .all(|j| bits.bit(end + j) == Some((code >> (len as usize - 1 - j)) & 1));
+        (zeros && code_there).then_some(k)
+    };
+    let mut found = (0..8).filter_map(fits);
+    match (found.next(), found.next()) {
+        (Some(k), None) => Some(k),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libdeflater::{CompressionLvl, Compressor, Decompressor};
+
+    /// Whether `stream` (one final block) still decodes to `text` when its end is taken as
+    /// `8 * len - k` bits: the block is made non-final and a final empty fixed-Huffman block
+    /// (bits 1, 1, 0 and seven zeros) is written there. A wrong end breaks the code before it
+    /// or leaves zero bits read as another block.
+    fn ends_there(stream: &[u8], k: usize, text: &[u8]) -> bool {
+        let mut s = stream.to_vec();
+        s[0] &= !1;
+        let end = s.len() * 8 - k;
+        s.extend_from_slice(&[0, 0]);
+        for i in [end, end + 1] {
+            s[i / 8] |= 1 << (i % 8);
+        }
+        let mut out = vec![0; text.len() + 16];
+        matches!(Decompressor::new().deflate_decompress(&s, &mut out), Ok(n) if out[..n] == *text)
+    }
+
+    #[test]
+    fn the_padding_read_from_the_header_is_the_one_decoding_finds() {
+        let mut c = Compressor::new(CompressionLvl::new(1).unwrap());
+        let (mut found, mut ambiguous) = ([0; 8], 0);
+        for n in 0..400u64 {
+            let mut text = String::new();
+            let mut x = n.wrapping_mul(0x9e3779b97f4a7c15) | 1;
+            while text.len() < 2000 + (n as usize * 13) % 9000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(&format!(
+                    "<li><a href=\"/atti/{}\">Atto {}</a></li>\n",
+                    x % 997,
+                    x % 89
+                ));
+            }
+            let mut out = vec![0; c.deflate_compress_bound(text.len())];
+            let size = c.deflate_compress(text.as_bytes(), &mut out).unwrap();
+            out.truncate(size);
+            let ends: Vec<usize> = (0..8)
+                .filter(|&k| ends_there(&out, k, text.as_bytes()))
+                .collect();
+            assert_eq!(ends.len(), 1, "text {n}: one end decodes");
+            match padding_bits(&out) {
+                Some(p) => {
+                    assert_eq!(p, ends[0], "text {n}");
+                    found[p] += 1;
+                }
+                None => ambiguous += 1,
+            }
+        }
+        assert!(
+            found.iter().all(|&f| f > 10),
+            "every padding met: {found:?}"
+        );
+        assert!(ambiguous < 40, "{ambiguous} of 400 undecided");
+    }
+
+    #[test]
+    fn blocks_other_than_dynamic_are_left_to_decoding() {
+        // A stored block (level 0) and a fixed-Huffman one (a tiny input).
+        for (level, text) in [
+            (0, "<p>Comune</p>".repeat(50)),
+            (1, "<p>Comune</p>".to_string()),
+        ] {
+            let mut c = Compressor::new(CompressionLvl::new(level).unwrap());
+            let mut out = vec![0; c.deflate_compress_bound(text.len())];
+            let n = c.deflate_compress(text.as_bytes(), &mut out).unwrap();
+            assert_eq!(padding_bits(&out[..n]), None, "level {level}");
+        }
+        assert_eq!(padding_bits(&[]), None);
+        assert_eq!(padding_bits(&[0xff; 3]), None);
+    }
+}
