@@ -765,16 +765,21 @@ impl Renderer {
     ) -> Result<Stats, Vec<Diagnostic>> {
         let (site_value, _) = Self::site_value(site, rete, stemma, today);
         // Each page is written as soon as it is rendered; only what its Markdown linked and
-        // got wrong is kept.
-        let results: Vec<Result<Linked, Diagnostic>> = site
-            .pages
-            .par_iter()
-            .map(|page| {
-                let p = self.render_page(site, &site_value, page, &rete.tema)?;
-                self.write_page(sink, &p.file, p.html.as_bytes(), p.ending)?;
-                Ok((p.assets, p.diagnostics))
-            })
-            .collect();
+        // got wrong is kept. The theme's assets and the outputs beside the pages are written
+        // meanwhile, on one thread.
+        let (results, (mut files, others)) = rayon::join(
+            || {
+                site.pages
+                    .par_iter()
+                    .map(|page| {
+                        let p = self.render_page(site, &site_value, page, &rete.tema)?;
+                        self.write_page(sink, &p.file, p.html.as_bytes(), p.ending)?;
+                        Ok((p.assets, p.diagnostics))
+                    })
+                    .collect::<Vec<Result<Linked, Diagnostic>>>()
+            },
+            || self.write_beside_pages(site, rete, today, sink),
+        );
         let mut errors = Vec::new();
         let mut notes = Vec::new();
         let (mut linked, unpaged) = site.markdown_without_page();
@@ -797,41 +802,7 @@ impl Renderer {
                 Err(d) => errors.push(d),
             }
         }
-        let mut files = 0;
-
-        let shared = rete.risorse_condivise.is_some();
-        let admin = self.admin.par_iter().filter(|_| rete.redazione.is_some());
-        let statics: Vec<Result<(), std::io::Error>> = self
-            .statics
-            .par_iter()
-            .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
-            .chain(admin)
-            .map(|f| f.write_at(sink, &f.path))
-            .collect();
-        for r in statics {
-            match r {
-                Ok(()) => files += 1,
-                Err(e) => errors.push(Diagnostic::error(
-                    "E-IO",
-                    sink.shown(),
-                    format!("scrittura non riuscita: {e}"),
-                )),
-            }
-        }
-        // One output at a time, each written and let go before the next is made.
-        for output in OUTPUTS {
-            match output(site, rete, today) {
-                Ok(list) => {
-                    for (path, bytes) in list {
-                        match self.write(sink, &path, &bytes) {
-                            Ok(()) => files += 1,
-                            Err(d) => errors.push(d),
-                        }
-                    }
-                }
-                Err(d) => errors.push(d),
-            }
-        }
+        errors.extend(others);
         linked.extend(site.assets.iter().cloned());
         linked.sort();
         linked.dedup();
@@ -858,6 +829,52 @@ impl Renderer {
             errors.extend(notes);
             Err(errors)
         }
+    }
+}
+
+impl Renderer {
+    /// Writes the theme's assets and the outputs (feeds, calendars, open data, search index...)
+    /// of a comune's site: the number of files written and the errors.
+    fn write_beside_pages(
+        &self,
+        site: &Site<'_>,
+        rete: &Rete,
+        today: chrono::NaiveDate,
+        sink: &dyn Sink,
+    ) -> (usize, Vec<Diagnostic>) {
+        let (mut files, mut errors) = (0, Vec::new());
+        let shared = rete.risorse_condivise.is_some();
+        let admin = self.admin.iter().filter(|_| rete.redazione.is_some());
+        for f in self
+            .statics
+            .iter()
+            .filter(|f| !shared || f.path.ends_with("/sprites.svg"))
+            .chain(admin)
+        {
+            match f.write_at(sink, &f.path) {
+                Ok(()) => files += 1,
+                Err(e) => errors.push(Diagnostic::error(
+                    "E-IO",
+                    sink.shown(),
+                    format!("scrittura non riuscita: {e}"),
+                )),
+            }
+        }
+        // One output at a time, each written and let go before the next is made.
+        for output in OUTPUTS {
+            match output(site, rete, today) {
+                Ok(list) => {
+                    for (path, bytes) in list {
+                        match self.write(sink, &path, &bytes) {
+                            Ok(()) => files += 1,
+                            Err(d) => errors.push(d),
+                        }
+                    }
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+        (files, errors)
     }
 }
 
