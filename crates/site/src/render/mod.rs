@@ -160,10 +160,10 @@ impl StaticFile {
     fn write_at(&self, staging: &dyn Sink, path: &str) -> std::io::Result<()> {
         staging.write(path, &self.bytes)?;
         if let Some(gz) = &self.gz {
-            staging.write(&format!("{path}.gz"), gz)?;
+            staging.write_beside(&format!("{path}.gz"), gz)?;
         }
         if let Some(br) = &self.br {
-            staging.write(&format!("{path}.br"), br)?;
+            staging.write_beside(&format!("{path}.br"), br)?;
         }
         Ok(())
     }
@@ -559,7 +559,7 @@ impl Renderer {
         staging.write(path, bytes).map_err(io)?;
         if self.compress && compress::worth_compressing(path) {
             staging
-                .write(&format!("{path}.gz"), &self.gzip.gzip(bytes, ending))
+                .write_beside(&format!("{path}.gz"), &self.gzip.gzip(bytes, ending))
                 .map_err(io)?;
         }
         Ok(())

@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()>;
     fn copy_new(&self, src: &Path, rel: &str) -> std::io::Result<()>;
+    /// [`Sink::write`] of a file whose folder exists (a `.gz` beside the page just written).
+    fn write_beside(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.write(rel, bytes)
+    }
     /// A name for diagnostics about writing (the folder, or the comune).
     fn shown(&self) -> &Path;
 }
@@ -28,6 +32,10 @@ impl Sink for Staging {
     }
     fn copy_new(&self, src: &Path, rel: &str) -> std::io::Result<()> {
         Staging::copy_new(self, src, rel)
+    }
+    fn write_beside(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        // No create_dir_all: for each sibling it cost a failed mkdir and a stat.
+        std::fs::write(self.path_of(rel)?, bytes)
     }
     fn shown(&self) -> &Path {
         &self.dir
