@@ -773,6 +773,13 @@ impl ComuneState {
         }
         let model_diags = diags.snapshot();
         let (site_value, site_print) = Renderer::site_value(&site, rete, &stemma, today);
+        let parts = match renderer.shared_parts(&site_value, &rete.tema) {
+            Ok(p) => p,
+            Err(d) => {
+                diags.push(d);
+                return counts;
+            }
+        };
         let links = self.markdown.links();
         let epoch = self.epoch;
         let dest = outdir.join(&self.dir.slug);
@@ -795,7 +802,7 @@ impl ComuneState {
                     .filter(|(file, print, _)| self.written.get(file) != Some(print))
                     .map(|(file, _, n)| {
                         renderer
-                            .render_page(&site, &site_value, &site.pages[*n], &rete.tema)
+                            .render_page(&site, &site_value, &parts, &site.pages[*n], &rete.tema)
                             .and_then(|p| write_file(&dest, file, p.html.as_bytes()))
                             .map_err(|d| (file.clone(), d))
                     })
@@ -925,6 +932,7 @@ impl ComuneState {
         let failed = diags.has_errors();
         if !failed {
             let (site_value, _) = Renderer::site_value(&site, rete, &kept.stemma, today);
+            let parts = renderer.shared_parts(&site_value, &rete.tema);
             let dest = outdir.join(&self.dir.slug);
             let links = self.markdown.links();
             let prints = source_prints(&self.files);
@@ -935,7 +943,8 @@ impl ComuneState {
                 .map(|page| {
                     let print =
                         page_print(&site, content, page, kept.site_print, &prints, links, self.epoch);
-                    let p = renderer.render_page(&site, &site_value, page, &rete.tema)?;
+                    let parts = parts.as_ref().map_err(Clone::clone)?;
+                    let p = renderer.render_page(&site, &site_value, parts, page, &rete.tema)?;
                     write_file(&dest, &p.file, p.html.as_bytes())?;
                     Ok((p.file, print))
                 })

@@ -186,6 +186,14 @@ impl StaticFile {
     }
 }
 
+/// The partials [`Renderer::shared_parts`] renders once per comune: (name in `parti`, template).
+const SHARED_PARTS: [(&str, &str); 4] = [
+    ("contatti", "partials/contatti-comune.html"),
+    ("feedback", "partials/feedback.html"),
+    ("ricerca", "partials/ricerca-modale.html"),
+    ("footer", "partials/footer.html"),
+];
+
 /// The mark the theme's base template puts where the ending every page shares begins (the
 /// contacts box, the feedback widget, the footer): taken out of the page, its place lets the
 /// page's gzip reuse the ending's ([`compress::PageGzip`]). A theme without it only compresses
@@ -601,11 +609,32 @@ impl Renderer {
         (Value::from_serializable(&data), h.finish())
     }
 
+    /// The parts of the base template that depend only on the comune (`parti` in templates:
+    /// `contatti`, `feedback`, `ricerca`, `footer`), rendered once for all its pages instead of
+    /// once per page.
+    pub fn shared_parts(&self, site_value: &Value, tema: &str) -> Result<Value, Diagnostic> {
+        let mut ctx = Context::new();
+        ctx.insert_value("site", site_value.clone());
+        let mut parts = BTreeMap::new();
+        for (name, template) in SHARED_PARTS {
+            let html = self.tera.render(template, &ctx).map_err(|e| {
+                Diagnostic::error(
+                    "E-TEMPLATE",
+                    format!("themes/{tema}/templates/{template}"),
+                    format!("errore nel template {template}: {}", error_chain(&e)),
+                )
+            })?;
+            parts.insert(name, html);
+        }
+        Ok(Value::from_serializable(&parts))
+    }
+
     /// Renders one page (with its document's Markdown, when the model deferred it).
     pub fn render_page(
         &self,
         site: &Site<'_>,
         site_value: &Value,
+        parts: &Value,
         page: &Page,
         tema: &str,
     ) -> Result<PageOut, Diagnostic> {
@@ -618,6 +647,7 @@ impl Renderer {
             diagnostics.extend(d);
         };
         ctx.insert_value("site", site_value.clone());
+        ctx.insert_value("parti", parts.clone());
         ctx.insert("page", page);
         let template = match page.kind {
             PageKind::Home => "home.html",
@@ -764,6 +794,9 @@ impl Renderer {
         sink: &dyn Sink,
     ) -> Result<Stats, Vec<Diagnostic>> {
         let (site_value, _) = Self::site_value(site, rete, stemma, today);
+        let parts = self
+            .shared_parts(&site_value, &rete.tema)
+            .map_err(|d| vec![d])?;
         // Each page is written as soon as it is rendered; only what its Markdown linked and
         // got wrong is kept. The theme's assets and the outputs beside the pages are written
         // meanwhile, on one thread.
@@ -772,7 +805,7 @@ impl Renderer {
                 site.pages
                     .par_iter()
                     .map(|page| {
-                        let p = self.render_page(site, &site_value, page, &rete.tema)?;
+                        let p = self.render_page(site, &site_value, &parts, page, &rete.tema)?;
                         self.write_page(sink, &p.file, p.html.as_bytes(), p.ending)?;
                         Ok((p.assets, p.diagnostics))
                     })
