@@ -43,7 +43,9 @@ struct Tail {
 }
 
 thread_local! {
-    static FAST: RefCell<Compressor> = RefCell::new(Compressor::new(level(1)));
+    /// The level-1 compressor and its output buffer.
+    static FAST: RefCell<(Compressor, Vec<u8>)> =
+        RefCell::new((Compressor::new(level(1)), Vec::new()));
     static CHECK: RefCell<(Decompressor, Vec<u8>, Vec<u8>)> =
         RefCell::new((Decompressor::new(), Vec::new(), Vec::new()));
 }
@@ -96,24 +98,27 @@ impl PageGzip {
 /// stream. None when libdeflate's output is not the single block this relies on.
 fn joined(bytes: &[u8], tail: &Tail) -> Option<Vec<u8>> {
     let own = &bytes[..bytes.len() - tail.text.len()];
-    let mut out = Vec::with_capacity(own.len() / 2 + tail.deflate.len() + 64);
-    out.extend_from_slice(&HEADER);
-    let start = out.len();
-    FAST.with(|c| {
-        let mut c = c.borrow_mut();
-        out.resize(start + c.deflate_compress_bound(own.len()), 0);
-        let n = c.deflate_compress(own, &mut out[start..]).ok()?;
-        out.truncate(start + n);
-        Some(())
-    })?;
-    // The first (and, for one block, only) block header's BFINAL bit.
-    out[start] &= !1;
-    let closing = closing_for(&out[start..], own)?;
-    out.extend_from_slice(closing);
-    out.extend_from_slice(&tail.deflate);
-    out.extend_from_slice(&libdeflater::crc32(bytes).to_le_bytes());
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    Some(out)
+    FAST.with(|f| {
+        let (c, scratch) = &mut *f.borrow_mut();
+        // A buffer kept per thread: no zeroing nor reallocation for each page.
+        let bound = c.deflate_compress_bound(own.len());
+        if scratch.len() < bound {
+            scratch.resize(bound, 0);
+        }
+        let n = c.deflate_compress(own, scratch).ok()?;
+        let stream = &mut scratch[..n];
+        // The first (and, for one block, only) block header's BFINAL bit.
+        stream[0] &= !1;
+        let closing = closing_for(stream, own)?;
+        let mut out = Vec::with_capacity(HEADER.len() + n + closing.len() + tail.deflate.len() + 8);
+        out.extend_from_slice(&HEADER);
+        out.extend_from_slice(stream);
+        out.extend_from_slice(closing);
+        out.extend_from_slice(&tail.deflate);
+        out.extend_from_slice(&libdeflater::crc32(bytes).to_le_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        Some(out)
+    })
 }
 
 const IN_PADDING: &[u8] = &[0, 0, 0xff, 0xff];
