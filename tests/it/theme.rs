@@ -452,6 +452,51 @@ fn bootstrap_italia_is_loaded_everywhere_and_shipped_compressed() {
     }
 }
 
+/// A rebuild over a published site keeps the `.gz` of every file whose bytes did not change
+/// (when the gzip's trailer matches them) and compresses the others again.
+#[test]
+fn a_rebuild_keeps_the_gzip_of_unchanged_files_and_remakes_the_others() {
+    use std::io::Write as _;
+    let root = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("content-example"), root.path());
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(root.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    let site = out.path().join("valfiorita");
+    let gz = |p: &str| site.join(format!("{p}.gz"));
+    let (same, tampered) = ("servizi/index.html", "amministrazione/index.html");
+    let edited = "novita/al-via-i-lavori-di-rifacimento-di-via-roma/index.html";
+    // The unchanged page's gzip made another way (a name in its header): only a file carried
+    // over can have it.
+    let mut w = flate2::GzBuilder::new()
+        .filename("segno")
+        .write(Vec::new(), flate2::Compression::best());
+    w.write_all(&std::fs::read(site.join(same)).unwrap())
+        .unwrap();
+    let marked = w.finish().unwrap();
+    std::fs::write(gz(same), &marked).unwrap();
+    // A gzip that is not of its page must not be carried over.
+    let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    w.write_all(b"altro").unwrap();
+    std::fs::write(gz(tampered), w.finish().unwrap()).unwrap();
+    let notizia = root
+        .path()
+        .join("comuni/valfiorita/notizie/al-via-i-lavori-di-rifacimento-di-via-roma.md");
+    let mut text = std::fs::read_to_string(&notizia).unwrap();
+    text.push_str("\nAggiornamento: i lavori termineranno a marzo.\n");
+    std::fs::write(&notizia, text).unwrap();
+
+    let (ok, err) = build(root.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read(gz(same)).unwrap(), marked, "carried over");
+    for p in [same, tampered, edited] {
+        let page = std::fs::read(site.join(p)).unwrap();
+        assert_eq!(gunzip(&std::fs::read(gz(p)).unwrap()), page, "{p}");
+    }
+    let page = std::fs::read_to_string(site.join(edited)).unwrap();
+    assert!(page.contains("termineranno a marzo"));
+}
+
 #[test]
 fn primary_colour_and_eu_logo_follow_comune_yaml() {
     let doc = page("castelmarino", "/");

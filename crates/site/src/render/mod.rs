@@ -544,7 +544,8 @@ impl Renderer {
         Ok((staging, written))
     }
 
-    /// Writes `bytes` at `path` in the staging folder, with a `.gz` sibling when compressing.
+    /// Writes `bytes` at `path` in the staging folder, with a `.gz` sibling when compressing
+    /// (carried over from the published site when the file did not change).
     fn write(&self, staging: &dyn Sink, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.write_page(staging, path, bytes, None)
     }
@@ -566,8 +567,12 @@ impl Renderer {
         };
         staging.write(path, bytes).map_err(io)?;
         if self.compress && compress::worth_compressing(path) {
+            // A file the previous build published with the same bytes keeps its .gz.
+            let gz = staging
+                .previous_gzip(path, bytes)
+                .unwrap_or_else(|| self.gzip.gzip(bytes, ending));
             staging
-                .write_beside(&format!("{path}.gz"), &self.gzip.gzip(bytes, ending))
+                .write_beside(&format!("{path}.gz"), &gz)
                 .map_err(io)?;
         }
         Ok(())

@@ -22,6 +22,11 @@ pub trait Sink: Sync {
     fn write_beside(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         self.write(rel, bytes)
     }
+    /// The `.gz` the previous build published beside `rel`, when `rel` held exactly `bytes`
+    /// then: a rebuild carries it over instead of compressing the same bytes again.
+    fn previous_gzip(&self, _rel: &str, _bytes: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
     /// A name for diagnostics about writing (the folder, or the comune).
     fn shown(&self) -> &Path;
 }
@@ -37,6 +42,9 @@ impl Sink for Staging {
         // No create_dir_all: for each sibling it cost a failed mkdir and a stat.
         std::fs::write(self.path_of(rel)?, bytes)
     }
+    fn previous_gzip(&self, rel: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+        Staging::previous_gzip(self, rel, bytes)
+    }
     fn shown(&self) -> &Path {
         &self.dir
     }
@@ -48,6 +56,20 @@ pub struct Staging {
     /// The staging area beside the output folder, or None when staging inside it.
     area: Option<PathBuf>,
     committed: bool,
+}
+
+/// A site path as a relative path, refusing anything that could leave the folder it is
+/// joined to.
+fn clean(rel: &str) -> std::io::Result<PathBuf> {
+    let rel = rel.trim_start_matches('/');
+    crate::model::links::lexical_normalise(Path::new(rel))
+        .filter(|p| !p.as_os_str().is_empty())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("invalid output path {rel}"),
+            )
+        })
 }
 
 /// The staging area of `out`: a hidden sibling folder, when it is on the same file system.
@@ -175,16 +197,28 @@ impl Staging {
 
     /// Joins a site path to the staging dir, refusing anything that could leave it.
     fn path_of(&self, rel: &str) -> std::io::Result<PathBuf> {
-        let rel = rel.trim_start_matches('/');
-        let clean = crate::model::links::lexical_normalise(Path::new(rel))
-            .filter(|p| !p.as_os_str().is_empty())
-            .ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    format!("invalid output path {rel}"),
-                )
-            })?;
-        Ok(self.dir.join(clean))
+        Ok(self.dir.join(clean(rel)?))
+    }
+
+    /// [`Sink::previous_gzip`]: the published site (the one this staging folder will replace)
+    /// must hold the same bytes at `rel`, and its `.gz` must be a gzip member whose trailer
+    /// (CRC-32 and length) is that of `bytes`.
+    pub fn previous_gzip(&self, rel: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+        let old = self.target.join(clean(rel).ok()?);
+        if std::fs::metadata(&old).ok()?.len() != bytes.len() as u64
+            || std::fs::read(&old).ok()? != bytes
+        {
+            return None;
+        }
+        let mut gz = old.into_os_string();
+        gz.push(".gz");
+        let gz = std::fs::read(gz).ok()?;
+        let trailer = gz.get(gz.len().checked_sub(8)?..)?;
+        let same = gz.len() > 18
+            && gz[..3] == [0x1f, 0x8b, 8]
+            && trailer[..4] == libdeflater::crc32(bytes).to_le_bytes()
+            && trailer[4..] == (bytes.len() as u32).to_le_bytes();
+        same.then_some(gz)
     }
 
     /// Replaces this site's copy of each of `paths` with a hard link to the same file of
