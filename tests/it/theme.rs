@@ -486,9 +486,13 @@ fn a_rebuild_keeps_the_gzip_of_unchanged_files_and_remakes_the_others() {
     text.push_str("\nAggiornamento: i lavori termineranno a marzo.\n");
     std::fs::write(&notizia, text).unwrap();
 
+    let mtime = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let before = (mtime(&site.join(same)), mtime(&gz(same)));
     let (ok, err) = build(root.path(), out.path(), &[]);
     assert!(ok, "{err}");
     assert_eq!(std::fs::read(gz(same)).unwrap(), marked, "carried over");
+    // Unchanged files keep their time (for deploys comparing size and time).
+    assert_eq!((mtime(&site.join(same)), mtime(&gz(same))), before);
     for p in [same, tampered, edited] {
         let page = std::fs::read(site.join(p)).unwrap();
         assert_eq!(gunzip(&std::fs::read(gz(p)).unwrap()), page, "{p}");

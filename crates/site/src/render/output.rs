@@ -56,6 +56,9 @@ pub struct Staging {
     /// The staging area beside the output folder, or None when staging inside it.
     area: Option<PathBuf>,
     committed: bool,
+    /// Files already found equal to the published ones (a page whose `.gz` was carried over,
+    /// and that `.gz`), relative to `dir`: committing does not compare them again.
+    unchanged: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 /// A site path as a relative path, refusing anything that could leave the folder it is
@@ -169,6 +172,7 @@ impl Staging {
             target: out.join(slug),
             area,
             committed: false,
+            unchanged: Default::default(),
         })
     }
 
@@ -204,7 +208,8 @@ impl Staging {
     /// must hold the same bytes at `rel`, and its `.gz` must be a gzip member whose trailer
     /// (CRC-32 and length) is that of `bytes`.
     pub fn previous_gzip(&self, rel: &str, bytes: &[u8]) -> Option<Vec<u8>> {
-        let old = self.target.join(clean(rel).ok()?);
+        let rel = clean(rel).ok()?;
+        let old = self.target.join(&rel);
         if std::fs::metadata(&old).ok()?.len() != bytes.len() as u64
             || std::fs::read(&old).ok()? != bytes
         {
@@ -222,6 +227,13 @@ impl Staging {
             && gz[..3] == [0x1f, 0x8b, 8]
             && trailer[..4] == libdeflater::crc32(bytes).to_le_bytes()
             && trailer[4..] == (bytes.len() as u32).to_le_bytes();
+        if same {
+            let mut gz_rel = rel.clone().into_os_string();
+            gz_rel.push(".gz");
+            if let Ok(mut u) = self.unchanged.lock() {
+                u.extend([rel, gz_rel.into()]);
+            }
+        }
         same.then_some(gz)
     }
 
@@ -256,6 +268,7 @@ impl Staging {
     /// Returns how many files kept their time.
     fn keep_unchanged_mtimes(&self) -> usize {
         use rayon::prelude::*;
+        let known = std::mem::take(&mut *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()));
         let files: Vec<PathBuf> = walkdir::WalkDir::new(&self.dir)
             .into_iter()
             .filter_map(Result::ok)
@@ -269,14 +282,13 @@ impl Staging {
                     return false;
                 };
                 let old = self.target.join(rel);
-                let (Ok(om), Ok(nm)) = (std::fs::metadata(&old), std::fs::metadata(new)) else {
+                let Ok(om) = std::fs::metadata(&old) else {
                     return false;
                 };
-                if om.len() != nm.len() {
-                    return false;
-                }
-                let same =
-                    matches!((std::fs::read(&old), std::fs::read(new)), (Ok(a), Ok(b)) if a == b);
+                let same = known.contains(rel) || {
+                    std::fs::metadata(new).is_ok_and(|nm| nm.len() == om.len())
+                        && matches!((std::fs::read(&old), std::fs::read(new)), (Ok(a), Ok(b)) if a == b)
+                };
                 same && om.modified().is_ok_and(|t| {
                     std::fs::File::options()
                         .write(true)
