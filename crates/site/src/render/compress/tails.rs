@@ -30,10 +30,11 @@ const MAX_TAILS: usize = 64;
 /// gzip header as libdeflate writes it at level 1: no name, no time, "fastest", unknown OS.
 const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 0xff];
 
-/// The compressed tails of a build, by the CRC-32 of their bytes.
+/// The compressed tails of a build, by their length (those of one length are compared byte
+/// for byte; hashing them would read every tail once more per page).
 #[derive(Default)]
 pub struct PageGzip {
-    tails: RwLock<HashMap<u32, Vec<Arc<Tail>>>>,
+    tails: RwLock<HashMap<usize, Vec<Arc<Tail>>>>,
 }
 
 /// The bytes pages end with and their raw deflate stream (final), compressed once.
@@ -66,7 +67,7 @@ impl PageGzip {
 
     /// The compressed tail of these bytes, from the memo or made now.
     fn tail(&self, text: &[u8]) -> Option<Arc<Tail>> {
-        let key = libdeflater::crc32(text);
+        let key = text.len();
         let same = |t: &&Arc<Tail>| *t.text == *text;
         if let Some(t) = self
             .tails
