@@ -932,23 +932,26 @@ impl ComuneState {
         let failed = diags.has_errors();
         if !failed {
             let (site_value, _) = Renderer::site_value(&site, rete, &kept.stemma, today);
-            let parts = renderer.shared_parts(&site_value, &rete.tema);
             let dest = outdir.join(&self.dir.slug);
             let links = self.markdown.links();
             let prints = source_prints(&self.files);
-            let results: Vec<Result<(String, u64), Diagnostic>> = site
-                .pages
-                .par_iter()
-                .filter(|p| matches!(p.kind, PageKind::Doc(i) | PageKind::Trasparenza(Some(i)) if changed.contains(&i)))
-                .map(|page| {
-                    let print =
-                        page_print(&site, content, page, kept.site_print, &prints, links, self.epoch);
-                    let parts = parts.as_ref().map_err(Clone::clone)?;
-                    let p = renderer.render_page(&site, &site_value, parts, page, &rete.tema)?;
-                    write_file(&dest, &p.file, p.html.as_bytes())?;
-                    Ok((p.file, print))
-                })
-                .collect();
+            // A template error in the shared parts is reported once, not once per page.
+            let results: Vec<Result<(String, u64), Diagnostic>> =
+                match renderer.shared_parts(&site_value, &rete.tema) {
+                    Err(d) => vec![Err(d)],
+                    Ok(parts) => site
+                        .pages
+                        .par_iter()
+                        .filter(|p| matches!(p.kind, PageKind::Doc(i) | PageKind::Trasparenza(Some(i)) if changed.contains(&i)))
+                        .map(|page| {
+                            let print =
+                                page_print(&site, content, page, kept.site_print, &prints, links, self.epoch);
+                            let p = renderer.render_page(&site, &site_value, &parts, page, &rete.tema)?;
+                            write_file(&dest, &p.file, p.html.as_bytes())?;
+                            Ok((p.file, print))
+                        })
+                        .collect(),
+                };
             for r in results {
                 match r {
                     Ok((file, print)) => {
