@@ -17,48 +17,74 @@ impl Bits<'_> {
         self.bytes.get(i / 8).map(|b| u32::from((b >> (i % 8)) & 1))
     }
 
-    fn take(&mut self, n: u32) -> Option<u32> {
-        let mut v = 0;
-        for i in 0..n {
-            v |= self.bit(self.at)? << i;
-            self.at += 1;
+    /// The next `n` (at most 32) bits as a number, the first one lowest, without taking them.
+    fn peek(&self, n: u32) -> Option<u32> {
+        if self.at + n as usize > self.bytes.len() * 8 {
+            return None;
         }
+        let from = self.at / 8;
+        let mut word = [0u8; 8];
+        let there = &self.bytes[from..self.bytes.len().min(from + 8)];
+        word[..there.len()].copy_from_slice(there);
+        let v = u64::from_le_bytes(word) >> (self.at % 8);
+        Some((v & ((1u64 << n) - 1)) as u32)
+    }
+
+    fn take(&mut self, n: u32) -> Option<u32> {
+        let v = self.peek(n)?;
+        self.at += n as usize;
         Some(v)
     }
 
-    /// One symbol of the canonical Huffman code with these code lengths.
-    fn symbol(&mut self, code: &Canonical) -> Option<usize> {
-        let (mut value, mut first, mut index) = (0usize, 0usize, 0usize);
-        for len in 1..=15 {
-            value |= self.take(1)? as usize;
-            let count = code.counts[len];
-            if value < first + count {
-                return code.symbols.get(index + value - first).copied();
-            }
-            index += count;
-            first = (first + count) << 1;
-            value <<= 1;
+    /// One symbol of the code-length code (codes of at most seven bits), by its table.
+    fn symbol(&mut self, table: &CodeLengthTable) -> Option<usize> {
+        // Near the stream's end fewer than seven bits may be left: peek what there is.
+        let left = (self.bytes.len() * 8).saturating_sub(self.at).min(7) as u32;
+        let (symbol, len) = table.0[self.peek(left)? as usize];
+        if len == 0 || u32::from(len) > left {
+            return None;
         }
-        None
+        self.at += usize::from(len);
+        Some(usize::from(symbol))
     }
 }
 
-/// A canonical Huffman code as decoding needs it: codes per length, symbols in code order.
-struct Canonical {
-    counts: [usize; 16],
-    symbols: Vec<usize>,
-}
+/// The code-length code (RFC 1951, 3.2.7) as a table: for every seven bits as read, the symbol
+/// whose code they begin with and its length (0: no such code).
+struct CodeLengthTable([(u8, u8); 128]);
 
-impl Canonical {
-    fn new(lengths: &[u8]) -> Canonical {
-        let mut counts = [0; 16];
+impl CodeLengthTable {
+    fn new(lengths: &[u8; 19]) -> Option<CodeLengthTable> {
+        let mut counts = [0u32; 8];
         for &l in lengths {
             counts[usize::from(l)] += 1;
         }
         counts[0] = 0;
-        let mut symbols: Vec<usize> = (0..lengths.len()).filter(|&s| lengths[s] > 0).collect();
-        symbols.sort_by_key(|&s| lengths[s]);
-        Canonical { counts, symbols }
+        // Canonical codes: the first code of each length, then symbols in order.
+        let mut next = [0u32; 8];
+        let mut code = 0;
+        for len in 1..8 {
+            code = (code + counts[len - 1]) << 1;
+            next[len] = code;
+        }
+        let mut table = [(0u8, 0u8); 128];
+        for (symbol, &len) in lengths.iter().enumerate() {
+            if len == 0 {
+                continue;
+            }
+            let len = u32::from(len);
+            let code = next[len as usize];
+            next[len as usize] += 1;
+            if code >= 1 << len {
+                return None;
+            }
+            // Codes are read from their most significant bit: reversed, then every ending.
+            let reversed = code.reverse_bits() >> (32 - len);
+            for rest in 0..(1u32 << (7 - len)) {
+                *table.get_mut((reversed | rest << len) as usize)? = (symbol as u8, len as u8);
+            }
+        }
+        Some(CodeLengthTable(table))
     }
 }
 
@@ -80,10 +106,10 @@ fn end_of_block_code(stream: &[u8]) -> Option<(u32, u32)> {
     for &s in ORDER.iter().take(bits.take(4)? as usize + 4) {
         code_lengths[s] = bits.take(3)? as u8;
     }
-    let code_lengths = Canonical::new(&code_lengths);
+    let table = CodeLengthTable::new(&code_lengths)?;
     let mut lengths = Vec::with_capacity(literals + distances);
     while lengths.len() < literals + distances {
-        let (value, times) = match bits.symbol(&code_lengths)? {
+        let (value, times) = match bits.symbol(&table)? {
             s @ 0..=15 => (s as u8, 1),
             16 => (*lengths.last()?, 3 + bits.take(2)?),
             17 => (0, 3 + bits.take(3)?),
