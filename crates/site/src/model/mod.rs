@@ -45,6 +45,8 @@ pub struct Rendered {
     pub files: BTreeMap<String, String>,
     /// Images of the front matter: field value as written -> width and height.
     pub dimensioni: BTreeMap<String, (u32, u32)>,
+    /// Whether the body has highlighted code (the page needs the syntax stylesheet).
+    pub highlighted: bool,
 }
 
 /// A reference resolved to the page it points at.
@@ -637,6 +639,7 @@ fn render_markdown(
     let mut out = Rendered {
         html: body.html,
         headings: body.headings,
+        highlighted: body.highlighted,
         ..Default::default()
     };
     for (name, t) in doc.meta.testi() {

@@ -279,6 +279,8 @@ struct DocData<'a> {
     /// A scheda servizio's online access: its `accedi_online`, or the form of its istanza in
     /// the area personale of the comune's `civico sportello`.
     accedi: Option<String>,
+    /// Whether the body has highlighted code: the page links the syntax stylesheet.
+    codice: bool,
 }
 
 /// Where a scheda servizio is accessed online (see `DocData::accedi`).
@@ -1197,6 +1199,7 @@ fn doc_data<'a>(site: &'a Site<'_>, i: usize, r: &'a crate::model::Rendered) -> 
         refs,
         argomenti,
         accedi: accedi(site, d),
+        codice: r.highlighted,
     }
 }
 
