@@ -54,19 +54,10 @@ impl Bits<'_> {
 struct CodeLengthTable([(u8, u8); 128]);
 
 impl CodeLengthTable {
+    /// The table of the code with these lengths (three bits each, so at most seven).
     fn new(lengths: &[u8; 19]) -> Option<CodeLengthTable> {
-        let mut counts = [0u32; 8];
-        for &l in lengths {
-            counts[usize::from(l)] += 1;
-        }
-        counts[0] = 0;
         // Canonical codes: the first code of each length, then symbols in order.
-        let mut next = [0u32; 8];
-        let mut code = 0;
-        for len in 1..8 {
-            code = (code + counts[len - 1]) << 1;
-            next[len] = code;
-        }
+        let mut next = first_codes(lengths);
         let mut table = [(0u8, 0u8); 128];
         for (symbol, &len) in lengths.iter().enumerate() {
             if len == 0 {
@@ -123,16 +114,24 @@ fn end_of_block_code(stream: &[u8]) -> Option<(u32, u32)> {
         return None;
     }
     // Canonical codes: first code of each length, then symbols of one length in order.
+    let first = first_codes(lengths)[usize::from(len)];
+    let before = lengths[..256].iter().filter(|&&l| l == len).count() as u32;
+    Some((first + before, u32::from(len)))
+}
+
+/// The first code of each length of the canonical Huffman code with these code lengths (at
+/// most 15: RFC 1951, 3.2.2).
+fn first_codes(lengths: &[u8]) -> [u32; 16] {
     let mut counts = [0u32; 16];
     for &l in lengths {
         counts[usize::from(l)] += 1;
     }
     counts[0] = 0;
-    let next = counts[1..usize::from(len)]
-        .iter()
-        .fold(0, |next, count| (next + count) << 1);
-    let before = lengths[..256].iter().filter(|&&l| l == len).count() as u32;
-    Some((next + before, u32::from(len)))
+    let mut first = [0u32; 16];
+    for len in 1..16 {
+        first[len] = (first[len - 1] + counts[len - 1]) << 1;
+    }
+    first
 }
 
 /// The padding bits (0-7) after the end-of-block code of `stream`, a single dynamic block,
