@@ -69,15 +69,34 @@ fn nanos(t: std::io::Result<SystemTime>) -> u64 {
 }
 
 /// Adds the path, size and time of every file under `dir` (sorted, so the order of the walk
-/// does not matter).
+/// does not matter). Each top-level folder is walked on its own thread: one stat per file of a
+/// large comune is the first thing a build waits for.
 fn add_tree(h: &mut Hasher, dir: &Path) {
-    let mut entries: Vec<(PathBuf, u64, u64)> = walkdir::WalkDir::new(dir)
+    use rayon::prelude::*;
+    let top: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            let m = e.metadata().ok()?;
-            Some((e.into_path(), m.len(), nanos(m.modified())))
+        .collect();
+    let mut entries: Vec<(PathBuf, u64, u64)> = top
+        .into_par_iter()
+        .flat_map_iter(|e| {
+            let walk = e
+                .file_type()
+                .is_dir()
+                .then(|| walkdir::WalkDir::new(e.path()));
+            let (file, tree) = match walk {
+                Some(w) => (None, Some(w.into_iter().filter_map(Result::ok))),
+                None => (Some(e), None),
+            };
+            file.into_iter()
+                .chain(tree.into_iter().flatten())
+                .filter(|e| e.file_type().is_file())
+                .filter_map(|e| {
+                    let m = e.metadata().ok()?;
+                    Some((e.into_path(), m.len(), nanos(m.modified())))
+                })
         })
         .collect();
     entries.sort();

@@ -252,8 +252,11 @@ pub fn load_file(
     path: &Path,
 ) -> Result<Document, Diagnostic> {
     let shown = display_path(root, path);
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {e}")))?;
+    let io =
+        |e: std::io::Error| Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {e}"));
+    // One open: the size is checked on the open file, which is then read to the end.
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             "E-FILE-TOO-LARGE",
@@ -266,8 +269,9 @@ pub fn load_file(
         )
         .hint("i documenti lunghi vanno allegati come PDF, non incollati nel testo"));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {e}")))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io)?;
+    drop(file);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

@@ -56,6 +56,9 @@ pub struct Staging {
     /// The staging area beside the output folder, or None when staging inside it.
     area: Option<PathBuf>,
     committed: bool,
+    /// Whether a published site was there when staging began: a first build has no previous
+    /// `.gz` to carry over, so it does not look for one beside every page.
+    published: bool,
     /// Files already found equal to the published ones (a page whose `.gz` was carried over,
     /// and that `.gz`), relative to `dir`: committing does not compare them again.
     unchanged: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
@@ -167,9 +170,11 @@ impl Staging {
             std::fs::remove_dir_all(&dir)?;
         }
         std::fs::create_dir_all(&dir)?;
+        let target = out.join(slug);
         Ok(Staging {
             dir,
-            target: out.join(slug),
+            published: target.is_dir(),
+            target,
             area,
             committed: false,
             unchanged: Default::default(),
@@ -208,6 +213,9 @@ impl Staging {
     /// must hold the same bytes at `rel`, and its `.gz` must be a gzip member whose trailer
     /// (CRC-32 and length) is that of `bytes`.
     pub fn previous_gzip(&self, rel: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+        if !self.published {
+            return None;
+        }
         let rel = clean(rel).ok()?;
         let old = self.target.join(&rel);
         if std::fs::metadata(&old).ok()?.len() != bytes.len() as u64
