@@ -773,7 +773,7 @@ impl ComuneState {
         }
         let model_diags = diags.snapshot();
         let (site_value, site_print) = Renderer::site_value(&site, rete, &stemma, today);
-        let parts = match renderer.shared_parts(&site_value, &rete.tema) {
+        let parts = match renderer.shared_parts(&site_value, &site.pages, &rete.tema) {
             Ok(p) => p,
             Err(d) => {
                 diags.push(d);
@@ -937,7 +937,7 @@ impl ComuneState {
             let prints = source_prints(&self.files);
             // A template error in the shared parts is reported once, not once per page.
             let results: Vec<Result<(String, u64), Diagnostic>> =
-                match renderer.shared_parts(&site_value, &rete.tema) {
+                match renderer.shared_parts(&site_value, &site.pages, &rete.tema) {
                     Err(d) => vec![Err(d)],
                     Ok(parts) => site
                         .pages

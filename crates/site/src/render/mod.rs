@@ -8,6 +8,7 @@
 pub mod compress;
 pub mod filters;
 pub mod output;
+pub mod parti;
 pub mod rientri;
 
 use std::borrow::Cow;
@@ -185,14 +186,6 @@ impl StaticFile {
         }
     }
 }
-
-/// The partials [`Renderer::shared_parts`] renders once per comune: (name in `parti`, template).
-const SHARED_PARTS: [(&str, &str); 4] = [
-    ("contatti", "partials/contatti-comune.html"),
-    ("feedback", "partials/feedback.html"),
-    ("ricerca", "partials/ricerca-modale.html"),
-    ("footer", "partials/footer.html"),
-];
 
 /// The mark the theme's base template puts where the ending every page shares begins (the
 /// contacts box, the feedback widget, the footer): taken out of the page, its place lets the
@@ -618,24 +611,14 @@ impl Renderer {
         (Value::from_serializable(&data), h.finish())
     }
 
-    /// The parts of the base template that depend only on the comune (`parti` in templates:
-    /// `contatti`, `feedback`, `ricerca`, `footer`), rendered once for all its pages instead of
-    /// once per page.
-    pub fn shared_parts(&self, site_value: &Value, tema: &str) -> Result<Value, Diagnostic> {
-        let mut ctx = Context::new();
-        ctx.insert_value("site", site_value.clone());
-        let mut parts = BTreeMap::new();
-        for (name, template) in SHARED_PARTS {
-            let html = self.tera.render(template, &ctx).map_err(|e| {
-                Diagnostic::error(
-                    "E-TEMPLATE",
-                    format!("themes/{tema}/templates/{template}"),
-                    format!("errore nel template {template}: {}", error_chain(&e)),
-                )
-            })?;
-            parts.insert(name, html);
-        }
-        Ok(Value::from_serializable(&parts))
+    /// The parts of the base template a comune's pages share ([`parti::SharedParts`]).
+    pub fn shared_parts(
+        &self,
+        site_value: &Value,
+        pages: &[Page],
+        tema: &str,
+    ) -> Result<parti::SharedParts, Diagnostic> {
+        parti::SharedParts::new(&self.tera, site_value, pages, tema)
     }
 
     /// Renders one page (with its document's Markdown, when the model deferred it).
@@ -643,7 +626,7 @@ impl Renderer {
         &self,
         site: &Site<'_>,
         site_value: &Value,
-        parts: &Value,
+        parts: &parti::SharedParts,
         page: &Page,
         tema: &str,
     ) -> Result<PageOut, Diagnostic> {
@@ -656,7 +639,7 @@ impl Renderer {
             diagnostics.extend(d);
         };
         ctx.insert_value("site", site_value.clone());
-        ctx.insert_value("parti", parts.clone());
+        ctx.insert_value("parti", parts.of(&self.tera, site_value, page, tema)?);
         ctx.insert("page", page);
         let template = match page.kind {
             PageKind::Home => "home.html",
@@ -810,7 +793,7 @@ impl Renderer {
     ) -> Result<Stats, Vec<Diagnostic>> {
         let (site_value, _) = Self::site_value(site, rete, stemma, today);
         let parts = self
-            .shared_parts(&site_value, &rete.tema)
+            .shared_parts(&site_value, &site.pages, &rete.tema)
             .map_err(|d| vec![d])?;
         // Each page is written as soon as it is rendered; only what its Markdown linked and
         // got wrong is kept. The theme's assets and the outputs beside the pages are written
