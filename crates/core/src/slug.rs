@@ -7,26 +7,29 @@
 pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_dash = false;
+    let mut push = |c: char| {
+        if c.is_ascii_alphanumeric() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    };
     for ch in text.chars() {
         // Ordinal indicators and the degree sign mark "1° maggio", "2ª": not words of their own.
         if matches!(ch, '°' | 'º' | 'ª') {
             continue;
         }
-        let folded: std::borrow::Cow<'_, str> = if ch.is_ascii() {
-            std::borrow::Cow::Owned(ch.to_string())
+        if ch.is_ascii() {
+            push(ch);
         } else {
-            std::borrow::Cow::Borrowed(deunicode::deunicode_char(ch).unwrap_or(" "))
-        };
-        for c in folded.chars() {
-            if c.is_ascii_alphanumeric() {
-                if pending_dash && !out.is_empty() {
-                    out.push('-');
-                }
-                pending_dash = false;
-                out.push(c.to_ascii_lowercase());
-            } else {
-                pending_dash = true;
-            }
+            deunicode::deunicode_char(ch)
+                .unwrap_or(" ")
+                .chars()
+                .for_each(&mut push);
         }
     }
     if out.is_empty() {
