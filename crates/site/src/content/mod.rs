@@ -148,8 +148,8 @@ pub fn load_comune(
     ComuneContent { comune, docs }
 }
 
-/// The Markdown files of a comune folder, with the kind of content their folder holds, in a
-/// stable order. Unknown folders are reported and skipped.
+/// The Markdown files of a comune folder, with the kind of content their folder holds, in the
+/// order of their paths' bytes. Unknown folders are reported and skipped.
 pub fn list_files(root: &Path, comune_dir: &Path, diags: &Diagnostics) -> Vec<(Kind, PathBuf)> {
     let mut files: Vec<(Kind, PathBuf)> = Vec::new();
     let Ok(rd) = std::fs::read_dir(comune_dir) else {
@@ -180,7 +180,6 @@ pub fn list_files(root: &Path, comune_dir: &Path, diags: &Diagnostics) -> Vec<(K
             continue;
         };
         for entry in WalkDir::new(e.path())
-            .sort_by_file_name()
             .into_iter()
             .filter_entry(|x| !x.file_name().to_string_lossy().starts_with('.'))
         {
@@ -197,6 +196,13 @@ pub fn list_files(root: &Path, comune_dir: &Path, diags: &Diagnostics) -> Vec<(K
             }
         }
     }
+    // One sort of the whole list by the paths' bytes: walkdir's sort by file name parses every
+    // path it compares (0.8% of a build), and `Path`'s own order compares component by component.
+    files.sort_unstable_by(|a, b| {
+        a.1.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.1.as_os_str().as_encoded_bytes())
+    });
     files
 }
 
