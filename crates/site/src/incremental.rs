@@ -803,7 +803,7 @@ impl ComuneState {
                     .map(|(file, _, n)| {
                         renderer
                             .render_page(&site, &site_value, &parts, &site.pages[*n], &rete.tema)
-                            .and_then(|p| write_file(&dest, file, p.html.as_bytes()))
+                            .and_then(|p| write_file(&dest, file, &p.html))
                             .map_err(|d| (file.clone(), d))
                     })
                     .collect();
@@ -947,7 +947,7 @@ impl ComuneState {
                             let print =
                                 page_print(&site, content, page, kept.site_print, &prints, links, self.epoch);
                             let p = renderer.render_page(&site, &site_value, &parts, page, &rete.tema)?;
-                            write_file(&dest, &p.file, p.html.as_bytes())?;
+                            write_file(&dest, &p.file, &p.html)?;
                             Ok((p.file, print))
                         })
                         .collect(),

@@ -284,7 +284,8 @@ type Linked = (Vec<Asset>, Vec<Diagnostic>);
 /// Markdown linked (attachments to copy) and got wrong.
 pub struct PageOut {
     pub file: String,
-    pub html: String,
+    /// The page (UTF-8).
+    pub html: Vec<u8>,
     /// Where the ending the page shares with the others starts ([`SHARED_ENDING`]).
     pub ending: Option<usize>,
     pub assets: Vec<crate::model::Asset>,
@@ -711,8 +712,9 @@ impl Renderer {
         self.tera
             .render_to(template, &ctx, &mut bytes)
             .map_err(|e| failed(&e))?;
-        let (bytes, ending) = take_mark(bytes);
-        let html = String::from_utf8(bytes).map_err(|e| failed(&e))?;
+        // Tera writes only `str`s and the mark taken out is ASCII: the bytes are UTF-8, and are
+        // written as they are (validating 30 KB per page again cost 2.7% of a build).
+        let (html, ending) = take_mark(bytes);
         Ok(PageOut {
             file: page_file(&page.url),
             html,
@@ -804,7 +806,7 @@ impl Renderer {
                     .par_iter()
                     .map(|page| {
                         let p = self.render_page(site, &site_value, &parts, page, &rete.tema)?;
-                        self.write_page(sink, &p.file, p.html.as_bytes(), p.ending)?;
+                        self.write_page(sink, &p.file, &p.html, p.ending)?;
                         Ok((p.assets, p.diagnostics))
                     })
                     .collect::<Vec<Result<Linked, Diagnostic>>>()
