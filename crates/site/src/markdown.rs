@@ -111,10 +111,11 @@ pub fn syntax_css() -> String {
 
 /// Renders `text` to HTML, resolving links with `resolver`.
 pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rendered {
-    let index = LineIndex::new(text);
+    // Built only for a document with something to report.
+    let index = std::cell::OnceCell::new();
     let mut out = Rendered::default();
     let diag_at = |offset: usize| -> (usize, usize) {
-        let (l, c) = index.position(offset);
+        let (l, c) = index.get_or_init(|| LineIndex::new(text)).position(offset);
         let c = if l == 1 { c + src.col_offset } else { c };
         (l + src.line_offset, c)
     };
