@@ -30,9 +30,19 @@ impl tera::Filter<tera::Value, String> for JsonStr {
         }
         .unwrap_or_else(|_| "\"\"".into());
         // Keep `</script>` and `<!--` from closing or confusing the script element.
-        text.replace('<', "\\u003c")
-            .replace('>', "\\u003e")
-            .replace('&', "\\u0026")
+        if !text.contains(['<', '>', '&']) {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len() + 12);
+        for c in text.chars() {
+            match c {
+                '<' => out.push_str("\\u003c"),
+                '>' => out.push_str("\\u003e"),
+                '&' => out.push_str("\\u0026"),
+                c => out.push(c),
+            }
+        }
+        out
     }
 
     fn is_safe(&self) -> bool {
