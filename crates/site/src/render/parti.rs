@@ -1,7 +1,8 @@
 //! The parts of the base template a comune's pages share (`parti` in templates), rendered once
 //! per comune instead of once per page.
 //!
-//! `contatti`, `feedback`, `ricerca` and `footer` depend only on the comune (`site`). `testata`,
+//! `testa_risorse` and `testa_collegamenti` (the head's stylesheets and links), `contatti`,
+//! `feedback`, `ricerca` and `footer` depend only on the comune (`site`). `testata`,
 //! the header with the main menu, also depends on where the page is: it is rendered once for each
 //! pair its template can tell apart, the page's `sezione` and, on a first-level page (`/novita/`),
 //! its `url`. The header template sees `site` and a `page` holding only those two fields (`url`
@@ -15,7 +16,9 @@ use crate::model::Page;
 use civico_core::diagnostics::Diagnostic;
 
 /// The partials rendered once per comune: (name in `parti`, template).
-const PER_COMUNE: [(&str, &str); 4] = [
+const PER_COMUNE: [(&str, &str); 6] = [
+    ("testa_risorse", "partials/testa-risorse.html"),
+    ("testa_collegamenti", "partials/testa-collegamenti.html"),
     ("contatti", "partials/contatti-comune.html"),
     ("feedback", "partials/feedback.html"),
     ("ricerca", "partials/ricerca-modale.html"),
