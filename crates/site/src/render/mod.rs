@@ -563,17 +563,15 @@ impl Renderer {
                 format!("scrittura di {path} non riuscita: {e}"),
             )
         };
-        staging.write(path, bytes).map_err(io)?;
         if self.compress && compress::worth_compressing(path) {
             // A file the previous build published with the same bytes keeps its .gz.
             let gz = staging
                 .previous_gzip(path, bytes)
                 .unwrap_or_else(|| self.gzip.gzip(bytes, ending));
-            staging
-                .write_beside(&format!("{path}.gz"), &gz)
-                .map_err(io)?;
+            staging.write_with_gzip(path, bytes, &gz).map_err(io)
+        } else {
+            staging.write(path, bytes).map_err(io)
         }
-        Ok(())
     }
 
     /// The data every page of a comune shares (`site` in templates), converted once, and a

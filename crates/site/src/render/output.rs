@@ -12,6 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(unix)]
+mod at;
+
 /// Where the files of one comune's site go: a staging folder on disk for `civico build`, or
 /// memory for `civico check` (which checks the pages as they are rendered). Paths are site
 /// paths (`/novita/index.html`); `copy` never replaces a file already written.
@@ -21,6 +24,11 @@ pub trait Sink: Sync {
     /// [`Sink::write`] of a file whose folder exists (a `.gz` beside the page just written).
     fn write_beside(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         self.write(rel, bytes)
+    }
+    /// [`Sink::write`] of a file and of its gzip beside it (`rel` + `.gz`).
+    fn write_with_gzip(&self, rel: &str, bytes: &[u8], gz: &[u8]) -> std::io::Result<()> {
+        self.write(rel, bytes)?;
+        self.write_beside(&format!("{rel}.gz"), gz)
     }
     /// The `.gz` the previous build published beside `rel`, when `rel` held exactly `bytes`
     /// then: a rebuild carries it over instead of compressing the same bytes again.
@@ -42,6 +50,9 @@ impl Sink for Staging {
         // No create_dir_all: for each sibling it cost a failed mkdir and a stat.
         std::fs::write(self.path_of(rel)?, bytes)
     }
+    fn write_with_gzip(&self, rel: &str, bytes: &[u8], gz: &[u8]) -> std::io::Result<()> {
+        Staging::write_with_gzip(self, rel, bytes, gz)
+    }
     fn previous_gzip(&self, rel: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         Staging::previous_gzip(self, rel, bytes)
     }
@@ -56,6 +67,9 @@ pub struct Staging {
     /// The staging area beside the output folder, or None when staging inside it.
     area: Option<PathBuf>,
     committed: bool,
+    /// The staging folder, open: files are created from it (see [`at`]).
+    #[cfg(unix)]
+    folder: at::Folder,
     /// Whether a published site was there when staging began: a first build has no previous
     /// `.gz` to carry over, so it does not look for one beside every page.
     published: bool,
@@ -172,6 +186,8 @@ impl Staging {
         std::fs::create_dir_all(&dir)?;
         let target = out.join(slug);
         Ok(Staging {
+            #[cfg(unix)]
+            folder: at::Folder::open(&dir)?,
             dir,
             published: target.is_dir(),
             target,
@@ -183,11 +199,42 @@ impl Staging {
 
     /// Writes `bytes` at `rel` (a site path such as `/novita/index.html`) inside the staging dir.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_files(rel, bytes, None)
+    }
+
+    /// Writes `bytes` at `rel` and `gz` beside it at `rel.gz`.
+    pub fn write_with_gzip(&self, rel: &str, bytes: &[u8], gz: &[u8]) -> std::io::Result<()> {
+        self.write_files(rel, bytes, Some(gz))
+    }
+
+    /// Writes `bytes` at `rel`, and `gz` (if any) beside it, from the staging folder's
+    /// descriptor: the folder's path is walked once, not once per file.
+    #[cfg(unix)]
+    fn write_files(&self, rel: &str, bytes: &[u8], gz: Option<&[u8]>) -> std::io::Result<()> {
+        let rel = clean(rel)?;
+        let name = rel.file_name().unwrap_or_default();
+        let folder = rel.parent().unwrap_or(Path::new(""));
+        match gz {
+            None => self.folder.write(folder, &[(name, bytes)]),
+            Some(gz) => {
+                let mut gz_name = name.to_os_string();
+                gz_name.push(".gz");
+                self.folder.write(folder, &[(name, bytes), (&gz_name, gz)])
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn write_files(&self, rel: &str, bytes: &[u8], gz: Option<&[u8]>) -> std::io::Result<()> {
         let path = self.path_of(rel)?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(path, bytes)
+        std::fs::write(&path, bytes)?;
+        match gz {
+            Some(gz) => std::fs::write(self.path_of(&format!("{rel}.gz"))?, gz),
+            None => Ok(()),
+        }
     }
 
     /// Copies `src` to `rel`, which must not exist yet: an editor's file never replaces a page
