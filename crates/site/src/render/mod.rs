@@ -204,6 +204,9 @@ fn take_mark(mut bytes: Vec<u8>) -> (Vec<u8>, Option<usize>) {
     (bytes, at)
 }
 
+/// At most this many pages are rendered in a row by one task (see `render_site_into`).
+const PAGES_PER_TASK: usize = 8;
+
 /// The data every page of a comune shares.
 #[derive(Serialize)]
 struct SiteData<'a> {
@@ -802,6 +805,9 @@ impl Renderer {
             || {
                 site.pages
                     .par_iter()
+                    // Small pieces: with rayon's default ones, one core finished the last few
+                    // hundred pages alone while the other had nothing left to take.
+                    .with_max_len(PAGES_PER_TASK)
                     .map(|page| {
                         let p = self.render_page(site, &site_value, &parts, page, &rete.tema)?;
                         self.write_page(sink, &p.file, &p.html, p.ending)?;
