@@ -364,7 +364,7 @@ pub fn build_with<'a>(
         Markdown::WithPage => (true, None),
     };
     let docs = &content.docs;
-    let doc_urls: Vec<String> = docs.iter().map(doc_url).collect();
+    let doc_urls: Vec<String> = docs.par_iter().map(doc_url).collect();
 
     // 1. URLs are unique.
     check_unique_urls(docs, &doc_urls, diags);
