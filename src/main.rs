@@ -586,6 +586,7 @@ fn main() -> ExitCode {
                 compress: !no_compress,
                 shard,
                 cache: !no_cache,
+                exit_after: true,
             };
             run_build(opts, timings, and_check, verbose)
         }
