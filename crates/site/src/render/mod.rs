@@ -781,6 +781,8 @@ impl Renderer {
             )]
         })?;
         let stats = self.render_site_into(site, rete, stemma, today, &staging)?;
+        let mut staging = staging;
+        staging.close_folder();
         Ok((staging, stats))
     }
 

@@ -67,9 +67,12 @@ pub struct Staging {
     /// The staging area beside the output folder, or None when staging inside it.
     area: Option<PathBuf>,
     committed: bool,
-    /// The staging folder, open: files are created from it (see [`at`]).
+    /// The staging folder, open while its pages are written: files are created from it (see
+    /// [`at`]). Closed by [`Staging::close_folder`], as a network of thousands of comuni keeps
+    /// every staging folder until the swap (one descriptor each would pass the usual limit of
+    /// 1,024); files written after that go by path.
     #[cfg(unix)]
-    folder: at::Folder,
+    folder: Option<at::Folder>,
     /// Whether a published site was there when staging began: a first build has no previous
     /// `.gz` to carry over, so it does not look for one beside every page.
     published: bool,
@@ -187,7 +190,7 @@ impl Staging {
         let target = out.join(slug);
         Ok(Staging {
             #[cfg(unix)]
-            folder: at::Folder::open(&dir)?,
+            folder: at::Folder::open(&dir).ok(),
             dir,
             published: target.is_dir(),
             target,
@@ -207,25 +210,30 @@ impl Staging {
         self.write_files(rel, bytes, Some(gz))
     }
 
-    /// Writes `bytes` at `rel`, and `gz` (if any) beside it, from the staging folder's
-    /// descriptor: the folder's path is walked once, not once per file.
-    #[cfg(unix)]
-    fn write_files(&self, rel: &str, bytes: &[u8], gz: Option<&[u8]>) -> std::io::Result<()> {
-        let rel = clean(rel)?;
-        let name = rel.file_name().unwrap_or_default();
-        let folder = rel.parent().unwrap_or(Path::new(""));
-        match gz {
-            None => self.folder.write(folder, &[(name, bytes)]),
-            Some(gz) => {
-                let mut gz_name = name.to_os_string();
-                gz_name.push(".gz");
-                self.folder.write(folder, &[(name, bytes), (&gz_name, gz)])
-            }
+    /// Closes the staging folder's descriptor (see the `folder` field); later writes go by path.
+    pub fn close_folder(&mut self) {
+        #[cfg(unix)]
+        {
+            self.folder = None;
         }
     }
 
-    #[cfg(not(unix))]
+    /// Writes `bytes` at `rel`, and `gz` (if any) beside it: from the staging folder's
+    /// descriptor while it is open (the folder's path is walked once, not once per file), else
+    /// by path.
     fn write_files(&self, rel: &str, bytes: &[u8], gz: Option<&[u8]>) -> std::io::Result<()> {
+        #[cfg(unix)]
+        if let Some(folder) = &self.folder {
+            let rel = clean(rel)?;
+            let name = rel.file_name().unwrap_or_default();
+            let parent = rel.parent().unwrap_or(Path::new(""));
+            let mut gz_name = name.to_os_string();
+            gz_name.push(".gz");
+            return match gz {
+                None => folder.write(parent, &[(name, bytes)]),
+                Some(gz) => folder.write(parent, &[(name, bytes), (&gz_name, gz)]),
+            };
+        }
         let path = self.path_of(rel)?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -405,6 +413,28 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_are_written_alike_with_or_without_the_open_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Staging::new(tmp.path(), "a").unwrap();
+        s.write_with_gzip("/novita/x/index.html", b"pagina", b"gz")
+            .unwrap();
+        s.write("/robots.txt", b"r").unwrap();
+        s.close_folder();
+        s.write_with_gzip("/novita/y/index.html", b"altra", b"gz2")
+            .unwrap();
+        s.write("/novita/x/index.html", b"nuova").unwrap();
+        let read = |p: &str| std::fs::read(s.dir.join(p)).unwrap();
+        assert_eq!(read("novita/x/index.html"), b"nuova");
+        assert_eq!(read("novita/x/index.html.gz"), b"gz");
+        assert_eq!(read("novita/y/index.html"), b"altra");
+        assert_eq!(read("novita/y/index.html.gz"), b"gz2");
+        assert_eq!(read("robots.txt"), b"r");
+        // Nothing outside the staging folder, either way.
+        assert!(s.write("/../fuori.html", b"x").is_err());
+        assert!(!tmp.path().join("fuori.html").exists());
+    }
 
     #[test]
     fn uncommitted_staging_leaves_previous_output() {
