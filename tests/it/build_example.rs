@@ -421,3 +421,34 @@ fn theme_assets_can_live_on_a_shared_host() {
         assert!(shared.join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn a_network_of_more_comuni_than_open_files_builds() {
+    // Every comune's staging folder is kept until the swap: none may hold a descriptor open
+    // meanwhile, or a network larger than the limit of open files (often 1,024) fails.
+    let tmp = tempfile::tempdir().unwrap();
+    let example = repo().join("content-example");
+    std::fs::copy(example.join("civico.yaml"), tmp.path().join("civico.yaml")).unwrap();
+    let comuni = tmp.path().join("comuni");
+    for i in 0..48 {
+        common::copy_dir(
+            &example.join("comuni/borgo-san-fedele"),
+            &comuni.join(format!("comune-{i:02}")),
+        );
+    }
+    let out = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new("sh")
+        .args([
+            "-c",
+            r#"ulimit -n 40 && exec "$0" build "$1" -o "$2" --no-compress --date 2026-11-23"#,
+        ])
+        .arg(common::bin())
+        .arg(tmp.path())
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("generati 48 comuni"), "{err}");
+    assert!(out.path().join("comune-47/index.html").is_file());
+}
