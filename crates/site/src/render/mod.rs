@@ -773,7 +773,7 @@ impl Renderer {
         out: &Path,
         today: chrono::NaiveDate,
     ) -> Result<(Staging, Stats), Vec<Diagnostic>> {
-        let staging = Staging::new(out, site.slug()).map_err(|e| {
+        let mut staging = Staging::new(out, site.slug()).map_err(|e| {
             vec![Diagnostic::error(
                 "E-IO",
                 out,
@@ -781,7 +781,6 @@ impl Renderer {
             )]
         })?;
         let stats = self.render_site_into(site, rete, stemma, today, &staging)?;
-        let mut staging = staging;
         staging.close_folder();
         Ok((staging, stats))
     }

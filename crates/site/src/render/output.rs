@@ -227,11 +227,13 @@ impl Staging {
             let rel = clean(rel)?;
             let name = rel.file_name().unwrap_or_default();
             let parent = rel.parent().unwrap_or(Path::new(""));
-            let mut gz_name = name.to_os_string();
-            gz_name.push(".gz");
             return match gz {
                 None => folder.write(parent, &[(name, bytes)]),
-                Some(gz) => folder.write(parent, &[(name, bytes), (&gz_name, gz)]),
+                Some(gz) => {
+                    let mut gz_name = name.to_os_string();
+                    gz_name.push(".gz");
+                    folder.write(parent, &[(name, bytes), (&gz_name, gz)])
+                }
             };
         }
         let path = self.path_of(rel)?;
