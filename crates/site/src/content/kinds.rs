@@ -489,8 +489,9 @@ pub struct Trasparenza {
     pub titolo: Option<String>,
     #[serde(default)]
     pub descrizione_breve: Option<Spanned<String>>,
+    /// With its place, for the retention warning (the file is not read again to find it).
     #[serde(default)]
-    pub pubblicato_il: Option<Data>,
+    pub pubblicato_il: Option<Spanned<Data>>,
     #[serde(default)]
     pub aggiornato_al: Option<Data>,
     /// For bandi: the closing date for offers or applications.
@@ -508,6 +509,13 @@ pub struct Trasparenza {
     pub bozza: bool,
     #[serde(default)]
     pub slug: Option<String>,
+}
+
+impl Trasparenza {
+    /// The publication date, without its place.
+    pub fn pubblicato(&self) -> Option<Data> {
+        self.pubblicato_il.as_ref().map(|s| s.value)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -656,7 +664,7 @@ impl Meta {
             Meta::Evento(m) => Some(m.inizio.data),
             Meta::Documento(m) => m.data.map(|d| d.0),
             Meta::Pagina(m) => m.aggiornato_il.map(|d| d.0),
-            Meta::Trasparenza(m) => m.pubblicato_il.or(m.aggiornato_al).map(|d| d.0),
+            Meta::Trasparenza(m) => m.pubblicato().or(m.aggiornato_al).map(|d| d.0),
             Meta::Albo(m) => Some(m.pubblicazione.dal.0),
             _ => None,
         }

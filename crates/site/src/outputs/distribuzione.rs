@@ -123,7 +123,7 @@ pub fn feeds(site: &Site<'_>) -> Vec<Feed> {
             let Meta::Trasparenza(t) = &d.meta else {
                 return None;
             };
-            let data = t.aggiornato_al.or(t.pubblicato_il)?.0;
+            let data = t.aggiornato_al.or(t.pubblicato())?.0;
             Some(Voce {
                 titolo: d.meta.titolo(),
                 url: format!("{}{}", site.content.comune.base_url, site.doc_urls[i]),

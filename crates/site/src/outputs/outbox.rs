@@ -53,7 +53,7 @@ pub fn outbox(site: &Site<'_>, today: NaiveDate) -> Outbox {
                 } else {
                     continue;
                 };
-                let Some(data) = t.pubblicato_il.or(t.aggiornato_al).map(|x| x.0) else {
+                let Some(data) = t.pubblicato().or(t.aggiornato_al).map(|x| x.0) else {
                     continue;
                 };
                 let scadenza = t.scadenza.map(|x| x.0);

@@ -306,18 +306,19 @@ fn retention_warning(
     today: NaiveDate,
     diags: &Diagnostics,
 ) {
-    if let Some(p) = t.pubblicato_il {
-        let end = fine_obbligo(p.0);
+    if let Some(p) = &t.pubblicato_il {
+        let end = fine_obbligo(p.value.0);
         if today >= end {
-            let (line, col) = civico_core::yaml::line_of(&d.snippet_source(), "pubblicato_il")
-                .map_or((0, 0), |l| (l, 1));
+            // The field's line (its key's, as the value follows it), kept when it was parsed:
+            // reading thousands of old items again held up the build.
+            let (line, col) = (p.line, 1);
             diags.push(
                 Diagnostic::warning(
                     "W-AT-SCADENZA",
                     &d.shown,
                     format!(
                         "pubblicato il {}: l'obbligo di pubblicazione è terminato il {} (art. 8, c. 3, D.Lgs. 33/2013)",
-                        p.0.format("%d/%m/%Y"),
+                        p.value.0.format("%d/%m/%Y"),
                         (end - chrono::Days::new(1)).format("%d/%m/%Y")
                     ),
                 )
@@ -370,8 +371,8 @@ fn voce(cx: &Ctx<'_>, docs: &[crate::content::Document], i: usize) -> VoceAt {
         titolo: d.meta.titolo(),
         url: cx.urls[i].clone(),
         descrizione: t.descrizione_breve.as_ref().map(|x| x.value.clone()),
-        pubblicato_il: t.pubblicato_il.map(|x| x.0),
-        aggiornato_al: t.aggiornato_al.or(t.pubblicato_il).map(|x| x.0),
+        pubblicato_il: t.pubblicato().map(|x| x.0),
+        aggiornato_al: t.aggiornato_al.or(t.pubblicato()).map(|x| x.0),
         allegati,
         doc: i,
     }
