@@ -124,7 +124,9 @@ pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rend
         diags.push(d.at(l, c).with_source(src.whole));
     };
 
-    let mut events: Vec<Event<'_>> = Vec::new();
+    // About one event per 16 bytes of text: room for them at once (growing the vector one
+    // doubling at a time copied every event again, 0.8% of a build's instructions).
+    let mut events: Vec<Event<'_>> = Vec::with_capacity(text.len() / 16 + 16);
     let mut heading_ids: HashMap<String, usize> = HashMap::new();
     // Whether a table was opened (its wrapper is then completed below).
     let mut tables = false;

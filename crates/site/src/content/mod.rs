@@ -43,6 +43,8 @@ pub struct Document {
     pub print: u64,
     /// The text was let go to save memory (`release`): `text` reads the file again.
     released: bool,
+    /// Bytes in the file when it was loaded (before normalising), to read it again at once.
+    bytes_on_disk: usize,
     /// Byte offset of the Markdown body in `source`.
     pub body_start: usize,
     /// Lines before the body.
@@ -64,7 +66,7 @@ impl Document {
             )
             .hint("rilancia civico build quando hai finito di salvare le modifiche")
         };
-        let bytes = std::fs::read(&self.path).map_err(|_| changed())?;
+        let bytes = read_expecting(&self.path, self.bytes_on_disk).map_err(|_| changed())?;
         let text = String::from_utf8(bytes).map_err(|_| changed())?;
         // Most files need no change: no second copy then.
         let text = match frontmatter::normalise(&text) {
@@ -98,6 +100,18 @@ impl Document {
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new(""))
     }
+}
+
+/// The file at `path`, which held `expected` bytes, in a single read of one byte more: a
+/// regular file's read returns fewer bytes than asked only at its end, so a file that grew comes
+/// back longer (and its fingerprint differs). `std::fs::read` asks the size and reads the end
+/// again: two more system calls for each of the thousands of files a build reads again.
+fn read_expecting(path: &Path, expected: usize) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = vec![0; expected + 1];
+    let n = std::io::Read::read(&mut file, &mut bytes)?;
+    bytes.truncate(n);
+    Ok(bytes)
 }
 
 /// The content of one comune.
@@ -275,6 +289,7 @@ pub fn load_file(
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io)?;
     drop(file);
+    let bytes_on_disk = bytes.len();
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -290,7 +305,11 @@ pub fn load_file(
             .hint("salva il file con codifica UTF-8; capita con testi incollati da Word o salvati come Windows-1252"));
         }
     };
-    let source = frontmatter::normalise(&text).into_owned();
+    // Most files need no change: no second copy then.
+    let source = match frontmatter::normalise(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(t) => t,
+    };
     let split = frontmatter::split(&source).map_err(|e| match e {
         frontmatter::SplitError::Missing => Diagnostic::error(
             "E-FRONTMATTER-MISSING",
@@ -372,6 +391,7 @@ pub fn load_file(
         print: civico_core::fingerprint::of(source.as_bytes()),
         source,
         released: false,
+        bytes_on_disk,
         body_start,
         body_offset,
     })

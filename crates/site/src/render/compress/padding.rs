@@ -13,20 +13,24 @@ struct Bits<'a> {
 }
 
 impl Bits<'_> {
-    fn bit(&self, i: usize) -> Option<u32> {
-        self.bytes.get(i / 8).map(|b| u32::from((b >> (i % 8)) & 1))
-    }
-
     /// The next `n` (at most 32) bits as a number, the first one lowest, without taking them.
     fn peek(&self, n: u32) -> Option<u32> {
         if self.at + n as usize > self.bytes.len() * 8 {
             return None;
         }
         let from = self.at / 8;
-        let mut word = [0u8; 8];
-        let there = &self.bytes[from..self.bytes.len().min(from + 8)];
-        word[..there.len()].copy_from_slice(there);
-        let v = u64::from_le_bytes(word) >> (self.at % 8);
+        // Eight bytes read as one word where there are eight (a copy into a zeroed word,
+        // a call to memcpy each time, took most of this function's time).
+        let word = match self.bytes.get(from..from + 8) {
+            Some(w) => u64::from_le_bytes(w.try_into().ok()?),
+            None => {
+                let mut word = [0u8; 8];
+                let there = &self.bytes[from..];
+                word[..there.len()].copy_from_slice(there);
+                u64::from_le_bytes(word)
+            }
+        };
+        let v = word >> (self.at % 8);
         Some((v & ((1u64 << n) - 1)) as u32)
     }
 
@@ -98,17 +102,23 @@ fn end_of_block_code(stream: &[u8]) -> Option<(u32, u32)> {
         code_lengths[s] = bits.take(3)? as u8;
     }
     let table = CodeLengthTable::new(&code_lengths)?;
-    let mut lengths = Vec::with_capacity(literals + distances);
-    while lengths.len() < literals + distances {
+    // At most 288 + 32 lengths, and a repeat may run past them by up to 138.
+    let mut lengths = [0u8; 288 + 32 + 138];
+    let mut filled = 0;
+    while filled < literals + distances {
         let (value, times) = match bits.symbol(&table)? {
             s @ 0..=15 => (s as u8, 1),
-            16 => (*lengths.last()?, 3 + bits.take(2)?),
-            17 => (0, 3 + bits.take(3)?),
-            _ => (0, 11 + bits.take(7)?),
+            16 => (
+                *lengths.get(filled.checked_sub(1)?)?,
+                3 + bits.take(2)? as usize,
+            ),
+            17 => (0, 3 + bits.take(3)? as usize),
+            _ => (0, 11 + bits.take(7)? as usize),
         };
-        lengths.extend(std::iter::repeat_n(value, times as usize));
+        lengths.get_mut(filled..filled + times)?.fill(value);
+        filled += times;
     }
-    let lengths = lengths.get(..literals)?;
+    let lengths = &lengths[..literals];
     let len = lengths[256];
     if len == 0 {
         return None;
@@ -138,18 +148,19 @@ fn first_codes(lengths: &[u8]) -> [u32; 16] {
 /// when only one count fits.
 pub fn padding_bits(stream: &[u8]) -> Option<usize> {
     let (code, len) = end_of_block_code(stream)?;
-    let bits = Bits {
-        bytes: stream,
-        at: 0,
-    };
-    let total = stream.len() * 8;
-    let fits = |k: usize| {
-        let end = total.checked_sub(k + len as usize)?;
-        let zeros = (total - k..total).all(|i| bits.bit(i) == Some(0));
-        // Huffman codes are written from their most significant bit.
-        let code_there = (0..len as usize)
-            .all(|j| bits.bit(end + j) == Some((code >> (len as usize - 1 - j)) & 1));
-        (zeros && code_there).then_some(k)
+    // The stream's last 32 bits, its last bit highest: room for seven bits of padding and a
+    // code of up to fifteen.
+    let last: [u8; 4] = stream
+        .get(stream.len().checked_sub(4)?..)?
+        .try_into()
+        .ok()?;
+    let last = u32::from_le_bytes(last);
+    // Huffman codes are written from their most significant bit: as read, reversed.
+    let reversed = code.reverse_bits() >> (32 - len);
+    let fits = |k: u32| {
+        let zeros = k == 0 || last >> (32 - k) == 0;
+        let code_there = (last >> (32 - k - len)) & ((1 << len) - 1) == reversed;
+        (zeros && code_there).then_some(k as usize)
     };
     let mut found = (0..8).filter_map(fits);
     match (found.next(), found.next()) {
