@@ -8,7 +8,7 @@
 //! already publishes elsewhere (art. 9: a link instead of a duplicate): offices, political
 //! posts, competition notices, planning documents, schede servizio.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
@@ -565,6 +565,9 @@ fn item_pages(
     let tree = albero::get();
     let docs = &content.docs;
     let base_breadcrumb = vec![crumb(crate::model::pages::HOME, "/")];
+    // The addresses taken, looked up for each item (a search of the list of pages for each
+    // was quadratic: a third of the model phase at 50,000 pages).
+    let mut taken: HashSet<String> = pages.iter().map(|p| p.url.clone()).collect();
     for (slug, list) in items {
         for &i in list {
             let d = &docs[i];
@@ -573,7 +576,7 @@ fn item_pages(
                 .strip_prefix(ROOT)
                 .unwrap_or(&d.key)
                 .trim_start_matches('/');
-            if !own.starts_with(&format!("{slug}/")) || pages.iter().any(|p| p.url == cx.urls[i]) {
+            if !own.starts_with(&format!("{slug}/")) || !taken.insert(cx.urls[i].clone()) {
                 continue;
             }
             let mut breadcrumb: Vec<Crumb> = base_breadcrumb.clone();
