@@ -459,14 +459,26 @@ pub fn assemble(
     today: NaiveDate,
 ) -> Vec<Page> {
     let cx = Ctx::new(content, urls, per_page, today);
-    let mut out: Vec<Page> = Vec::new();
-    let notizie = novita(&cx, &mut out);
-    let servizi = servizi(&cx, &mut out);
-    amministrazione(&cx, &mut out);
-    let prossimi = vivere_il_comune(&cx, &mut out);
-    let by_arg = argomenti(&cx, &mut out);
-    albo_pretorio(&cx, &mut out);
-    document_pages(&cx, &mut out);
+    // The documents' own pages are made beside the lists (either alone kept one core busy
+    // while the other waited), then put in the same place.
+    let ((mut out, notizie, servizi, prossimi, by_arg), own) = rayon::join(
+        || {
+            let mut out: Vec<Page> = Vec::new();
+            let notizie = novita(&cx, &mut out);
+            let servizi = servizi(&cx, &mut out);
+            amministrazione(&cx, &mut out);
+            let prossimi = vivere_il_comune(&cx, &mut out);
+            let by_arg = argomenti(&cx, &mut out);
+            albo_pretorio(&cx, &mut out);
+            (out, notizie, servizi, prossimi, by_arg)
+        },
+        || {
+            let mut own = Vec::new();
+            document_pages(&cx, &mut own);
+            own
+        },
+    );
+    out.extend(own);
     home_page(&cx, &notizie, &servizi, &prossimi, &by_arg, &mut out);
     online_services(&cx, &mut out);
     open_data_and_search(&mut out);
