@@ -25,7 +25,7 @@ pub enum SplitError {
     Unclosed { opened_at: usize },
 }
 
-pub use crate::yaml::normalise;
+pub use crate::yaml::{normalise, normalise_owned};
 
 fn is_fence(line: &str, closing: bool) -> bool {
     let l = line.trim_end();

@@ -33,6 +33,16 @@ pub fn normalise(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// [`normalise`] of a text already owned: the same `String` when nothing changes (no copy of a
+/// file that needs none), the text without its byte-order mark, or the normalised copy.
+pub fn normalise_owned(text: String) -> String {
+    match normalise(&text) {
+        std::borrow::Cow::Owned(t) => t,
+        std::borrow::Cow::Borrowed(b) if b.len() == text.len() => text,
+        std::borrow::Cow::Borrowed(b) => b.to_string(),
+    }
+}
+
 /// Parses `text` as `T`. `line_offset` is the number of lines before `text` in its file.
 pub fn parse<T: DeserializeOwned>(
     text: &str,
@@ -237,6 +247,26 @@ fn italian(msg: &str) -> String {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn owned_text_is_normalised_like_borrowed_text_and_kept_when_unchanged() {
+        for text in [
+            "---\na: 1\n",
+            "\u{feff}---\na: 1\n",
+            "---\r\na: 1\r\n",
+            "\u{feff}a\rb",
+        ] {
+            assert_eq!(
+                normalise_owned(text.to_string()),
+                normalise(text),
+                "{text:?}"
+            );
+        }
+        let plain = String::from("---\na: 1\n");
+        let at = plain.as_ptr();
+        let kept = normalise_owned(plain);
+        assert_eq!(kept.as_ptr(), at, "no copy when nothing changes");
+    }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -68,11 +68,7 @@ impl Document {
         };
         let bytes = read_expecting(&self.path, self.bytes_on_disk).map_err(|_| changed())?;
         let text = String::from_utf8(bytes).map_err(|_| changed())?;
-        // Most files need no change: no second copy then.
-        let text = match frontmatter::normalise(&text) {
-            Cow::Borrowed(_) => text,
-            Cow::Owned(t) => t,
-        };
+        let text = frontmatter::normalise_owned(text);
         if civico_core::fingerprint::of(text.as_bytes()) != self.print {
             return Err(changed());
         }
@@ -321,11 +317,7 @@ pub fn load_file(
             .hint("salva il file con codifica UTF-8; capita con testi incollati da Word o salvati come Windows-1252"));
         }
     };
-    // Most files need no change: no second copy then.
-    let source = match frontmatter::normalise(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(t) => t,
-    };
+    let source = frontmatter::normalise_owned(text);
     let split = frontmatter::split(&source).map_err(|e| match e {
         frontmatter::SplitError::Missing => Diagnostic::error(
             "E-FRONTMATTER-MISSING",
@@ -637,6 +629,12 @@ mod release_tests {
         // Read again, normalised as it was loaded (LF line ends).
         assert_eq!(doc.text().unwrap(), before);
         assert_eq!(doc.body(&before), "Testo.\n");
+        // With a byte-order mark: loaded and read again without it.
+        let bom = dir.path().join("bom.md");
+        std::fs::write(&bom, "\u{feff}---\ntitolo: \"A\"\n---\nTesto.\n").unwrap();
+        let mut doc_bom = load_file(dir.path(), dir.path(), Kind::Pagina, &bom).unwrap();
+        doc_bom.release();
+        assert_eq!(doc_bom.text().unwrap(), "---\ntitolo: \"A\"\n---\nTesto.\n");
         // Grown by a line: read in one go of its old size and one byte more, it is longer.
         std::fs::write(&path, "---\r\ntitolo: \"A\"\r\n---\r\nTesto.\r\nAltro.\r\n").unwrap();
         assert_eq!(doc.text().unwrap_err().code, "E-FILE-CHANGED");
