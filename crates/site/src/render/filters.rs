@@ -11,12 +11,28 @@ pub use civico_core::date::{data_breve, data_lunga};
 use civico_core::date::{MESI, MESI_BREVI};
 use tera::{Kwargs, State, Tera};
 
+/// The date and time of an ISO string as the model writes them (`2026-03-03`,
+/// `2026-03-03T21:00`): fixed-width digits read in place. `parse_from_str` parsed its format
+/// string again on every call: 0.55% of a build's instructions, for a filter used on most pages.
 fn parse(s: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
-    let d = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
-    let t = s
-        .get(11..16)
-        .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+    let b = s.as_bytes();
+    let d = NaiveDate::from_ymd_opt(
+        i32::try_from(digits(b, 0..4)?).ok()?,
+        digits(b, 5..7)?,
+        digits(b, 8..10)?,
+    )
+    .filter(|_| b[4] == b'-' && b[7] == b'-')?;
+    let t = (b.get(13) == Some(&b':'))
+        .then(|| NaiveTime::from_hms_opt(digits(b, 11..13)?, digits(b, 14..16)?, 0))
+        .flatten();
     Some((d, t))
+}
+
+/// The number written by the ASCII digits of `b[range]`, if they all are digits.
+fn digits(b: &[u8], range: std::ops::Range<usize>) -> Option<u32> {
+    b.get(range)?.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
 }
 
 /// `json_str`: a value as a JSON literal, safe to put inside `<script type="application/ld+json">`.
@@ -145,6 +161,31 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, "domenica 1 novembre 2026|1 nov 2026|21:30|x");
+    }
+
+    #[test]
+    fn dates_are_read_only_in_their_iso_form() {
+        let d = |y, m, g| NaiveDate::from_ymd_opt(y, m, g).unwrap();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0);
+        assert_eq!(parse("2026-03-03"), Some((d(2026, 3, 3), None)));
+        assert_eq!(parse("2026-03-03T21:05"), Some((d(2026, 3, 3), t(21, 5))));
+        assert_eq!(parse("2026-03-03 07:30"), Some((d(2026, 3, 3), t(7, 30))));
+        assert_eq!(parse("2026-03-03T25:00"), Some((d(2026, 3, 3), None)));
+        assert_eq!(parse("2026-03-03T2"), Some((d(2026, 3, 3), None)));
+        for bad in [
+            "",
+            "2026",
+            "2026-3-03",
+            "2026/03/03",
+            "2026-02-30",
+            "2026-13-01",
+            "+026-03-03",
+            "2026-0a-03",
+            "domani",
+            "2026-03-0è",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
