@@ -193,15 +193,41 @@ impl StaticFile {
 /// slower.
 pub const SHARED_ENDING: &str = "<!--civico:fine-condivisa-->";
 
-/// The page Tera wrote without its last [`SHARED_ENDING`] mark, and where the mark was. (Found
-/// by memchr's forward search, which uses SIMD: `str::rfind` and memchr's reverse search took
-/// several times longer on every page.)
+/// The page Tera wrote without its last [`SHARED_ENDING`] mark, and where the mark was.
 fn take_mark(mut bytes: Vec<u8>) -> (Vec<u8>, Option<usize>) {
-    let at = memchr::memmem::find_iter(&bytes, SHARED_ENDING.as_bytes()).last();
+    let at = last_mark(&bytes);
     if let Some(i) = at {
         bytes.drain(i..i + SHARED_ENDING.len());
     }
     (bytes, at)
+}
+
+/// Where the last [`SHARED_ENDING`] mark of `bytes` is. A comune's pages end alike, so each
+/// thread remembers what followed the mark on its last page: when a page ends with the mark and
+/// those same bytes, it has no later mark, and only the ending is compared instead of the whole
+/// page searched (memchr's forward search over every page was 2.2% of a build's instructions;
+/// `str::rfind` and memchr's reverse search took several times longer).
+fn last_mark(bytes: &[u8]) -> Option<usize> {
+    thread_local! {
+        static LAST_ENDING: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mark = SHARED_ENDING.as_bytes();
+    LAST_ENDING.with(|last| {
+        let mut last = last.borrow_mut();
+        let known = bytes
+            .len()
+            .checked_sub(last.len() + mark.len())
+            .filter(|&i| bytes[i..].starts_with(mark) && bytes[i + mark.len()..] == last[..]);
+        if known.is_some() {
+            return known;
+        }
+        let at = memchr::memmem::find_iter(bytes, mark).last();
+        if let Some(i) = at {
+            last.clear();
+            last.extend_from_slice(&bytes[i + mark.len()..]);
+        }
+        at
+    })
 }
 
 /// At most this many pages are rendered in a row by one task (see `render_site_into`).
@@ -1229,4 +1255,38 @@ fn unique_assets(assets: &[crate::model::Asset]) -> Vec<&crate::model::Asset> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_mark_is_taken_out_whether_the_ending_is_known_or_not() {
+        let m = SHARED_ENDING;
+        let take = |page: String| {
+            let (bytes, at) = take_mark(page.into_bytes());
+            (String::from_utf8(bytes).unwrap(), at)
+        };
+        // The first page is searched; the next ones with the same ending are not.
+        assert_eq!(take(format!("a{m}fine")), ("afine".into(), Some(1)));
+        assert_eq!(take(format!("bb{m}fine")), ("bbfine".into(), Some(2)));
+        // Two marks: the last one, found from the known ending or by searching.
+        let two = format!("x{m}y{m}fine");
+        assert_eq!(take(two.clone()), (format!("x{m}yfine"), Some(2 + m.len())));
+        assert_eq!(
+            take(format!("x{m}y{m}altro")),
+            (format!("x{m}yaltro"), Some(2 + m.len()))
+        );
+        // No mark, or the known ending without a mark before it.
+        assert_eq!(take("nessun segno".into()), ("nessun segno".into(), None));
+        assert_eq!(
+            take("0123456789altro".into()),
+            ("0123456789altro".into(), None)
+        );
+        // A page ending with the mark itself.
+        assert_eq!(take(format!("z{m}")), ("z".into(), Some(1)));
+        assert_eq!(take(format!("zz{m}")), ("zz".into(), Some(2)));
+        assert_eq!(take(two), (format!("x{m}yfine"), Some(2 + m.len())));
+    }
 }
