@@ -46,7 +46,7 @@ impl tera::Filter<tera::Value, String> for JsonStr {
         }
         .unwrap_or_else(|_| "\"\"".into());
         // Keep `</script>` and `<!--` from closing or confusing the script element.
-        if !text.contains(['<', '>', '&']) {
+        if memchr::memchr3(b'<', b'>', b'&', text.as_bytes()).is_none() {
             return text;
         }
         let mut out = String::with_capacity(text.len() + 12);
