@@ -44,6 +44,16 @@ result() {
   echo "$(cut -d' ' -f1 "$f" | median) $(cut -d' ' -f2 "$f" | median) $(cut -d' ' -f3 "$f" | median)"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a == "NA" || b == "NA") print "NA"; else printf "%.2f", a/b}'; }
+# paired A B COL: the ratio A/B of column COL (1 wall, 3 CPU) in each round, and their median.
+# Rounds are interleaved, so a round's tools ran under the same load of a shared host: the
+# median of these paired ratios moves less with that load than the ratio of the medians.
+paired() {
+  local a=$WORK/$1.runs b=$WORK/$2.runs
+  [[ -s $a && -s $b ]] || { echo "-"; return; }
+  local list; list=$(paste -d' ' <(cut -d' ' -f"$3" "$a") <(cut -d' ' -f"$3" "$b") \
+    | awk '{printf "%.2f\n", $1/$2}')
+  echo "$(echo "$list" | tr '\n' ' ')(median $(echo "$list" | median))"
+}
 
 {
   echo "# civico vs Hugo and Zola, $(date -u +%Y-%m-%d)"
@@ -58,6 +68,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a == "NA" || b == "NA") print "NA";
   echo "| pages (corpus) | civico | civico --no-compress | default / --no-compress | Hugo | Hugo / civico | Zola | Zola / civico | floor | civico CPU / floor CPU (--no-compress) | check s | check pages/s |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } > "$HERE/results/latest.md"
+: > "$WORK/paired.md"
 
 for N in $SIZES; do
   C=$WORK/c$N
@@ -101,6 +112,17 @@ for N in $SIZES; do
     "$(cell "$hw" "$hr" "$hc")" "$(ratio "$hw" "$cw")" "$(cell "$zw" "$zr" "$zc")" "$(ratio "$zw" "$cw")" \
     "$(cell "$fw" "$fr" "$fc")" "$(ratio "$nc" "$fc")" "$kw" \
     "$(awk -v p="$pages" -v k="$kw" 'BEGIN{print p/k}')" >> "$HERE/results/latest.md"
+  {
+    echo "- $N pages, round by round: Zola / civico $(paired zola civico 1); Hugo / civico $(paired hugo civico 1);"
+    echo "  default / --no-compress $(paired civico nocompress 1); CPU --no-compress / floor $(paired nocompress floor 3)"
+  } >> "$WORK/paired.md"
 done
+{
+  echo
+  echo "Paired ratios (each round's own; wall time unless CPU):"
+  echo
+  cat "$WORK/paired.md"
+} >> "$HERE/results/latest.md"
+rm -f "$WORK/paired.md"
 rm -rf "$OUT/site"
 cat "$HERE/results/latest.md"
