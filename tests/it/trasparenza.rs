@@ -381,6 +381,134 @@ fn items_past_five_years_warn_and_the_switch_keeps_every_section() {
     assert!(all.contains(&"Strutture sanitarie private accreditate".to_string()));
 }
 
+/// A section with 120 items: three pages of 50, 50 and 20, newest first, each with its pager and
+/// its own title; the first keeps the introduction, the check's grid still sees every item.
+#[test]
+fn long_sections_are_split_into_pages_of_fifty_items() {
+    let tmp = copy();
+    let rel = "provvedimenti/provvedimenti-dirigenti-amministrativi";
+    let dir = at_dir(tmp.path(), "valfiorita").join(rel);
+    std::fs::write(
+        dir.join("_index.md"),
+        "---\naggiornato_al: 2026-09-30\n---\nLe determinazioni dei responsabili di settore.\n",
+    )
+    .unwrap();
+    let day =
+        |n: i64| chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap() - chrono::Duration::days(n);
+    for n in 0..120 {
+        // Only the 110th newest has an attachment in a closed format: it lands on page 3.
+        let allegato = if n == 109 {
+            std::fs::write(dir.join("elenco.doc"), "x").unwrap();
+            "allegati:\n  - titolo: \"Elenco\"\n    file: \"elenco.doc\"\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            dir.join(format!("determinazione-{n:03}.md")),
+            format!(
+                "---\ntitolo: \"Determinazione n. {n}\"\npubblicato_il: {}\n{allegato}---\nTesto.\n",
+                day(n)
+            ),
+        )
+        .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(tmp.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    let base = format!("/amministrazione-trasparente/{rel}/");
+    let pages: Vec<scraper::Html> = ["".to_string(), "pagina/2/".into(), "pagina/3/".into()]
+        .iter()
+        .map(|p| page_at(out.path(), "valfiorita", &format!("{base}{p}")))
+        .collect();
+    assert!(!out
+        .path()
+        .join(format!("valfiorita{base}pagina/4"))
+        .exists());
+    let mut all = Vec::new();
+    for (k, doc) in pages.iter().enumerate() {
+        let n = k + 1;
+        let cards: Vec<String> = select(doc, "main .card-teaser h3 a")
+            .iter()
+            .map(text)
+            .collect();
+        assert_eq!(cards.len(), [50, 50, 20][k], "page {n}");
+        all.extend(cards);
+        let title = text(&select(doc, "title")[0]);
+        let want = if n == 1 {
+            "Provvedimenti dirigenti amministrativi - Comune di Valfiorita".to_string()
+        } else {
+            format!(
+                "Provvedimenti dirigenti amministrativi, pagina {n} di 3 - Comune di Valfiorita"
+            )
+        };
+        assert_eq!(title, want);
+        let heading = text(&select(doc, "main #contenuti")[0]);
+        assert_eq!(heading, format!("Contenuti (pagina {n} di 3)"));
+        let current: Vec<String> = select(doc, "main .pagination a[aria-current=page]")
+            .iter()
+            .map(|a| a.value().attr("href").unwrap().to_string())
+            .collect();
+        let here = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}pagina/{n}/")
+        };
+        assert_eq!(current, [here]);
+        let numbers: Vec<String> = select(doc, "main .pagination a")
+            .iter()
+            .map(text)
+            .filter(|t| !t.starts_with("Pagina precedente") && !t.starts_with("Pagina successiva"))
+            .collect();
+        assert_eq!(numbers.len(), 3, "{numbers:?}");
+        let intro = select(doc, "main .richtext-wrapper");
+        assert_eq!(
+            intro.len(),
+            usize::from(n == 1),
+            "the introduction only on the first page"
+        );
+        assert_eq!(select(doc, "main [data-element=at-aggiornamento]").len(), 1);
+    }
+    let want: Vec<String> = (0..120).map(|n| format!("Determinazione n. {n}")).collect();
+    assert_eq!(all, want, "every item once, newest first across the pages");
+
+    // The check's grid: the closed format on page 3 marks the section.
+    let report = tmp.path().join("report");
+    let o = std::process::Command::new(bin())
+        .arg("check")
+        .arg(tmp.path())
+        .args([
+            "--date",
+            "2026-11-23",
+            "--source-only",
+            "--comune",
+            "valfiorita",
+            "--report",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
+    let doc = html(&report.join("valfiorita.html"));
+    let rows: Vec<Vec<String>> = select(&doc, "tr")
+        .iter()
+        .map(|tr| {
+            tr.select(&scraper::Selector::parse("td").unwrap())
+                .map(|td| text(&td))
+                .collect()
+        })
+        .filter(|r: &Vec<String>| {
+            r.first()
+                .is_some_and(|c| c.contains("Provvedimenti dirigenti"))
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "one row for the section, not one per page: {rows:?}"
+    );
+    assert_eq!(rows[0][5], "no", "{rows:?}");
+}
+
 // --- Albo pretorio --------------------------------------------------------------------------
 
 /// Builds a copy with one extra atto on `date`; returns (out dir, stderr, success).

@@ -277,6 +277,16 @@ fn righe_da_completare(text: &str, slug: &str, shown: &str, out: &mut Vec<Findin
 }
 
 /// States of the transparency sections, ANAC schemas, services.
+/// Whether every attachment of the section's items is in an open format.
+fn formato_aperto(t: &civico_site::trasparenza::pagine::SezioneAt) -> bool {
+    t.voci.iter().flat_map(|v| v.allegati.iter()).all(|a| {
+        !matches!(
+            a.formato.as_str(),
+            "DOC" | "XLS" | "JPG" | "JPEG" | "PNG" | "TIF" | "TIFF"
+        )
+    })
+}
+
 fn check_site(
     root: &Path,
     rete: &Rete,
@@ -287,13 +297,20 @@ fn check_site(
     let c = &site.content.comune;
     let slug = c.slug.as_str();
     let tree = civico_site::trasparenza::albero::get();
-    let mut grid = Vec::new();
+    let mut grid: Vec<RigaAt> = Vec::new();
     let (mut ok, mut total) = (0, 0);
     for p in &site.pages {
         let (PageKind::Trasparenza(doc), Some(t)) = (p.kind, p.trasparenza.as_ref()) else {
             continue;
         };
         if t.livello == 0 {
+            continue;
+        }
+        // A long section's further pages: only their items' formats count, in its row.
+        if p.pager.as_ref().is_some_and(|g| g.corrente > 1) {
+            if let Some(riga) = grid.last_mut() {
+                riga.formato_aperto &= formato_aperto(t);
+            }
             continue;
         }
         let Some(s) = tree.sezione(&t.slug) else {
@@ -352,12 +369,6 @@ fn check_site(
                 }
             }
         }
-        let formato_aperto = t.voci.iter().flat_map(|v| v.allegati.iter()).all(|a| {
-            !matches!(
-                a.formato.as_str(),
-                "DOC" | "XLS" | "JPG" | "JPEG" | "PNG" | "TIF" | "TIFF"
-            )
-        });
         grid.push(RigaAt {
             codice: s.code.clone(),
             titolo: s.title.clone(),
@@ -377,7 +388,7 @@ fn check_site(
                 && t.stato != StatoSezione::Mancante
                 && (anac.is_none() || t.tabella.is_some() || declared),
             aggiornato: !stale,
-            formato_aperto,
+            formato_aperto: formato_aperto(t),
             aggiornato_al: t.aggiornato_al,
         });
     }

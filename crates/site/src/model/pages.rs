@@ -351,13 +351,6 @@ impl<'a> Ctx<'a> {
     fn paginate_by(&self, base: Page, items: Vec<ListItem>, out: &mut Vec<Page>, per: usize) {
         let per = per.max(1);
         let total = items.len().div_ceil(per).max(1);
-        let page_url = |n: usize| {
-            if n == 1 {
-                base.url.clone()
-            } else {
-                format!("{}pagina/{n}/", base.url)
-            }
-        };
         let mut chunks: Vec<Vec<ListItem>> = items.chunks(per).map(<[ListItem]>::to_vec).collect();
         if chunks.is_empty() {
             chunks.push(Vec::new());
@@ -365,26 +358,38 @@ impl<'a> Ctx<'a> {
         for (idx, chunk) in chunks.into_iter().enumerate() {
             let n = idx + 1;
             let mut p = base.clone();
-            p.url = page_url(n);
+            p.url = page_url(&base.url, n);
             p.passati = chunk.iter().any(|i| i.passato);
             p.items = chunk;
-            if total > 1 {
-                p.pager = Some(Pager {
-                    corrente: n,
-                    totale: total,
-                    precedente: (n > 1).then(|| page_url(n - 1)),
-                    successiva: (n < total).then(|| page_url(n + 1)),
-                    pagine: page_window(n, total)
-                        .into_iter()
-                        .map(|k| match k {
-                            Some(k) => crumb(&k.to_string(), &page_url(k)),
-                            None => crumb("…", ""),
-                        })
-                        .collect(),
-                });
-            }
+            p.pager = (total > 1).then(|| pager(&base.url, n, total));
             out.push(p);
         }
+    }
+}
+
+/// The address of page `n` of the list at `base`: `base` itself, then `base/pagina/n/`.
+pub(crate) fn page_url(base: &str, n: usize) -> String {
+    if n == 1 {
+        base.to_string()
+    } else {
+        format!("{base}pagina/{n}/")
+    }
+}
+
+/// The pager of page `n` of `total` of the list at `base`.
+pub(crate) fn pager(base: &str, n: usize, total: usize) -> Pager {
+    Pager {
+        corrente: n,
+        totale: total,
+        precedente: (n > 1).then(|| page_url(base, n - 1)),
+        successiva: (n < total).then(|| page_url(base, n + 1)),
+        pagine: page_window(n, total)
+            .into_iter()
+            .map(|k| match k {
+                Some(k) => crumb(&k.to_string(), &page_url(base, k)),
+                None => crumb("…", ""),
+            })
+            .collect(),
     }
 }
 

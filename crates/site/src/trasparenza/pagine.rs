@@ -18,11 +18,16 @@ use super::albero::{self, Applicabilita, Sezione};
 use super::anac::{self, Tabella};
 use crate::content::kinds::{Kind, Meta, TipoIncarico, TipoNotizia};
 use crate::content::ComuneContent;
-use crate::model::pages::{crumb, link_item, page, Crumb, Ctx, Group, ListItem, Page, PageKind};
+use crate::model::pages::{
+    crumb, link_item, page, page_url, pager, Crumb, Ctx, Group, ListItem, Page, PageKind,
+};
 use civico_core::diagnostics::{Diagnostic, Diagnostics};
 
 const ROOT: &str = "amministrazione-trasparente";
 const TITOLO: &str = "Amministrazione trasparente";
+/// Items a section page lists at once; the others follow at `pagina/2/`, ... A section gathers
+/// items for years (thousands of provvedimenti): on one page they would weigh megabytes.
+pub const VOCI_PER_PAGINA: usize = 50;
 
 /// Where a section stands, as the compliance checker and the page see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,9 +165,9 @@ pub(crate) fn assemble(
     let mut order: Vec<&Sezione> = sections.clone();
     order.sort_by_key(|s| std::cmp::Reverse(s.level));
     for s in order {
-        pages.push(section_page(&input, s, &mut updated, &mut files));
+        pages.extend(paginate(section_page(&input, s, &mut updated, &mut files)));
     }
-    // Back to official order.
+    // Back to official order (a stable sort: a section's further pages stay after its first).
     pages.sort_by_key(|p| {
         p.trasparenza
             .as_ref()
@@ -496,6 +501,44 @@ fn section_page(
         tabella,
     }));
     p
+}
+
+/// Section page `p` split into pages of [`VOCI_PER_PAGINA`] items, each with a pager: the first
+/// keeps everything else the section shows, the others list only their items.
+fn paginate(mut p: Page) -> Vec<Page> {
+    let Some(mut t) = p.trasparenza.take() else {
+        return vec![p];
+    };
+    if t.voci.len() <= VOCI_PER_PAGINA {
+        p.trasparenza = Some(t);
+        return vec![p];
+    }
+    let mut rest = t.voci.split_off(VOCI_PER_PAGINA).into_iter();
+    let total = 1 + rest.len().div_ceil(VOCI_PER_PAGINA);
+    let mut out = Vec::with_capacity(total);
+    for n in 2..=total {
+        let mut next = p.clone();
+        next.url = page_url(&p.url, n);
+        next.pager = Some(pager(&p.url, n, total));
+        next.trasparenza = Some(Box::new(SezioneAt {
+            slug: t.slug.clone(),
+            norma: t.norma.clone(),
+            voci: rest.by_ref().take(VOCI_PER_PAGINA).collect(),
+            non_applicabile: None,
+            nessun_contenuto: None,
+            sottosezioni: Vec::new(),
+            collegati: Vec::new(),
+            collegati_titolo: None,
+            contatti: false,
+            tabella: None,
+            ..*t
+        }));
+        out.push(next);
+    }
+    p.pager = Some(pager(&p.url, 1, total));
+    p.trasparenza = Some(t);
+    out.insert(0, p);
+    out
 }
 
 /// The index: every first-level section with its second-level ones.
