@@ -18,11 +18,12 @@ use std::sync::OnceLock;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::html::ClassStyle;
 use syntect::parsing::SyntaxSet;
-use syntect::util::LinesWithEndings;
 
 use civico_core::diagnostics::{Diagnostic, LineIndex};
+
+mod lines;
 
 /// Prefix of syntect's CSS classes (kept in sync with the stylesheet written by `syntax_css`).
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
@@ -563,19 +564,7 @@ fn highlight(code: &str, lang: &str) -> String {
     };
     let body = match syntax {
         Some(syntax) => {
-            let mut g = ClassedHTMLGenerator::new_with_class_style(syntax, ss, CLASS_STYLE);
-            let mut ok = true;
-            for line in LinesWithEndings::from(code) {
-                if g.parse_html_for_line_which_includes_newline(line).is_err() {
-                    ok = false;
-                    break;
-                }
-            }
-            if ok {
-                g.finalize()
-            } else {
-                escape_text(code)
-            }
+            lines::classed_html(code, syntax, ss, CLASS_STYLE).unwrap_or_else(|| escape_text(code))
         }
         None => escape_text(code),
     };
