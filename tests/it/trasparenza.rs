@@ -643,6 +643,80 @@ fn example_albo_on_the_reference_date() {
     }
 }
 
+/// An archive of 120 atti (and the example's own): pages of 50 rows, newest first, the pager on
+/// each, a caption that counts the rows of the page.
+#[test]
+fn the_albo_archive_is_split_into_pages_of_fifty_atti() {
+    let tmp = copy();
+    let albo = tmp.path().join("comuni/valfiorita/albo");
+    for n in 0..120 {
+        std::fs::write(
+            albo.join(format!("2025-{:04}.md", n + 1)),
+            format!(
+                "---\nnumero: {}\nanno: 2025\ntipo: \"Determinazione\"\noggetto: \"Atto archiviato {}\"\n\
+                 pubblicazione:\n  dal: 2025-03-01\n  al: 2025-03-15\narchivio: true\n---\n",
+                n + 1,
+                n + 1
+            ),
+        )
+        .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(tmp.path(), out.path(), &[]);
+    assert!(ok, "{err}");
+    let base = "/albo-pretorio/archivio/";
+    let mut rows = Vec::new();
+    let mut sizes = Vec::new();
+    for n in 1..=3 {
+        let path = if n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}pagina/{n}/")
+        };
+        let doc = page_at(out.path(), "valfiorita", &path);
+        let here: Vec<String> = select(&doc, "main tbody tr td:nth-child(2) a")
+            .iter()
+            .map(text)
+            .collect();
+        sizes.push(here.len());
+        let caption = text(&select(&doc, "main caption")[0]);
+        assert_eq!(
+            caption,
+            format!(
+                "Archivio dell'albo pretorio: {} atti, pagina {n} di 3",
+                here.len()
+            )
+        );
+        assert_eq!(
+            select(&doc, "main .pagination a[aria-current=page]").len(),
+            1
+        );
+        assert!(
+            text(&select(&doc, "main")[0]).contains("hanno concluso il periodo di pubblicazione")
+        );
+        rows.extend(here);
+    }
+    assert!(!out
+        .path()
+        .join("valfiorita/albo-pretorio/archivio/pagina/4")
+        .exists());
+    assert_eq!(sizes[..2], [50, 50]);
+    // The 2025 atti, newest (highest number) first, after the example's 2026 ones.
+    let ours: Vec<&String> = rows
+        .iter()
+        .filter(|r| r.starts_with("Atto archiviato"))
+        .collect();
+    let want: Vec<String> = (1..=120)
+        .rev()
+        .map(|n| format!("Atto archiviato {n}"))
+        .collect();
+    assert_eq!(ours, want.iter().collect::<Vec<_>>());
+    let example = page_at(example_site(), "valfiorita", base);
+    let own = select(&example, "main tbody tr").len();
+    assert!(own >= 1 && select(&example, "main .pagination").is_empty());
+    assert_eq!(sizes[2], 20 + own, "120 atti and the example's own");
+}
+
 #[test]
 fn duplicate_numbers_are_errors_and_gaps_are_warnings() {
     let dup = "---\nnumero: 3\nanno: 2026\ntipo: \"Avviso\"\noggetto: \"Doppione\"\npubblicazione: {dal: 2026-11-20}\n---\n";

@@ -848,7 +848,10 @@ fn argomenti(cx: &Ctx<'_>, out: &mut Vec<Page>) -> BTreeMap<&'static str, Vec<us
     by_arg
 }
 
-/// Albo pretorio: the atti in pubblicazione and the archive.
+/// Rows of the albo's archive a page shows: it grows by the atti of every year kept.
+const ATTI_PER_PAGINA: usize = 50;
+
+/// Albo pretorio: the atti in pubblicazione and the archive (paginated).
 fn albo_pretorio(cx: &Ctx<'_>, out: &mut Vec<Page>) {
     let docs = &cx.content.docs;
     let mut albo = cx.of_kind(Kind::Albo);
@@ -881,8 +884,8 @@ fn albo_pretorio(cx: &Ctx<'_>, out: &mut Vec<Page>) {
     );
     arch.descrizione =
         Some("Atti il cui periodo di pubblicazione è concluso, consultabili senza allegati".into());
-    arch.items = archiviati.iter().map(|&i| cx.item(i)).collect();
-    out.push(arch);
+    let items = archiviati.iter().map(|&i| cx.item(i)).collect();
+    cx.paginate_by(arch, items, out, ATTI_PER_PAGINA);
 }
 
 /// One page per document (Amministrazione trasparente has its own pages).
