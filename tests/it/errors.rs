@@ -998,3 +998,56 @@ fn repeated_warnings_are_grouped_per_rule_unless_verbose() {
     assert_eq!(conta(&err), 5, "{err}");
     assert!(!err.contains("altri 2 avvisi"), "{err}");
 }
+
+/// A site theme whose template does not parse: the error names the template, its line and the
+/// column as written (before the indentation is taken out), and shows the line.
+#[test]
+fn a_broken_theme_template_points_at_its_line_and_column() {
+    let net = network();
+    let root = net.path();
+    let dir = root.join("themes/mio/templates");
+    for e in walkdir::WalkDir::new(common::repo().join("themes/agid/templates")) {
+        let e = e.unwrap();
+        let rel = e
+            .path()
+            .strip_prefix(common::repo().join("themes/agid/templates"))
+            .unwrap();
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(dir.join(rel)).unwrap();
+        } else {
+            std::fs::copy(e.path(), dir.join(rel)).unwrap();
+        }
+    }
+    let file = dir.join("trasparenza-sezione.html");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (n, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.trim_start().starts_with("{% if t.livello > 0 %}"))
+        .unwrap();
+    let indent = line.len() - line.trim_start().len();
+    assert!(indent > 0, "an indented line: {line:?}");
+    let broken = text.replacen("{% if t.livello > 0 %}", "{% if t.livello > %}", 1);
+    std::fs::write(&file, broken).unwrap();
+    let cfg = root.join("civico.yaml");
+    let y = std::fs::read_to_string(&cfg).unwrap();
+    assert!(y.contains("tema: agid"), "{y}");
+    std::fs::write(&cfg, y.replace("tema: agid", "tema: mio")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(root, out.path(), &[]);
+    assert!(!ok);
+    // `%}` where the right-hand side of `>` should be.
+    let col = indent + "{% if t.livello > ".len() + 1;
+    assert_diag(
+        &err,
+        "themes/mio/templates/trasparenza-sezione.html",
+        n + 1,
+        col,
+        "E-TEMPLATE",
+        "template non valido",
+    );
+    assert!(
+        err.contains("{% if t.livello > %}"),
+        "the line is shown: {err}"
+    );
+}

@@ -32,6 +32,8 @@ mod embedded {
 
 /// A theme: its templates and its static files.
 pub struct Theme {
+    /// The theme's name, as in `themes/<name>/`.
+    name: String,
     templates: Vec<(String, String)>,
     statics: Vec<(String, Cow<'static, [u8]>)>,
     /// Assets of the territory events portal (`portale/` in the theme).
@@ -88,6 +90,7 @@ impl Theme {
                 admin = embedded_prefix("admin/");
             }
             return Ok(Theme {
+                name: name.to_string(),
                 templates,
                 statics,
                 portale,
@@ -113,12 +116,51 @@ impl Theme {
             }
         }
         Ok(Theme {
+            name: name.to_string(),
             templates,
             statics,
             portale,
             admin: embedded_prefix("admin/"),
         })
     }
+}
+
+/// A template that does not parse: its file, line and column when Tera tells them (the column
+/// in the file as written, before its indentation was taken out), with the line shown.
+fn invalid_template(
+    e: &tera::Error,
+    tema: &str,
+    written: &[(String, String)],
+    loaded: &[(&str, std::borrow::Cow<'_, str>)],
+) -> Diagnostic {
+    let tera::ErrorKind::SyntaxError(r) = e.kind() else {
+        return Diagnostic::error(
+            "E-TEMPLATE",
+            format!("themes/{tema}/templates"),
+            format!("template non valido: {e}"),
+        );
+    };
+    let name = r.filename();
+    let source = written
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, t)| t.as_str());
+    let as_loaded = loaded
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, t)| t.as_ref());
+    let line = r.span().start_line;
+    let nth = |t: &'_ str| t.lines().nth(line.saturating_sub(1)).unwrap_or("").len();
+    // Only spaces and tabs at the start of a line were taken out.
+    let removed = nth(source).saturating_sub(nth(as_loaded));
+    Diagnostic::error(
+        "E-TEMPLATE",
+        format!("themes/{tema}/templates/{name}"),
+        format!("template non valido: {}", r.message()),
+    )
+    .at(line, r.span().start_col + 1 + removed)
+    .hint("correggi la sintassi del template (Tera): un tag {% %} o {{ }} aperto, un nome sbagliato, un argomento senza nome")
+    .with_source(source)
 }
 
 /// The embedded theme's files under `prefix`, relative to it.
@@ -341,9 +383,7 @@ impl Renderer {
             })
             .collect();
         tera.add_raw_templates(sources.iter().map(|(n, t)| (*n, t.as_ref())))
-            .map_err(|e| {
-                Diagnostic::error("E-TEMPLATE", "themes", format!("template non valido: {e}"))
-            })?;
+            .map_err(|e| invalid_template(&e, &theme.name, &theme.templates, &sources))?;
         let mut files: Vec<(String, Cow<'static, [u8]>)> = theme
             .statics
             .into_iter()
