@@ -1050,4 +1050,37 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
         err.contains("{% if t.livello > %}"),
         "the line is shown: {err}"
     );
+
+    // Parsed, but failing on every page: one error at its line, counting the other pages.
+    std::fs::write(&file, &text).unwrap();
+    let base = dir.join("base.html");
+    let b = std::fs::read_to_string(&base).unwrap();
+    let (n, line) = b
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("{{ page.titolo }}"))
+        .unwrap();
+    let col = line.find("{{ page.titolo }}").unwrap() + 4;
+    std::fs::write(
+        &base,
+        b.replacen("{{ page.titolo }}", "{{ page.titolo | round }}", 1),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(root, out.path(), &[]);
+    assert!(!ok);
+    let head = format!(
+        "themes/mio/templates/base.html:{}:{col}: error[E-TEMPLATE]: ",
+        n + 1
+    );
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains("error[")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains(&head), "{err}");
+    assert!(errors[0].contains("errore nel template per /"), "{err}");
+    let others: usize = errors[0]
+        .rsplit_once("(e in altre ")
+        .and_then(|(_, r)| r.strip_suffix(" pagine)"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(others > 20, "{err}");
 }

@@ -10,6 +10,7 @@ pub mod filters;
 pub mod output;
 pub mod parti;
 pub mod rientri;
+mod template_errors;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -125,44 +126,6 @@ impl Theme {
     }
 }
 
-/// A template that does not parse: its file, line and column when Tera tells them (the column
-/// in the file as written, before its indentation was taken out), with the line shown.
-fn invalid_template(
-    e: &tera::Error,
-    tema: &str,
-    written: &[(String, String)],
-    loaded: &[(&str, std::borrow::Cow<'_, str>)],
-) -> Diagnostic {
-    let tera::ErrorKind::SyntaxError(r) = e.kind() else {
-        return Diagnostic::error(
-            "E-TEMPLATE",
-            format!("themes/{tema}/templates"),
-            format!("template non valido: {e}"),
-        );
-    };
-    let name = r.filename();
-    let source = written
-        .iter()
-        .find(|(n, _)| n == name)
-        .map_or("", |(_, t)| t.as_str());
-    let as_loaded = loaded
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or("", |(_, t)| t.as_ref());
-    let line = r.span().start_line;
-    let nth = |t: &'_ str| t.lines().nth(line.saturating_sub(1)).unwrap_or("").len();
-    // Only spaces and tabs at the start of a line were taken out.
-    let removed = nth(source).saturating_sub(nth(as_loaded));
-    Diagnostic::error(
-        "E-TEMPLATE",
-        format!("themes/{tema}/templates/{name}"),
-        format!("template non valido: {}", r.message()),
-    )
-    .at(line, r.span().start_col + 1 + removed)
-    .hint("correggi la sintassi del template (Tera): un tag {% %} o {{ }} aperto, un nome sbagliato, un argomento senza nome")
-    .with_source(source)
-}
-
 /// The embedded theme's files under `prefix`, relative to it.
 fn embedded_prefix(prefix: &str) -> Vec<(String, Cow<'static, [u8]>)> {
     embedded::FILES
@@ -177,6 +140,8 @@ fn embedded_prefix(prefix: &str) -> Vec<(String, Cow<'static, [u8]>)> {
 /// The loaded templates, shared by every comune and page.
 pub struct Renderer {
     tera: Tera,
+    /// The templates as written, to point at their lines in errors.
+    templates: Vec<(String, String)>,
     /// Theme assets plus the syntax-highlighting CSS, each with its compressed siblings.
     statics: Vec<StaticFile>,
     /// Whether pages and data files get `.gz` siblings.
@@ -383,7 +348,7 @@ impl Renderer {
             })
             .collect();
         tera.add_raw_templates(sources.iter().map(|(n, t)| (*n, t.as_ref())))
-            .map_err(|e| invalid_template(&e, &theme.name, &theme.templates, &sources))?;
+            .map_err(|e| template_errors::invalid(&e, &theme.name, &theme.templates))?;
         let mut files: Vec<(String, Cow<'static, [u8]>)> = theme
             .statics
             .into_iter()
@@ -410,6 +375,7 @@ impl Renderer {
             .collect();
         Ok(Renderer {
             tera,
+            templates: theme.templates,
             statics,
             compress,
             gzip: compress::PageGzip::default(),
@@ -767,12 +733,8 @@ impl Renderer {
                 template_for(site.content.docs[i].kind)
             }
         };
-        let failed = |e: &dyn std::error::Error| {
-            Diagnostic::error(
-                "E-TEMPLATE",
-                format!("themes/{tema}/templates/{template}"),
-                format!("errore nel template per {}: {}", page.url, error_chain(e)),
-            )
+        let failed = |e: &tera::Error| {
+            template_errors::failed(e, tema, template, &page.url, &self.templates)
         };
         // Most pages are 20-40 KB: one allocation instead of growing from a few hundred bytes.
         let mut bytes = Vec::with_capacity(40 * 1024);
@@ -930,6 +892,7 @@ impl Renderer {
                 diagnostics: notes,
             })
         } else {
+            let mut errors = template_errors::merge_repeated(errors);
             errors.extend(notes);
             Err(errors)
         }
