@@ -813,6 +813,7 @@ impl ComuneState {
         );
         let (jobs, results) = pages;
         let mut now: HashMap<String, u64> = jobs.iter().map(|(f, p, _)| (f.clone(), *p)).collect();
+        let mut errors = Vec::new();
         for r in results {
             match r {
                 Ok(()) => {
@@ -822,10 +823,11 @@ impl ComuneState {
                 Err((file, d)) => {
                     // Not written: rendered again next time.
                     now.insert(file, 0);
-                    diags.push(d);
+                    errors.push(d);
                 }
             }
         }
+        diags.extend(crate::render::template_errors::merge_repeated(errors));
         match files {
             Ok(files) => {
                 for (path, bytes) in files {
@@ -952,6 +954,7 @@ impl ComuneState {
                         })
                         .collect(),
                 };
+            let mut errors = Vec::new();
             for r in results {
                 match r {
                     Ok((file, print)) => {
@@ -959,9 +962,10 @@ impl ComuneState {
                         counts.written += 1;
                         self.written.insert(file, print);
                     }
-                    Err(d) => diags.push(d),
+                    Err(d) => errors.push(d),
                 }
             }
+            diags.extend(crate::render::template_errors::merge_repeated(errors));
             counts.written += self.copy_assets(&site, &dest, diags);
             self.bodies.clear();
         }

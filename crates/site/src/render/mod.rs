@@ -10,7 +10,7 @@ pub mod filters;
 pub mod output;
 pub mod parti;
 pub mod rientri;
-mod template_errors;
+pub mod template_errors;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
