@@ -26,6 +26,20 @@ impl Folder {
     /// Writes each (name, bytes) of `files` in the folder `rel` under this one (a relative path
     /// without `..`, empty for this folder itself), creating it and its parents as needed.
     pub fn write(&self, rel: &Path, files: &[(&OsStr, &[u8])]) -> std::io::Result<()> {
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
+        if let [(name, bytes)] = files {
+            // One file (a page without .gz): opened by its path, without opening its folder.
+            if !rel.as_os_str().is_empty() {
+                self.create_dirs(rel)?;
+            }
+            let fd = rustix::fs::openat(
+                &self.0,
+                rel.join(name),
+                flags,
+                Mode::from_raw_mode(FILE_MODE),
+            )?;
+            return std::fs::File::from(fd).write_all(bytes);
+        }
         let sub = if rel.as_os_str().is_empty() {
             None
         } else {
@@ -34,7 +48,6 @@ impl Folder {
             Some(rustix::fs::openat(&self.0, rel, flags, Mode::empty())?)
         };
         let dir = sub.as_ref().map_or(self.0.as_fd(), |d| d.as_fd());
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
         for (name, bytes) in files {
             let fd = rustix::fs::openat(dir, *name, flags, Mode::from_raw_mode(FILE_MODE))?;
             std::fs::File::from(fd).write_all(bytes)?;
