@@ -7,12 +7,14 @@ use tera::{ErrorKind, ReportError};
 
 use super::rientri;
 
-/// Where a template error is: the file shown, line, column and the template's text as written.
-fn located<'a>(
+/// An error at the place Tera reports: the template's file, line and column as written, with
+/// the line shown.
+fn at_place(
     r: &ReportError,
     tema: &str,
-    written: &'a [(String, String)],
-) -> (String, usize, usize, &'a str) {
+    written: &[(String, String)],
+    message: String,
+) -> Diagnostic {
     let name = r.filename();
     let source = written
         .iter()
@@ -27,8 +29,13 @@ fn located<'a>(
         source.to_string()
     };
     let removed = nth(source).saturating_sub(nth(&loaded));
-    let file = format!("themes/{tema}/templates/{name}");
-    (file, line, r.span().start_col + 1 + removed, source)
+    Diagnostic::error(
+        "E-TEMPLATE",
+        format!("themes/{tema}/templates/{name}"),
+        message,
+    )
+    .at(line, r.span().start_col + 1 + removed)
+    .with_source(source)
 }
 
 /// A template that does not parse.
@@ -40,15 +47,8 @@ pub fn invalid(e: &tera::Error, tema: &str, written: &[(String, String)]) -> Dia
             format!("template non valido: {e}"),
         );
     };
-    let (file, line, col, source) = located(r, tema, written);
-    Diagnostic::error(
-        "E-TEMPLATE",
-        file,
-        format!("template non valido: {}", r.message()),
-    )
-    .at(line, col)
-    .hint("correggi la sintassi del template (Tera): un tag {% %} o {{ }} aperto, un nome sbagliato, un argomento senza nome")
-    .with_source(source)
+    at_place(r, tema, written, format!("template non valido: {}", r.message()))
+        .hint("correggi la sintassi del template (Tera): un tag {% %} o {{ }} aperto, un nome sbagliato, un argomento senza nome")
 }
 
 /// A template that failed while rendering the page at `url` with `template`.
@@ -66,14 +66,8 @@ pub fn failed(
             format!("errore nel template per {url}: {}", super::error_chain(e)),
         );
     };
-    let (file, line, col, source) = located(r, tema, written);
-    Diagnostic::error(
-        "E-TEMPLATE",
-        file,
-        format!("errore nel template per {url}: {}", r.message()),
-    )
-    .at(line, col)
-    .with_source(source)
+    let message = format!("errore nel template per {url}: {}", r.message());
+    at_place(r, tema, written, message)
 }
 
 /// The template errors of a build with those at the same place merged into the first, which
