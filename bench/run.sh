@@ -19,6 +19,9 @@ SHARED=${SHARED:-$REPO/../shared}
 SIZES="1000 10000"; RUNS=3; OUT=/dev/shm/civico-bench; HUGO_MAX=10000
 while getopts "n:r:O:H:" o; do case $o in n) SIZES=$OPTARG ;; r) RUNS=$OPTARG ;; O) OUT=$OPTARG ;; H) HUGO_MAX=$OPTARG ;; *) sed -n 2,9p "$0"; exit 2 ;; esac; done
 WORK=${TMPDIR:-/tmp}/civico-bench; mkdir -p "$WORK" "$OUT" "$HERE/results"
+# Files left in tmpfs are memory the corpus's page cache cannot use: say so before timing.
+read -r FS_TYPE FS_USED < <(df --output=fstype,used -m "$OUT" 2>/dev/null | tail -1 || true)
+[ "${FS_TYPE:-}" = tmpfs ] && [ "${FS_USED:-0}" -gt 1024 ] && echo "warning: the tmpfs of $OUT already holds ${FS_USED} MB; empty it for steady timings" >&2
 (cd "$REPO" && cargo build --release --quiet)
 CIVICO=${CARGO_TARGET_DIR:-$REPO/target}/release/civico
 HUGO=${HUGO_BIN:-$(command -v hugo || true)}
