@@ -1083,4 +1083,32 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{err}"));
     assert!(others > 20, "{err}");
+
+    // A shared part (rendered once per comune, not per page), indented in its file.
+    std::fs::write(&base, &b).unwrap();
+    let footer = dir.join("partials/footer.html");
+    let f = std::fs::read_to_string(&footer).unwrap();
+    let (n, line) = f
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("{{ site.comune.nome }}") && l.starts_with(' '))
+        .unwrap();
+    let col = line.find("{{ site.comune.nome }}").unwrap() + 4;
+    let broken = f.replacen(
+        "{{ site.comune.nome }}",
+        "{{ site.comune.nome | round }}",
+        1,
+    );
+    std::fs::write(&footer, broken).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(root, out.path(), &[]);
+    assert!(!ok);
+    assert_diag(
+        &err,
+        "themes/mio/templates/partials/footer.html",
+        n + 1,
+        col,
+        "E-TEMPLATE",
+        "errore nel template partials/footer.html",
+    );
 }

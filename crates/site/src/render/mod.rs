@@ -652,7 +652,7 @@ impl Renderer {
         pages: &[Page],
         tema: &str,
     ) -> Result<parti::SharedParts, Diagnostic> {
-        parti::SharedParts::new(&self.tera, site_value, pages, tema)
+        parti::SharedParts::new(&self.tera, &self.templates, site_value, pages, tema)
     }
 
     /// Renders one page (with its document's Markdown, when the model deferred it).
@@ -673,7 +673,10 @@ impl Renderer {
             diagnostics.extend(d);
         };
         ctx.insert_value("site", site_value.clone());
-        ctx.insert_value("parti", parts.of(&self.tera, site_value, page, tema)?);
+        ctx.insert_value(
+            "parti",
+            parts.of(&self.tera, &self.templates, site_value, page, tema)?,
+        );
         ctx.insert("page", page);
         let template = match page.kind {
             PageKind::Home => "home.html",
@@ -734,7 +737,8 @@ impl Renderer {
             }
         };
         let failed = |e: &tera::Error| {
-            template_errors::failed(e, tema, template, &page.url, &self.templates)
+            let what = format!("errore nel template per {}", page.url);
+            template_errors::failed(e, tema, template, &what, &self.templates)
         };
         // Most pages are 20-40 KB: one allocation instead of growing from a few hundred bytes.
         let mut bytes = Vec::with_capacity(40 * 1024);

@@ -45,26 +45,36 @@ fn variant(page: &Page) -> Variant {
     (page.sezione, url.to_string())
 }
 
-/// Renders `template` with `ctx`, or says which template failed and why.
-fn render(tera: &Tera, template: &str, ctx: &Context, tema: &str) -> Result<String, Diagnostic> {
+/// Renders `template` with `ctx`, or says which template failed, where and why (`written`: the
+/// theme's templates as written).
+fn render(
+    tera: &Tera,
+    written: &[(String, String)],
+    template: &str,
+    ctx: &Context,
+    tema: &str,
+) -> Result<String, Diagnostic> {
     tera.render(template, ctx).map_err(|e| {
-        Diagnostic::error(
-            "E-TEMPLATE",
-            format!("themes/{tema}/templates/{template}"),
-            format!("errore nel template {template}: {}", super::error_chain(&e)),
-        )
+        let what = format!("errore nel template {template}");
+        super::template_errors::failed(&e, tema, template, &what, written)
     })
 }
 
 impl SharedParts {
     /// Renders the parts of a comune whose shared data is `site`, with a header for each
     /// variant among `pages`.
-    pub fn new(tera: &Tera, site: &Value, pages: &[Page], tema: &str) -> Result<Self, Diagnostic> {
+    pub fn new(
+        tera: &Tera,
+        written: &[(String, String)],
+        site: &Value,
+        pages: &[Page],
+        tema: &str,
+    ) -> Result<Self, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert_value("site", site.clone());
         let mut common = BTreeMap::new();
         for (name, template) in PER_COMUNE {
-            common.insert(name, render(tera, template, &ctx, tema)?);
+            common.insert(name, render(tera, written, template, &ctx, tema)?);
         }
         let mut parts = SharedParts {
             by_variant: HashMap::new(),
@@ -73,7 +83,7 @@ impl SharedParts {
         for page in pages {
             let v = variant(page);
             if !parts.by_variant.contains_key(&v) {
-                let value = parts.render_variant(tera, &mut ctx, &v, tema)?;
+                let value = parts.render_variant(tera, written, &mut ctx, &v, tema)?;
                 parts.by_variant.insert(v, value);
             }
         }
@@ -84,13 +94,14 @@ impl SharedParts {
     fn render_variant(
         &self,
         tera: &Tera,
+        written: &[(String, String)],
         ctx: &mut Context,
         (sezione, url): &Variant,
         tema: &str,
     ) -> Result<Value, Diagnostic> {
         let page: BTreeMap<&str, &str> = [("sezione", *sezione), ("url", url.as_str())].into();
         ctx.insert("page", &page);
-        let testata = render(tera, TESTATA.1, ctx, tema)?;
+        let testata = render(tera, written, TESTATA.1, ctx, tema)?;
         let mut parts = self.common.clone();
         parts.insert(TESTATA.0, testata);
         Ok(Value::from_serializable(&parts))
@@ -101,6 +112,7 @@ impl SharedParts {
     pub fn of(
         &self,
         tera: &Tera,
+        written: &[(String, String)],
         site: &Value,
         page: &Page,
         tema: &str,
@@ -111,7 +123,7 @@ impl SharedParts {
         }
         let mut ctx = Context::new();
         ctx.insert_value("site", site.clone());
-        self.render_variant(tera, &mut ctx, &v, tema)
+        self.render_variant(tera, written, &mut ctx, &v, tema)
     }
 }
 

@@ -51,23 +51,23 @@ pub fn invalid(e: &tera::Error, tema: &str, written: &[(String, String)]) -> Dia
         .hint("correggi la sintassi del template (Tera): un tag {% %} o {{ }} aperto, un nome sbagliato, un argomento senza nome")
 }
 
-/// A template that failed while rendering the page at `url` with `template`.
+/// A template that failed while rendering `template`; `what` begins the message (which page or
+/// part was being rendered).
 pub fn failed(
     e: &tera::Error,
     tema: &str,
     template: &str,
-    url: &str,
+    what: &str,
     written: &[(String, String)],
 ) -> Diagnostic {
     let ErrorKind::RenderingError(r) = e.kind() else {
         return Diagnostic::error(
             "E-TEMPLATE",
             format!("themes/{tema}/templates/{template}"),
-            format!("errore nel template per {url}: {}", super::error_chain(e)),
+            format!("{what}: {}", super::error_chain(e)),
         );
     };
-    let message = format!("errore nel template per {url}: {}", r.message());
-    at_place(r, tema, written, message)
+    at_place(r, tema, written, format!("{what}: {}", r.message()))
 }
 
 /// The template errors of a build with those at the same place merged into the first, which
