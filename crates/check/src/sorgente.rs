@@ -276,7 +276,6 @@ fn righe_da_completare(text: &str, slug: &str, shown: &str, out: &mut Vec<Findin
     }
 }
 
-/// States of the transparency sections, ANAC schemas, services.
 /// Whether every attachment of the section's items is in an open format.
 fn formato_aperto(t: &civico_site::trasparenza::pagine::SezioneAt) -> bool {
     t.voci.iter().flat_map(|v| v.allegati.iter()).all(|a| {
@@ -287,6 +286,7 @@ fn formato_aperto(t: &civico_site::trasparenza::pagine::SezioneAt) -> bool {
     })
 }
 
+/// States of the transparency sections, ANAC schemas, services.
 fn check_site(
     root: &Path,
     rete: &Rete,

@@ -76,14 +76,15 @@ pub fn failed(
 pub fn merge_repeated(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::with_capacity(errors.len());
     let mut repeats: Vec<usize> = Vec::new();
-    let mut first: std::collections::HashMap<(String, usize, usize), usize> = Default::default();
+    let mut first: std::collections::HashMap<(std::path::PathBuf, usize, usize), usize> =
+        Default::default();
     for d in errors {
         if d.code != "E-TEMPLATE" || d.line == 0 {
             out.push(d);
             repeats.push(0);
             continue;
         }
-        let key = (d.file.to_string_lossy().into_owned(), d.line, d.col);
+        let key = (d.file.clone(), d.line, d.col);
         if let Some(&i) = first.get(&key) {
             repeats[i] += 1;
             continue;
