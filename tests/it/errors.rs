@@ -1111,4 +1111,43 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
         "E-TEMPLATE",
         "errore nel template partials/footer.html",
     );
+
+    // The territory portal's page, in the site theme too.
+    std::fs::write(&footer, &f).unwrap();
+    let portale = dir.join("portale.html");
+    let p = std::fs::read_to_string(&portale).unwrap();
+    let (n, line) = p
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("{{ portale.titolo }}") && l.starts_with(' '))
+        .unwrap();
+    let col = line.find("{{ portale.titolo }}").unwrap() + 4;
+    let broken = p.replacen(
+        &format!("{}\n", line),
+        &format!(
+            "{}\n",
+            line.replace("{{ portale.titolo }}", "{{ portale.titolo | round }}")
+        ),
+        1,
+    );
+    assert_ne!(broken, p);
+    std::fs::write(&portale, broken).unwrap();
+    let y = std::fs::read_to_string(&cfg).unwrap();
+    let portale_yaml = "portale:\n  percorso: eventi\n  titolo: \"Eventi\"\n  base_url: \"https://eventi.example/\"\n";
+    std::fs::write(&cfg, format!("{y}{portale_yaml}")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (ok, err) = build(root, out.path(), &[]);
+    assert!(!ok);
+    assert_diag(
+        &err,
+        "themes/mio/templates/portale.html",
+        n + 1,
+        col,
+        "E-TEMPLATE",
+        "errore nel template del portale",
+    );
+    assert!(
+        err.contains("= aiuto: il template è scritto bene, ma qui non riesce"),
+        "{err}"
+    );
 }

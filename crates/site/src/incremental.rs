@@ -773,7 +773,7 @@ impl ComuneState {
         }
         let model_diags = diags.snapshot();
         let (site_value, site_print) = Renderer::site_value(&site, rete, &stemma, today);
-        let parts = match renderer.shared_parts(&site_value, &site.pages, &rete.tema) {
+        let parts = match renderer.shared_parts(&site_value, &site.pages) {
             Ok(p) => p,
             Err(d) => {
                 diags.push(d);
@@ -802,7 +802,7 @@ impl ComuneState {
                     .filter(|(file, print, _)| self.written.get(file) != Some(print))
                     .map(|(file, _, n)| {
                         renderer
-                            .render_page(&site, &site_value, &parts, &site.pages[*n], &rete.tema)
+                            .render_page(&site, &site_value, &parts, &site.pages[*n])
                             .and_then(|p| write_file(&dest, file, &p.html))
                             .map_err(|d| (file.clone(), d))
                     })
@@ -939,7 +939,7 @@ impl ComuneState {
             let prints = source_prints(&self.files);
             // A template error in the shared parts is reported once, not once per page.
             let results: Vec<Result<(String, u64), Diagnostic>> =
-                match renderer.shared_parts(&site_value, &site.pages, &rete.tema) {
+                match renderer.shared_parts(&site_value, &site.pages) {
                     Err(d) => vec![Err(d)],
                     Ok(parts) => site
                         .pages
@@ -948,7 +948,7 @@ impl ComuneState {
                         .map(|page| {
                             let print =
                                 page_print(&site, content, page, kept.site_print, &prints, links, self.epoch);
-                            let p = renderer.render_page(&site, &site_value, &parts, page, &rete.tema)?;
+                            let p = renderer.render_page(&site, &site_value, &parts, page)?;
                             write_file(&dest, &p.file, &p.html)?;
                             Ok((p.file, print))
                         })

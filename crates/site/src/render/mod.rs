@@ -11,6 +11,7 @@ pub mod output;
 pub mod parti;
 pub mod rientri;
 pub mod template_errors;
+pub mod templates;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -18,7 +19,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Tera, Value};
+use tera::{Context, Value};
 
 use crate::content::kinds::{Kind, Meta};
 use crate::model::{Asset, Page, PageKind, Site, Target};
@@ -139,9 +140,7 @@ fn embedded_prefix(prefix: &str) -> Vec<(String, Cow<'static, [u8]>)> {
 
 /// The loaded templates, shared by every comune and page.
 pub struct Renderer {
-    tera: Tera,
-    /// The templates as written, to point at their lines in errors.
-    templates: Vec<(String, String)>,
+    templates: templates::Templates,
     /// Theme assets plus the syntax-highlighting CSS, each with its compressed siblings.
     statics: Vec<StaticFile>,
     /// Whether pages and data files get `.gz` siblings.
@@ -331,24 +330,7 @@ pub struct PageOut {
 impl Renderer {
     /// Loads the templates and prepares the theme assets; `compress` adds `.gz`/`.br` siblings.
     pub fn new(theme: Theme, compress: bool) -> Result<Renderer, Diagnostic> {
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html", ".xml"]);
-        filters::register(&mut tera);
-        // The templates' indentation is taken out once, here, rather than from every page.
-        let sources: Vec<(&str, std::borrow::Cow<'_, str>)> = theme
-            .templates
-            .iter()
-            .map(|(n, t)| {
-                let t = if n.ends_with(".html") {
-                    rientri::togli(t).into()
-                } else {
-                    std::borrow::Cow::from(t.as_str())
-                };
-                (n.as_str(), t)
-            })
-            .collect();
-        tera.add_raw_templates(sources.iter().map(|(n, t)| (*n, t.as_ref())))
-            .map_err(|e| template_errors::invalid(&e, &theme.name, &theme.templates))?;
+        let templates = templates::Templates::new(&theme.name, theme.templates)?;
         let mut files: Vec<(String, Cow<'static, [u8]>)> = theme
             .statics
             .into_iter()
@@ -374,8 +356,7 @@ impl Renderer {
             .map(|(rel, bytes)| StaticFile::new(format!("/admin/{rel}"), bytes, false))
             .collect();
         Ok(Renderer {
-            tera,
-            templates: theme.templates,
+            templates,
             statics,
             compress,
             gzip: compress::PageGzip::default(),
@@ -534,13 +515,12 @@ impl Renderer {
         let staging = Staging::new(out, percorso).map_err(io)?;
         let mut ctx = Context::new();
         ctx.insert("portale", dati);
-        let html = self.tera.render("portale.html", &ctx).map_err(|e| {
-            vec![Diagnostic::error(
-                "E-TEMPLATE",
-                "themes/agid/templates/portale.html",
-                format!("errore nel template del portale: {}", error_chain(&e)),
-            )]
-        })?;
+        let html = self
+            .templates
+            .render("portale.html", &ctx, || {
+                "errore nel template del portale".to_string()
+            })
+            .map_err(|d| vec![d])?;
         let data = serde_json::json!({"aggiornato": dati.aggiornato, "eventi": dati.eventi});
         let mut written = 0;
         for (path, bytes) in [
@@ -650,9 +630,8 @@ impl Renderer {
         &self,
         site_value: &Value,
         pages: &[Page],
-        tema: &str,
     ) -> Result<parti::SharedParts, Diagnostic> {
-        parti::SharedParts::new(&self.tera, &self.templates, site_value, pages, tema)
+        parti::SharedParts::new(&self.templates, site_value, pages)
     }
 
     /// Renders one page (with its document's Markdown, when the model deferred it).
@@ -662,7 +641,6 @@ impl Renderer {
         site_value: &Value,
         parts: &parti::SharedParts,
         page: &Page,
-        tema: &str,
     ) -> Result<PageOut, Diagnostic> {
         let mut ctx = Context::new();
         let (mut assets, mut diagnostics) = (Vec::new(), Vec::new());
@@ -673,10 +651,7 @@ impl Renderer {
             diagnostics.extend(d);
         };
         ctx.insert_value("site", site_value.clone());
-        ctx.insert_value(
-            "parti",
-            parts.of(&self.tera, &self.templates, site_value, page, tema)?,
-        );
+        ctx.insert_value("parti", parts.of(&self.templates, site_value, page)?);
         ctx.insert("page", page);
         let template = match page.kind {
             PageKind::Home => "home.html",
@@ -736,15 +711,11 @@ impl Renderer {
                 template_for(site.content.docs[i].kind)
             }
         };
-        let failed = |e: &tera::Error| {
-            let what = format!("errore nel template per {}", page.url);
-            template_errors::failed(e, tema, template, &what, &self.templates)
-        };
         // Most pages are 20-40 KB: one allocation instead of growing from a few hundred bytes.
         let mut bytes = Vec::with_capacity(40 * 1024);
-        self.tera
-            .render_to(template, &ctx, &mut bytes)
-            .map_err(|e| failed(&e))?;
+        self.templates.render_to(template, &ctx, &mut bytes, || {
+            format!("errore nel template per {}", page.url)
+        })?;
         // Tera writes only `str`s and the mark taken out is ASCII: the bytes are UTF-8, and are
         // written as they are (validating 30 KB per page again cost 2.7% of a build).
         let (html, ending) = take_mark(bytes);
@@ -829,7 +800,7 @@ impl Renderer {
     ) -> Result<Stats, Vec<Diagnostic>> {
         let (site_value, _) = Self::site_value(site, rete, stemma, today);
         let parts = self
-            .shared_parts(&site_value, &site.pages, &rete.tema)
+            .shared_parts(&site_value, &site.pages)
             .map_err(|d| vec![d])?;
         // Each page is written as soon as it is rendered; only what its Markdown linked and
         // got wrong is kept. The theme's assets and the outputs beside the pages are written
@@ -842,7 +813,7 @@ impl Renderer {
                     // hundred pages alone while the other had nothing left to take.
                     .with_max_len(PAGES_PER_TASK)
                     .map(|page| {
-                        let p = self.render_page(site, &site_value, &parts, page, &rete.tema)?;
+                        let p = self.render_page(site, &site_value, &parts, page)?;
                         self.write_page(sink, &p.file, &p.html, p.ending)?;
                         Ok((p.assets, p.diagnostics))
                     })

@@ -10,7 +10,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use tera::{Context, Tera, Value};
+use tera::{Context, Value};
+
+use super::templates::Templates;
 
 use crate::model::Page;
 use civico_core::diagnostics::Diagnostic;
@@ -45,36 +47,20 @@ fn variant(page: &Page) -> Variant {
     (page.sezione, url.to_string())
 }
 
-/// Renders `template` with `ctx`, or says which template failed, where and why (`written`: the
-/// theme's templates as written).
-fn render(
-    tera: &Tera,
-    written: &[(String, String)],
-    template: &str,
-    ctx: &Context,
-    tema: &str,
-) -> Result<String, Diagnostic> {
-    tera.render(template, ctx).map_err(|e| {
-        let what = format!("errore nel template {template}");
-        super::template_errors::failed(&e, tema, template, &what, written)
-    })
+/// Renders `template` with `ctx`, or says which template failed, where and why.
+fn render(templates: &Templates, template: &str, ctx: &Context) -> Result<String, Diagnostic> {
+    templates.render(template, ctx, || format!("errore nel template {template}"))
 }
 
 impl SharedParts {
     /// Renders the parts of a comune whose shared data is `site`, with a header for each
     /// variant among `pages`.
-    pub fn new(
-        tera: &Tera,
-        written: &[(String, String)],
-        site: &Value,
-        pages: &[Page],
-        tema: &str,
-    ) -> Result<Self, Diagnostic> {
+    pub fn new(templates: &Templates, site: &Value, pages: &[Page]) -> Result<Self, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert_value("site", site.clone());
         let mut common = BTreeMap::new();
         for (name, template) in PER_COMUNE {
-            common.insert(name, render(tera, written, template, &ctx, tema)?);
+            common.insert(name, render(templates, template, &ctx)?);
         }
         let mut parts = SharedParts {
             by_variant: HashMap::new(),
@@ -83,7 +69,7 @@ impl SharedParts {
         for page in pages {
             let v = variant(page);
             if !parts.by_variant.contains_key(&v) {
-                let value = parts.render_variant(tera, written, &mut ctx, &v, tema)?;
+                let value = parts.render_variant(templates, &mut ctx, &v)?;
                 parts.by_variant.insert(v, value);
             }
         }
@@ -93,15 +79,13 @@ impl SharedParts {
     /// The `parti` of one variant: the common parts and its header.
     fn render_variant(
         &self,
-        tera: &Tera,
-        written: &[(String, String)],
+        templates: &Templates,
         ctx: &mut Context,
         (sezione, url): &Variant,
-        tema: &str,
     ) -> Result<Value, Diagnostic> {
         let page: BTreeMap<&str, &str> = [("sezione", *sezione), ("url", url.as_str())].into();
         ctx.insert("page", &page);
-        let testata = render(tera, written, TESTATA.1, ctx, tema)?;
+        let testata = render(templates, TESTATA.1, ctx)?;
         let mut parts = self.common.clone();
         parts.insert(TESTATA.0, testata);
         Ok(Value::from_serializable(&parts))
@@ -111,11 +95,9 @@ impl SharedParts {
     /// [`SharedParts::new`]).
     pub fn of(
         &self,
-        tera: &Tera,
-        written: &[(String, String)],
+        templates: &Templates,
         site: &Value,
         page: &Page,
-        tema: &str,
     ) -> Result<Value, Diagnostic> {
         let v = variant(page);
         if let Some(value) = self.by_variant.get(&v) {
@@ -123,7 +105,7 @@ impl SharedParts {
         }
         let mut ctx = Context::new();
         ctx.insert_value("site", site.clone());
-        self.render_variant(tera, written, &mut ctx, &v, tema)
+        self.render_variant(templates, &mut ctx, &v)
     }
 }
 

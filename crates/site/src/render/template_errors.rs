@@ -68,6 +68,7 @@ pub fn failed(
         );
     };
     at_place(r, tema, written, format!("{what}: {}", r.message()))
+        .hint("il template è scritto bene, ma qui non riesce a produrre la pagina (il motivo, in inglese, viene da Tera): controlla che la variabile esista in questa pagina e che il filtro riceva un valore del tipo giusto")
 }
 
 /// The template errors of a build with those at the same place merged into the first, which
