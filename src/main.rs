@@ -386,7 +386,7 @@ fn write_output(
             eprintln!(
                 "errore: non riesco a scrivere {}: {}",
                 f.display(),
-                io_it(&e)
+                civico_core::errore_io::descrivi(&e)
             );
             ExitCode::from(2)
         }),
@@ -423,7 +423,7 @@ fn finish_check(report: &check::Report, args: &CheckArgs) -> ExitCode {
             eprintln!(
                 "errore: non riesco a scrivere il rapporto in {}: {}",
                 dir.display(),
-                io_it(&e)
+                civico_core::errore_io::descrivi(&e)
             );
             return ExitCode::from(2);
         }
@@ -888,7 +888,7 @@ fn run_schema(out: PathBuf) -> ExitCode {
         eprintln!(
             "errore: non riesco a creare {}: {}",
             out.display(),
-            io_it(&e)
+            civico_core::errore_io::descrivi(&e)
         );
         return ExitCode::from(2);
     }
@@ -898,7 +898,7 @@ fn run_schema(out: PathBuf) -> ExitCode {
             eprintln!(
                 "errore: non riesco a scrivere {}: {}",
                 out.join(&name).display(),
-                io_it(&e)
+                civico_core::errore_io::descrivi(&e)
             );
             return ExitCode::from(2);
         }
@@ -915,17 +915,4 @@ fn run_schema(out: PathBuf) -> ExitCode {
         serde_json::to_string_pretty(&settings).unwrap_or_default()
     );
     ExitCode::SUCCESS
-}
-
-/// An input/output error as people read it: in Italian for the usual causes.
-fn io_it(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::NotFound => "il file o la cartella non esiste".into(),
-        K::PermissionDenied => "permesso negato".into(),
-        K::AlreadyExists => "esiste già".into(),
-        K::StorageFull => "il disco è pieno".into(),
-        K::ReadOnlyFilesystem => "il disco è in sola lettura".into(),
-        _ => format!("errore di sistema ({e})"),
-    }
 }

@@ -63,7 +63,11 @@ pub fn run(a: CostiArgs) -> ExitCode {
     match a.output {
         Some(f) => {
             if let Err(e) = std::fs::write(&f, bytes) {
-                eprintln!("errore: non riesco a scrivere {}: {e}", f.display());
+                eprintln!(
+                    "errore: non riesco a scrivere {}: {}",
+                    civico_core::errore_io::descrivi(&e),
+                    f.display()
+                );
                 return ExitCode::from(2);
             }
             eprintln!(

@@ -383,7 +383,7 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     assert_eq!(status, 404);
     // Nothing personal was ever logged by the service.
     let log = s.log.lock().unwrap().clone();
-    assert!(log.contains("listening"), "{log}");
+    assert!(log.contains("in ascolto su"), "{log}");
     // The service's own address is logged, and its random port may hold "333".
     let log = log.replace(s.url.trim_end_matches('/'), "<indirizzo>");
     for privato in ["maria", "Bianchi", "Roma 12", "333", &token, "Buca"] {

@@ -567,7 +567,7 @@ fn reminders_go_out_once_even_if_the_job_runs_twice() {
     let first = once(&s.smtp.url());
     let second = once(&s.smtp.url());
     assert!(
-        second.contains("0 reminder(s) queued"),
+        second.contains("0 promemoria in coda"),
         "{first} / {second}"
     );
     let mails = s.smtp.wait(4, 20);

@@ -348,16 +348,17 @@ fn load_sportello(
 pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
     let path = root.join("civico.yaml");
     let shown = display_path(root, &path);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Diagnostic::error(
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| {
+            Diagnostic::error(
             "E-CONFIG",
             &shown,
-            format!("impossibile leggere civico.yaml: {e}"),
+            format!("impossibile leggere civico.yaml: {}", crate::errore_io::descrivi(&e)),
         )
         .hint(
             "la cartella del sito deve contenere civico.yaml; vedi content-example/ per un esempio",
         )
-    })?;
+        })?;
     let rete: Rete = crate::yaml::parse(&text, &shown, 0, &text)?;
     if let Some(r) = &rete.risorse_condivise {
         if !r.is_https() {
@@ -523,7 +524,10 @@ pub fn load_comuni(
                 Diagnostic::error(
                     "E-CONFIG",
                     display_path(root, &dir),
-                    format!("impossibile leggere la cartella dei comuni: {e}"),
+                    format!(
+                        "impossibile leggere la cartella dei comuni: {}",
+                        crate::errore_io::descrivi(&e)
+                    ),
                 )
                 .hint("crea un comune con `civico new comune <slug>`"),
             );
@@ -573,7 +577,7 @@ pub fn load_comuni(
                     }
                 },
                 Err(e) => {
-                    diags.push(Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {e}")));
+                    diags.push(Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {}", crate::errore_io::descrivi(&e))));
                     return None;
                 }
             };

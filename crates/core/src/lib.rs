@@ -11,6 +11,7 @@ pub mod codici;
 pub mod config;
 pub mod date;
 pub mod diagnostics;
+pub mod errore_io;
 pub mod fields;
 pub mod fingerprint;
 pub mod frontmatter;

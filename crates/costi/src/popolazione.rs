@@ -33,7 +33,10 @@ pub fn leggi(path: &Path) -> Result<Istat, Diagnostic> {
         Diagnostic::error(
             "E-POPOLAZIONE",
             path,
-            format!("non riesco a leggere il file: {e}"),
+            format!(
+                "non riesco a leggere il file: {}",
+                civico_core::errore_io::descrivi(&e)
+            ),
         )
         .hint("controlla il percorso dato a --popolazione")
     })?;

@@ -88,7 +88,14 @@ impl Resoconto {
 /// Reads `NAME=value` lines (`#` comments, optional `export `, optional quotes).
 fn leggi_segreti(path: &Path) -> Result<HashMap<String, String>, Diagnostic> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::error("E-IO-SEGRETI", path, format!("lettura non riuscita: {e}"))
+        Diagnostic::error(
+            "E-IO-SEGRETI",
+            path,
+            format!(
+                "lettura non riuscita: {}",
+                civico_core::errore_io::descrivi(&e)
+            ),
+        )
     })?;
     let mut out = HashMap::new();
     for (n, line) in text.lines().enumerate() {

@@ -402,7 +402,10 @@ impl Session {
                 Err(e) => out.diagnostics.push(Diagnostic::error(
                     "E-IO",
                     &self.opts.out,
-                    format!("scrittura del portale non riuscita: {e}"),
+                    format!(
+                        "scrittura del portale non riuscita: {}",
+                        civico_core::errore_io::descrivi(&e)
+                    ),
                 )),
             },
             Err(ds) => out.diagnostics.extend(ds),
@@ -896,7 +899,10 @@ impl ComuneState {
                 Err(e) => diags.push(Diagnostic::error(
                     "E-IO",
                     &a.src,
-                    format!("copia non riuscita: {e}"),
+                    format!(
+                        "copia non riuscita: {}",
+                        civico_core::errore_io::descrivi(&e)
+                    ),
                 )),
             }
         }
@@ -1055,7 +1061,10 @@ fn write_file(dir: &Path, site_path: &str, bytes: &[u8]) -> Result<(), Diagnosti
         Diagnostic::error(
             "E-IO",
             dir,
-            format!("scrittura di {site_path} non riuscita: {e}"),
+            format!(
+                "scrittura di {site_path} non riuscita: {}",
+                civico_core::errore_io::descrivi(&e)
+            ),
         )
     };
     let target = safe_target(dir, site_path).map_err(io)?;

@@ -440,7 +440,10 @@ fn commit(staged: Vec<Staging>, renderer: &Renderer, root: &Path, out: &Path, di
             diags.push(Diagnostic::error(
                 "E-IO",
                 display_path(root, out),
-                format!("sostituzione dell'output non riuscita: {e}"),
+                format!(
+                    "sostituzione dell'output non riuscita: {}",
+                    civico_core::errore_io::descrivi(&e)
+                ),
             ));
         }
     }

@@ -412,7 +412,7 @@ async fn accedi(
         }
         Some(Err(err)) => {
             eprintln!(
-                "sportello: area personale {comune}: login not started: {}",
+                "sportello: area personale {comune}: accesso non avviato: {}",
                 err.dettaglio()
             );
             let mut r = Redirect::to(&format!("{b}?errore={}", codice(&err))).into_response();
@@ -492,7 +492,7 @@ async fn ritorno(
         }
         Some(Err(err)) => {
             eprintln!(
-                "sportello: area personale {comune}: login refused: {}",
+                "sportello: area personale {comune}: accesso rifiutato: {}",
                 err.dettaglio()
             );
             Redirect::to(&format!("{b}?errore={}", codice(&err))).into_response()

@@ -162,7 +162,7 @@ fn consegna(client: &Client, chiave: &str, cf: &str, oggetto: &str, testo: &str)
         Err(Errore::Esaurito(_) | Errore::ChiaveNonValida) => Consegna::Rimandato,
         // Refused for good, or maybe delivered: never sent again.
         Err(Errore::Rifiutato(e) | Errore::Incerto(e)) => {
-            eprintln!("sportello: an IO message about a pratica was not retried: {e}");
+            eprintln!("sportello: un messaggio App IO su una pratica non è stato rimandato: {e}");
             Consegna::NonRecapitabile
         }
     }

@@ -66,9 +66,12 @@ impl ErroreAccesso {
             | ErroreAccesso::Configurazione(d)
             | ErroreAccesso::Token(d) => d.clone(),
             ErroreAccesso::Livello { livello, minimo } => {
-                format!("level {livello:?} below {minimo}")
+                let livello = livello.map_or("non dichiarato".to_string(), |l| l.to_string());
+                format!("livello {livello}, sotto il minimo {minimo}")
             }
-            other => format!("{other:?}"),
+            ErroreAccesso::Annullato => "accesso annullato, o rifiutato dal gateway".into(),
+            ErroreAccesso::Sessione => "sessione di accesso scaduta o di un altro browser".into(),
+            ErroreAccesso::Dati(d) => format!("manca o non è valido: {d}"),
         }
     }
 }
@@ -194,7 +197,10 @@ impl Gateway {
         nonce: &str,
     ) -> Result<Cittadino, ErroreAccesso> {
         let segreto = std::env::var(&conf.segreto).map_err(|_| {
-            ErroreAccesso::Configurazione(format!("the variable {} is not set", conf.segreto))
+            ErroreAccesso::Configurazione(format!(
+                "la variabile d'ambiente {} non è impostata",
+                conf.segreto
+            ))
         })?;
         let m = self.metadati(conf, false)?;
         let client = CoreClient::from_provider_metadata(
@@ -212,7 +218,7 @@ impl Gateway {
         let id_token = token
             .extra_fields()
             .id_token()
-            .ok_or_else(|| ErroreAccesso::Token("no id_token".into()))?;
+            .ok_or_else(|| ErroreAccesso::Token("la risposta non ha un id_token".into()))?;
         let nonce = Nonce::new(nonce.to_string());
         let verifica = |m: &ProviderMetadataWithLogout| {
             let client = CoreClient::from_provider_metadata(
@@ -238,7 +244,8 @@ impl Gateway {
             verifica(&nuovi).map_err(|e| ErroreAccesso::Token(catena(&e)))?;
         }
         let testo = id_token.to_string();
-        let claims = carico(&testo).ok_or_else(|| ErroreAccesso::Token("payload".into()))?;
+        let claims = carico(&testo)
+            .ok_or_else(|| ErroreAccesso::Token("contenuto dell'id_token non leggibile".into()))?;
         identita(conf, &claims, testo)
     }
 

@@ -71,14 +71,19 @@ struct Voce {
 
 /// Reads the operators file; a malformed hash is an error naming the user.
 pub fn carica(f: &Path) -> Result<Operatori, String> {
-    let text =
-        std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+    let text = std::fs::read_to_string(f).map_err(|e| {
+        format!(
+            "non riesco a leggere {}: {}",
+            civico_core::errore_io::descrivi(&e),
+            f.display()
+        )
+    })?;
     let file: File = serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
     let (mut hash, mut uffici) = (HashMap::new(), HashMap::new());
     for v in file.operatori {
         PasswordHash::new(&v.password).map_err(|_| {
             format!(
-                "{}: the password of `{}` is not an argon2 hash: make one with `civico sportello --hash-password`",
+                "{}: la password di `{}` non è un hash argon2: creane uno con `civico sportello --hash-password`",
                 f.display(),
                 v.utente
             )

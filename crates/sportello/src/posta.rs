@@ -178,12 +178,12 @@ impl Postino {
     /// `smtp://127.0.0.1:2525`).
     pub fn new(url: &str, mittente: &str) -> Result<Postino, String> {
         let transport = lettre::SmtpTransport::from_url(url)
-            .map_err(|e| format!("SMTP URL not valid: {e}"))?
+            .map_err(|e| format!("indirizzo SMTP non valido: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
         let mittente = mittente
             .parse()
-            .map_err(|e| format!("sender `{mittente}` not valid: {e}"))?;
+            .map_err(|e| format!("mittente `{mittente}` non valido: {e}"))?;
         Ok(Postino {
             transport,
             mittente,
@@ -197,7 +197,7 @@ impl Postino {
         let to: Mailbox = e
             .destinatario
             .parse()
-            .map_err(|_| "recipient address not valid".to_string())?;
+            .map_err(|_| "indirizzo del destinatario non valido".to_string())?;
         let testo = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
             .body(e.testo.clone());
@@ -261,7 +261,7 @@ impl Postino {
                     }
                     Err(err) => {
                         eprintln!(
-                            "sportello: message {id} for {comune} not sent yet: {}",
+                            "sportello: messaggio {id} per {comune} non ancora inviato: {}",
                             senza_indirizzi(err.lines().next().unwrap_or(""))
                         );
                         registro::rimanda(c, *id, ora)?;

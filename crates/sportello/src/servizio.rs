@@ -1134,12 +1134,12 @@ pub fn stato(o: &Opzioni) -> Result<Arc<AppState>, String> {
     let enti = carica(&o.root)?;
     if enti.is_empty() {
         return Err(format!(
-            "no comune under {} has a sportello.yaml",
+            "nessun comune in {} ha il file sportello.yaml",
             o.root.display()
         ));
     }
     let pool = Pool::apri(o.db.clone(), registro::MIGRAZIONI)
-        .map_err(|e| format!("cannot open {}: {e}", o.db.descrizione()))?;
+        .map_err(|e| format!("non riesco ad aprire {}: {e}", o.db.descrizione()))?;
     let operatori = match &o.operatori {
         Some(f) => super::operatori::carica(f)?,
         None => Default::default(),
@@ -1238,8 +1238,16 @@ pub fn lavori(s: &AppState, postino: Option<&Postino>) -> Result<String, String>
     };
     super::bozze::purga(&mut c, ora).map_err(|e| e.to_string())?;
     manda_io(s, &mut c).map_err(|e| e.to_string())?;
+    use civico_core::plurale::conta;
     Ok(format!(
-        "{promemoria} reminder(s) queued, {purgate} old booking(s) deleted, {inviati} message(s) sent"
+        "{} in coda, {}, {}",
+        conta(promemoria, "promemoria", "promemoria"),
+        conta(
+            purgate as usize,
+            "prenotazione vecchia cancellata",
+            "prenotazioni vecchie cancellate"
+        ),
+        conta(inviati, "messaggio inviato", "messaggi inviati"),
     ))
 }
 
@@ -1252,9 +1260,12 @@ fn manda_io(s: &AppState, c: &mut super::db::Conn) -> super::db::Esito<()> {
     };
     let r = super::avvisi_io::invia(c, &s.io, &chiave, Utc::now())?;
     if r.inviati + r.non_recapitabili + r.rimandati > 0 {
+        use civico_core::plurale::conta;
         stampa(&format!(
-            "sportello: App IO: {} sent, {} not deliverable, {} postponed",
-            r.inviati, r.non_recapitabili, r.rimandati
+            "sportello: App IO: {}, {}, {}",
+            conta(r.inviati, "messaggio inviato", "messaggi inviati"),
+            conta(r.non_recapitabili, "non recapitabile", "non recapitabili"),
+            conta(r.rimandati, "rimandato", "rimandati"),
         ));
     }
     Ok(())
@@ -1276,7 +1287,7 @@ fn avvia_lavori(
     visto: Vec<(PathBuf, Option<SystemTime>, u64)>,
 ) {
     if postino.is_none() {
-        eprintln!("sportello: no --smtp given: confirmation emails wait in the queue until one is");
+        eprintln!("sportello: manca --smtp: le email di conferma restano in coda finché non indichi un server SMTP");
     }
     // The mail carrier: woken after each change, and every 30 s for retries.
     if let Some(p) = postino.clone() {
@@ -1302,7 +1313,7 @@ fn avvia_lavori(
                 if let Err(e) = p.svuota(&mut c, &|comune| {
                     enti.get(comune).and_then(|e| e.sportello.mittente.clone())
                 }) {
-                    eprintln!("sportello: mail queue: {e}");
+                    eprintln!("sportello: coda delle email: {e}");
                 }
             }
         });
@@ -1320,8 +1331,8 @@ fn avvia_lavori(
                 if ultimo.elapsed() >= ogni {
                     ultimo = std::time::Instant::now();
                     match lavori(&s, None) {
-                        Ok(r) => stampa(&format!("sportello: jobs: {r}")),
-                        Err(e) => eprintln!("sportello: jobs: {e}"),
+                        Ok(r) => stampa(&format!("sportello: lavori periodici: {r}")),
+                        Err(e) => eprintln!("sportello: lavori periodici non riusciti: {e}"),
                     }
                     s.sveglia_postino();
                 }
@@ -1335,10 +1346,13 @@ fn avvia_lavori(
                             if let Ok(mut w) = s.enti.write() {
                                 *w = Arc::new(e);
                             }
-                            stampa(&format!("sportello: configuration reloaded ({n} comuni)"));
+                            stampa(&format!(
+                                "sportello: configurazione ricaricata ({})",
+                                civico_core::plurale::comuni(n)
+                            ));
                         }
                         Err(e) => eprintln!(
-                            "sportello: configuration not reloaded, the previous one stays:\n{e}"
+                            "sportello: configurazione non ricaricata, resta quella di prima:\n{e}"
                         ),
                     }
                     if let Some(f) = &operatori {
@@ -1375,15 +1389,27 @@ pub fn run(o: Opzioni, una_volta: bool) -> Result<(), String> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "non riesco ad avviare il servizio: {}",
+                civico_core::errore_io::descrivi(&e)
+            )
+        })?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(o.bind, o.port))
             .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", o.bind, o.port))?;
+            .map_err(|e| {
+                format!(
+                    "non riesco ad ascoltare su {}:{}: {}",
+                    o.bind,
+                    o.port,
+                    civico_core::errore_io::descrivi(&e)
+                )
+            })?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         stampa(&format!(
-            "sportello listening on http://{addr}/ for {} comuni ({})",
-            s.enti().len(),
+            "sportello in ascolto su http://{addr}/ per {} ({})",
+            civico_core::plurale::comuni(s.enti().len()),
             if matches!(o.db, Dove::Postgres(_)) {
                 "PostgreSQL"
             } else {

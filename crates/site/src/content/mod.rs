@@ -222,7 +222,11 @@ fn markdown_under(
             Err(err) => diags.push(Diagnostic::error(
                 "E-IO",
                 display_path(root, err.path().unwrap_or(dir)),
-                format!("lettura della cartella non riuscita: {err}"),
+                format!(
+                    "lettura della cartella non riuscita: {}",
+                    err.io_error()
+                        .map_or_else(|| err.to_string(), civico_core::errore_io::descrivi)
+                ),
             )),
         }
     }
@@ -281,8 +285,16 @@ pub fn load_file(
     path: &Path,
 ) -> Result<Document, Diagnostic> {
     let shown = display_path(root, path);
-    let io =
-        |e: std::io::Error| Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {e}"));
+    let io = |e: std::io::Error| {
+        Diagnostic::error(
+            "E-IO",
+            &shown,
+            format!(
+                "lettura non riuscita: {}",
+                civico_core::errore_io::descrivi(&e)
+            ),
+        )
+    };
     // One open: the size is checked on the open file, which is then read to the end.
     let mut file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;

@@ -71,7 +71,10 @@ impl Theme {
                     Diagnostic::error(
                         "E-THEME",
                         e.path(),
-                        format!("lettura del tema non riuscita: {err}"),
+                        format!(
+                            "lettura del tema non riuscita: {}",
+                            civico_core::errore_io::descrivi(&err)
+                        ),
                     )
                 })?;
                 if let Some(t) = rel.strip_prefix("templates/") {
@@ -470,7 +473,10 @@ impl Renderer {
             vec![Diagnostic::error(
                 "E-IO",
                 out,
-                format!("scrittura non riuscita: {e}"),
+                format!(
+                    "scrittura non riuscita: {}",
+                    civico_core::errore_io::descrivi(&e)
+                ),
             )]
         };
         let staging = Staging::new(out, "_risorse").map_err(io)?;
@@ -509,7 +515,10 @@ impl Renderer {
             vec![Diagnostic::error(
                 "E-IO",
                 out,
-                format!("scrittura non riuscita: {e}"),
+                format!(
+                    "scrittura non riuscita: {}",
+                    civico_core::errore_io::descrivi(&e)
+                ),
             )]
         };
         let staging = Staging::new(out, percorso).map_err(io)?;
@@ -575,7 +584,10 @@ impl Renderer {
             Diagnostic::error(
                 "E-IO",
                 staging.shown(),
-                format!("scrittura di {path} non riuscita: {e}"),
+                format!(
+                    "scrittura di {path} non riuscita: {}",
+                    civico_core::errore_io::descrivi(&e)
+                ),
             )
         };
         if self.compress && compress::worth_compressing(path) {
@@ -780,7 +792,10 @@ impl Renderer {
             vec![Diagnostic::error(
                 "E-IO",
                 out,
-                format!("scrittura non riuscita: {e}"),
+                format!(
+                    "scrittura non riuscita: {}",
+                    civico_core::errore_io::descrivi(&e)
+                ),
             )]
         })?;
         let stats = self.render_site_into(site, rete, stemma, today, &staging)?;
@@ -898,7 +913,10 @@ impl Renderer {
                 Err(e) => errors.push(Diagnostic::error(
                     "E-IO",
                     sink.shown(),
-                    format!("scrittura non riuscita: {e}"),
+                    format!(
+                        "scrittura non riuscita: {}",
+                        civico_core::errore_io::descrivi(&e)
+                    ),
                 )),
             }
         }
@@ -1211,7 +1229,14 @@ fn copy_error(src: &Path, dest: &str, e: &std::io::Error) -> Diagnostic {
             "rinomina il file: due file pubblicati nella stessa cartella devono avere nomi diversi",
         )
     } else {
-        Diagnostic::error("E-IO", src, format!("copia non riuscita: {e}"))
+        Diagnostic::error(
+            "E-IO",
+            src,
+            format!(
+                "copia non riuscita: {}",
+                civico_core::errore_io::descrivi(e)
+            ),
+        )
     }
 }
 
