@@ -286,13 +286,13 @@ pub fn merge(reports: &[serde_json::Value]) -> Result<(serde_json::Value, usize,
     for (n, r) in reports.iter().enumerate() {
         let (Some(c), Some(g)) = (r["comuni"].as_array(), r["generali"].as_array()) else {
             return Err(format!(
-                "report {} is not a civico check JSON report",
+                "il rapporto {} non è un rapporto JSON di civico check",
                 n + 1
             ));
         };
         for x in c {
             if comuni.iter().any(|y| y["slug"] == x["slug"]) {
-                return Err(format!("comune {} appears in two reports", x["slug"]));
+                return Err(format!("il comune {} è in due rapporti", x["slug"]));
             }
             comuni.push(x.clone());
         }

@@ -22,17 +22,17 @@ impl FromStr for Shard {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (i, n) = s
             .split_once('/')
-            .ok_or_else(|| format!("`{s}`: write the shard as I/N, e.g. 2/4"))?;
+            .ok_or_else(|| format!("`{s}`: scrivi la parte come I/N, per esempio 2/4"))?;
         let index: usize = i
             .trim()
             .parse()
-            .map_err(|_| format!("`{i}` is not a number"))?;
+            .map_err(|_| format!("`{i}` non è un numero"))?;
         let total: usize = n
             .trim()
             .parse()
-            .map_err(|_| format!("`{n}` is not a number"))?;
+            .map_err(|_| format!("`{n}` non è un numero"))?;
         if total == 0 || index == 0 || index > total {
-            return Err(format!("shard {index}/{total}: I must be between 1 and N"));
+            return Err(format!("parte {index}/{total}: I deve essere tra 1 e N"));
         }
         Ok(Shard { index, total })
     }

@@ -90,7 +90,7 @@ fn clean(rel: &str) -> std::io::Result<PathBuf> {
         .ok_or_else(|| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
-                format!("invalid output path {rel}"),
+                format!("percorso di output non valido: {rel}"),
             )
         })
 }
