@@ -245,7 +245,7 @@ fn sportello(a: SportelloArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("errore: {e}");
+                stampa_errore(&e);
                 ExitCode::from(2)
             }
         };
@@ -280,7 +280,7 @@ fn sportello(a: SportelloArgs) -> ExitCode {
     match servizio::run(o, a.once) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("errore: {e}");
+            stampa_errore(&e);
             ExitCode::from(2)
         }
     }
@@ -655,7 +655,7 @@ fn main() -> ExitCode {
             match serve::run(opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("errore: {e}");
+                    stampa_errore(&e);
                     ExitCode::from(2)
                 }
             }
@@ -697,7 +697,7 @@ fn run_new(what: NewWhat) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("errore: {e}");
+            stampa_errore(&e.to_string());
             ExitCode::from(2)
         }
     }
@@ -714,7 +714,7 @@ fn run_new_comune(root: &std::path::Path, slug: &str, oggi: chrono::NaiveDate) -
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("errore: {e}");
+            stampa_errore(&e.to_string());
             ExitCode::from(2)
         }
     }
@@ -821,7 +821,7 @@ fn run_check_merge(args: &CheckArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("errore: {e}");
+            stampa_errore(&e);
             ExitCode::from(2)
         }
     }
@@ -915,4 +915,15 @@ fn run_schema(out: PathBuf) -> ExitCode {
         serde_json::to_string_pretty(&settings).unwrap_or_default()
     );
     ExitCode::SUCCESS
+}
+
+/// Prints an error that stopped a command: prefixed with "errore:", unless it is made of
+/// diagnostics, which already say `errore[CODE]` after their file and line.
+fn stampa_errore(e: &str) {
+    let diagnostica = e.lines().next().is_some_and(|l| l.contains(": errore["));
+    if diagnostica {
+        eprintln!("{e}");
+    } else {
+        eprintln!("errore: {e}");
+    }
 }

@@ -11,7 +11,7 @@ fn built() -> tempfile::TempDir {
     assert!(ok, "build failed:\n{err}");
     assert!(err.contains("generati 3 comuni"), "{err}");
     assert!(
-        !err.contains("warning["),
+        !err.contains("avviso["),
         "the example must build without warnings:\n{err}"
     );
     out

@@ -155,14 +155,14 @@ fn a_broken_budget_is_reported_at_its_lines_and_computes_nothing() {
     let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
     assert!(
         err.contains(&format!(
-            "costi.yaml:{}:15: error[E-COSTI-SERVIZIO]",
+            "costi.yaml:{}:15: errore[E-COSTI-SERVIZIO]",
             line("servizio_web: web")
         )),
         "{err}"
     );
     assert!(
         err.contains(&format!(
-            "costi.yaml:{}:13: error[E-COSTI-COMUNE]: `valfiorit` non è un comune della rete",
+            "costi.yaml:{}:13: errore[E-COSTI-COMUNE]: `valfiorit` non è un comune della rete",
             line("comune: valfiorita")
         )),
         "{err}"

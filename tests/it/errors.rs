@@ -1,4 +1,4 @@
-//! Error fixtures: each bad file gives `file:line:col: error[CODE]: message`, all errors are
+//! Error fixtures: each bad file gives `file:line:col: errore[CODE]: message`, all errors are
 //! reported in one run, and a failing build leaves the previous output untouched.
 
 use crate::common;
@@ -42,7 +42,7 @@ fn fails_with(rel: &str, bytes: &[u8]) -> String {
 }
 
 fn assert_diag(err: &str, file_end: &str, line: usize, col: usize, code: &str, msg: &str) {
-    let head = format!("{file_end}:{line}:{col}: error[{code}]: ");
+    let head = format!("{file_end}:{line}:{col}: errore[{code}]: ");
     let found = err.lines().find(|l| l.contains(&head));
     let l = found.unwrap_or_else(|| panic!("no `{head}` in:\n{err}"));
     assert!(l.contains(msg), "`{msg}` not in `{l}`");
@@ -65,7 +65,7 @@ fn bad_yaml_points_at_the_line() {
     );
     assert!(err.contains("notizie/x.md:"), "{err}");
     assert!(
-        err.contains("error[E-YAML") || err.contains("error[E-FIELD"),
+        err.contains("errore[E-YAML") || err.contains("errore[E-FIELD"),
         "{err}"
     );
 }
@@ -174,7 +174,7 @@ fn missing_required_field_is_named() {
     let err = fails_with("notizie/x.md", src.as_bytes());
     let line = err
         .lines()
-        .find(|l| l.contains("error[E-FIELD-MISSING]"))
+        .find(|l| l.contains("errore[E-FIELD-MISSING]"))
         .unwrap_or_else(|| panic!("{err}"));
     assert!(line.contains("notizie/x.md:"), "{line}");
     assert!(
@@ -238,7 +238,7 @@ fn all_errors_of_all_files_are_reported_at_once() {
     for f in [
         "notizie/a.md:",
         "notizie/b.md:",
-        "eventi/c.md:1:1: error[E-FRONTMATTER-MISSING]",
+        "eventi/c.md:1:1: errore[E-FRONTMATTER-MISSING]",
     ] {
         assert!(err.contains(f), "{f} missing in:\n{err}");
     }
@@ -281,7 +281,7 @@ fn warnings_fail_only_with_deny_warnings() {
     let (ok, err) = build(net.path(), out.path(), &[]);
     assert!(ok, "{err}");
     assert!(
-        err.contains("notizie/lunga.md:5:20: warning[W-DESCRIZIONE-LUNGA]"),
+        err.contains("notizie/lunga.md:5:20: avviso[W-DESCRIZIONE-LUNGA]"),
         "{err}"
     );
     let (ok, _) = build(net.path(), out.path(), &["--deny-warnings"]);
@@ -295,7 +295,7 @@ fn links_cannot_leave_the_comune_folder() {
         "[segreto](../../../civico.yaml) e ![x](../../../../etc/passwd)",
     );
     let err = fails_with("notizie/x.md", src.as_bytes());
-    assert!(err.matches("error[E-LINK-BROKEN]").count() == 2, "{err}");
+    assert!(err.matches("errore[E-LINK-BROKEN]").count() == 2, "{err}");
 }
 
 #[test]
@@ -352,7 +352,7 @@ fn the_portal_cannot_be_written_outside_the_output_folder() {
     assert!(!ok);
     assert!(
         err.contains(
-            "error[E-VALUE-INVALID]: portale.percorso `../fuori` non è un nome di cartella valido"
+            "errore[E-VALUE-INVALID]: portale.percorso `../fuori` non è un nome di cartella valido"
         ),
         "{err}"
     );
@@ -425,7 +425,7 @@ fn unsafe_urls_in_comune_yaml_are_refused() {
         assert!(!ok, "{field}: {err}");
         let line = err
             .lines()
-            .find(|l| l.contains("error[E-URL-UNSAFE]"))
+            .find(|l| l.contains("errore[E-URL-UNSAFE]"))
             .unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(line.contains("comune.yaml:"), "{line}");
         assert!(line.to_lowercase().contains("script:alert("), "{line}");
@@ -463,7 +463,7 @@ fn active_files_are_not_published() {
     assert_diag(&err, "notizie/x.md", 12, 6, "E-FILE-ACTIVE", "i file .html");
     let stemma_err = err
         .lines()
-        .find(|l| l.contains("comune.yaml:") && l.contains("error[E-FILE-ACTIVE]"))
+        .find(|l| l.contains("comune.yaml:") && l.contains("errore[E-FILE-ACTIVE]"))
         .unwrap_or_else(|| panic!("{err}"));
     assert!(stemma_err.contains("gestore di eventi"), "{stemma_err}");
     // A plain SVG stemma (the scaffold's) is published as it is.
@@ -508,7 +508,7 @@ fn cartella_comuni_stays_inside_the_root_and_is_not_empty() {
     assert!(!ok);
     assert!(
         err.contains(
-            "error[E-VALUE-INVALID]: cartella_comuni `../../../etc` esce dalla cartella del sito"
+            "errore[E-VALUE-INVALID]: cartella_comuni `../../../etc` esce dalla cartella del sito"
         ),
         "{err}"
     );
@@ -521,7 +521,7 @@ fn cartella_comuni_stays_inside_the_root_and_is_not_empty() {
     let (ok, err) = build(net.path(), out.path(), &[]);
     assert!(!ok, "zero comuni is an error: {err}");
     assert!(
-        err.contains("error[E-CONFIG]: nessun comune nella cartella"),
+        err.contains("errore[E-CONFIG]: nessun comune nella cartella"),
         "{err}"
     );
     #[cfg(unix)]
@@ -620,18 +620,18 @@ fn markdown_errors_are_reported_when_other_errors_stop_the_build() {
     let (ok, err) = build(net.path(), out.path(), &[]);
     assert!(!ok);
     assert!(err.contains("notizie/rif.md:7:"), "{err}");
-    assert!(err.contains("error[E-REF-BROKEN]"), "{err}");
+    assert!(err.contains("errore[E-REF-BROKEN]"), "{err}");
     assert!(
-        err.contains("notizie/link.md:9:6: error[E-LINK-BROKEN]"),
+        err.contains("notizie/link.md:9:6: errore[E-LINK-BROKEN]"),
         "{err}"
     );
     // And with nothing else wrong, the same link error alone, found while rendering.
     write(net.path(), "notizie/rif.md", NOTIZIA_OK.as_bytes());
     let (ok, err) = build(net.path(), out.path(), &[]);
     assert!(!ok);
-    assert_eq!(err.matches("error[").count(), 1, "{err}");
+    assert_eq!(err.matches("errore[").count(), 1, "{err}");
     assert!(
-        err.contains("notizie/link.md:9:6: error[E-LINK-BROKEN]"),
+        err.contains("notizie/link.md:9:6: errore[E-LINK-BROKEN]"),
         "{err}"
     );
 }
@@ -979,7 +979,7 @@ fn repeated_warnings_are_grouped_per_rule_unless_verbose() {
         )
         .unwrap();
     }
-    let conta = |err: &str| err.matches("warning[W-AT-SCADENZA]").count();
+    let conta = |err: &str| err.matches("avviso[W-AT-SCADENZA]").count();
     let out = tempfile::tempdir().unwrap();
     let (ok, err) = build(dir.path(), out.path(), &["--no-compress"]);
     assert!(ok, "{err}");
@@ -1070,10 +1070,10 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
     let (ok, err) = build(root, out.path(), &[]);
     assert!(!ok);
     let head = format!(
-        "themes/mio/templates/base.html:{}:{col}: error[E-TEMPLATE]: ",
+        "themes/mio/templates/base.html:{}:{col}: errore[E-TEMPLATE]: ",
         n + 1
     );
-    let errors: Vec<&str> = err.lines().filter(|l| l.contains("error[")).collect();
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains("errore[")).collect();
     assert_eq!(errors.len(), 1, "{err}");
     assert!(errors[0].contains(&head), "{err}");
     assert!(errors[0].contains("errore nel template per /"), "{err}");

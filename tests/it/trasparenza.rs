@@ -318,7 +318,7 @@ fn bad_schema_rows_and_unknown_sections_are_errors_with_positions() {
     let file = "comuni/valfiorita/amministrazione-trasparente/pagamenti-dell-amministrazione/dati-sui-pagamenti/pagamenti.csv";
     assert!(
         err.contains(&format!(
-            "{file}:{}:6: error[E-ANAC-SCHEMA]: trimestre `7` non valido",
+            "{file}:{}:6: errore[E-ANAC-SCHEMA]: trimestre `7` non valido",
             lines - 1
         )),
         "{err}"
@@ -367,7 +367,7 @@ fn items_past_five_years_warn_and_the_switch_keeps_every_section() {
     let (ok, err) = build(tmp.path(), out.path(), &[]);
     assert!(ok, "{err}");
     assert!(
-        err.contains("rendiconto-2019.md:3:1: warning[W-AT-SCADENZA]: pubblicato il 10/05/2020: l'obbligo di pubblicazione è terminato il 31/12/2025"),
+        err.contains("rendiconto-2019.md:3:1: avviso[W-AT-SCADENZA]: pubblicato il 10/05/2020: l'obbligo di pubblicazione è terminato il 31/12/2025"),
         "{err}"
     );
     // Never removed silently.
@@ -723,9 +723,9 @@ fn duplicate_numbers_are_errors_and_gaps_are_warnings() {
     let (out, err, ok) = albo_build(dup, "2026-11-23");
     assert!(!ok, "{err}");
     assert!(
-        err.contains("comuni/valfiorita/albo/2026-0008.md:2:1: error[E-ALBO-NUMERO-DUPLICATO]")
+        err.contains("comuni/valfiorita/albo/2026-0008.md:2:1: errore[E-ALBO-NUMERO-DUPLICATO]")
             || err.contains(
-                "comuni/valfiorita/albo/2026-0003.md:2:1: error[E-ALBO-NUMERO-DUPLICATO]"
+                "comuni/valfiorita/albo/2026-0003.md:2:1: errore[E-ALBO-NUMERO-DUPLICATO]"
             ),
         "{err}"
     );
@@ -742,7 +742,7 @@ fn duplicate_numbers_are_errors_and_gaps_are_warnings() {
     let (out, err, ok) = albo_build(gap, "2026-11-23");
     assert!(ok, "{err}");
     assert!(
-        err.contains("2026-0008.md:2:1: warning[W-ALBO-NUMERAZIONE]: registro dell'albo 2026: mancano i numeri da 8 a 9 prima del n. 10"),
+        err.contains("2026-0008.md:2:1: avviso[W-ALBO-NUMERAZIONE]: registro dell'albo 2026: mancano i numeri da 8 a 9 prima del n. 10"),
         "{err}"
     );
     assert!(out

@@ -85,11 +85,12 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// `file:line:col: error[CODE]: message`, the first line of the human output.
+    /// `file:line:col: errore[CODE]: message` (or `avviso[CODE]`), the first line of the human
+    /// output.
     pub fn headline(&self) -> String {
         let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+            Severity::Error => "errore",
+            Severity::Warning => "avviso",
         };
         let mut s = self.file.display().to_string();
         if self.line > 0 {
@@ -296,7 +297,7 @@ mod tests {
     #[test]
     fn headline_has_file_line_col_code() {
         let d = Diagnostic::error("E-X", "a/b.md", "messaggio").at(3, 7);
-        assert_eq!(d.headline(), "a/b.md:3:7: error[E-X]: messaggio");
+        assert_eq!(d.headline(), "a/b.md:3:7: errore[E-X]: messaggio");
     }
 
     #[test]
