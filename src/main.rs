@@ -429,9 +429,8 @@ fn finish_check(report: &check::Report, args: &CheckArgs) -> ExitCode {
         }
         eprintln!("rapporto scritto in {}", dir.join("index.html").display());
     }
-    if report.comuni.is_empty() && !report.generali.is_empty() {
-        return ExitCode::from(2);
-    }
+    // A civico.yaml that is missing or wrong is a content error, as for `civico build` (exit 1);
+    // 2 is for a check that could not run (arguments, a report that cannot be written).
     let errors = report.count(check::Severity::Error);
     let warnings = report.count(check::Severity::Warning);
     if errors > 0 || (args.deny_warnings && warnings > 0) {

@@ -803,3 +803,28 @@ fn mutation_portal_without_legal_links() {
     let line = line_of(&repo().join("content-example/civico.yaml"), "portale:");
     assert_only(&added, "PORTALE-LEGALE", "civico.yaml", Some(line));
 }
+
+/// A folder without civico.yaml is a content error for `check` as for `build` (exit 1, not 2),
+/// said in Italian (not the operating system's "No such file or directory").
+#[test]
+fn a_folder_without_civico_yaml_is_a_content_error_for_check_and_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, _) = run_check(dir.path(), &[]);
+    assert_eq!(code, 1, "{report}");
+    let message = report["generali"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("impossibile leggere civico.yaml: il file o la cartella non esiste"),
+        "{report}"
+    );
+    let o = Command::new(bin())
+        .arg("build")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("errore[E-CONFIG]"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+}
