@@ -1087,26 +1087,14 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
     // A shared part (rendered once per comune, not per page), indented in its file.
     std::fs::write(&base, &b).unwrap();
     let footer = dir.join("partials/footer.html");
-    let f = std::fs::read_to_string(&footer).unwrap();
-    let (n, line) = f
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("{{ site.comune.nome }}") && l.starts_with(' '))
-        .unwrap();
-    let col = line.find("{{ site.comune.nome }}").unwrap() + 4;
-    let broken = f.replacen(
-        "{{ site.comune.nome }}",
-        "{{ site.comune.nome | round }}",
-        1,
-    );
-    std::fs::write(&footer, broken).unwrap();
+    let (n, col, f) = fail_on_indented_line(&footer, "site.comune.nome");
     let out = tempfile::tempdir().unwrap();
     let (ok, err) = build(root, out.path(), &[]);
     assert!(!ok);
     assert_diag(
         &err,
         "themes/mio/templates/partials/footer.html",
-        n + 1,
+        n,
         col,
         "E-TEMPLATE",
         "errore nel template partials/footer.html",
@@ -1114,24 +1102,7 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
 
     // The territory portal's page, in the site theme too.
     std::fs::write(&footer, &f).unwrap();
-    let portale = dir.join("portale.html");
-    let p = std::fs::read_to_string(&portale).unwrap();
-    let (n, line) = p
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("{{ portale.titolo }}") && l.starts_with(' '))
-        .unwrap();
-    let col = line.find("{{ portale.titolo }}").unwrap() + 4;
-    let broken = p.replacen(
-        &format!("{}\n", line),
-        &format!(
-            "{}\n",
-            line.replace("{{ portale.titolo }}", "{{ portale.titolo | round }}")
-        ),
-        1,
-    );
-    assert_ne!(broken, p);
-    std::fs::write(&portale, broken).unwrap();
+    let (n, col, _) = fail_on_indented_line(&dir.join("portale.html"), "portale.titolo");
     let y = std::fs::read_to_string(&cfg).unwrap();
     let portale_yaml = "portale:\n  percorso: eventi\n  titolo: \"Eventi\"\n  base_url: \"https://eventi.example/\"\n";
     std::fs::write(&cfg, format!("{y}{portale_yaml}")).unwrap();
@@ -1141,7 +1112,7 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
     assert_diag(
         &err,
         "themes/mio/templates/portale.html",
-        n + 1,
+        n,
         col,
         "E-TEMPLATE",
         "errore nel template del portale",
@@ -1150,4 +1121,23 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
         err.contains("= aiuto: il template è scritto bene, ma qui non riesce"),
         "{err}"
     );
+}
+
+/// Makes the first indented line of `file` that prints `{{ value }}` fail while rendering (a
+/// filter for numbers on a text); returns its line (from 1), the column of the value as
+/// written, and the file as it was.
+fn fail_on_indented_line(file: &Path, value: &str) -> (usize, usize, String) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let shown = format!("{{{{ {value} }}}}");
+    let (n, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(&shown) && l.starts_with(' '))
+        .unwrap_or_else(|| panic!("no indented line with {shown} in {}", file.display()));
+    let col = line.find(&shown).unwrap() + 4;
+    let failing = line.replacen(&shown, &format!("{{{{ {value} | round }}}}"), 1);
+    let broken = text.replacen(&format!("{line}\n"), &format!("{failing}\n"), 1);
+    assert_ne!(broken, text);
+    std::fs::write(file, broken).unwrap();
+    (n + 1, col, text)
 }

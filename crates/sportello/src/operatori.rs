@@ -918,7 +918,7 @@ mod tests {
             "operatori:\n  - comune: valfiorita\n    utente: mario\n    password: chiaro\n",
         )
         .unwrap();
-        assert!(carica(&f).unwrap_err().contains("not an argon2 hash"));
+        assert!(carica(&f).unwrap_err().contains("non è un hash argon2"));
         std::fs::write(
             &f,
             format!(
