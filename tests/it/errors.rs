@@ -1088,15 +1088,18 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
     std::fs::write(&base, &b).unwrap();
     let footer = dir.join("partials/footer.html");
     let (n, col, f) = fail_on_indented_line(&footer, "site.comune.nome");
-    let out = tempfile::tempdir().unwrap();
-    let (ok, err) = build(root, out.path(), &[]);
-    assert!(!ok);
-    assert_diag(
-        &err,
+    // The build fails with that error at that place; what it printed.
+    let fails_at = |file: &str, n: usize, col: usize, message: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let (ok, err) = build(root, out.path(), &[]);
+        assert!(!ok);
+        assert_diag(&err, file, n, col, "E-TEMPLATE", message);
+        err
+    };
+    fails_at(
         "themes/mio/templates/partials/footer.html",
         n,
         col,
-        "E-TEMPLATE",
         "errore nel template partials/footer.html",
     );
 
@@ -1106,15 +1109,10 @@ fn a_broken_theme_template_points_at_its_line_and_column() {
     let y = std::fs::read_to_string(&cfg).unwrap();
     let portale_yaml = "portale:\n  percorso: eventi\n  titolo: \"Eventi\"\n  base_url: \"https://eventi.example/\"\n";
     std::fs::write(&cfg, format!("{y}{portale_yaml}")).unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (ok, err) = build(root, out.path(), &[]);
-    assert!(!ok);
-    assert_diag(
-        &err,
+    let err = fails_at(
         "themes/mio/templates/portale.html",
         n,
         col,
-        "E-TEMPLATE",
         "errore nel template del portale",
     );
     assert!(
