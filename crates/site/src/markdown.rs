@@ -112,194 +112,238 @@ pub fn syntax_css() -> String {
 
 /// Renders `text` to HTML, resolving links with `resolver`.
 pub fn render(text: &str, src: &Source<'_>, resolver: &dyn LinkResolver) -> Rendered {
-    // Built only for a document with something to report.
-    let index = std::cell::OnceCell::new();
-    let mut out = Rendered::default();
-    let diag_at = |offset: usize| -> (usize, usize) {
-        let (l, c) = index.get_or_init(|| LineIndex::new(text)).position(offset);
-        let c = if l == 1 { c + src.col_offset } else { c };
-        (l + src.line_offset, c)
+    let mut r = Rendering {
+        text,
+        src,
+        resolver,
+        index: std::cell::OnceCell::new(),
+        // About one event per 16 bytes of text: room for them at once (growing the vector one
+        // doubling at a time copied every event again, 0.8% of a build's instructions).
+        events: Vec::with_capacity(text.len() / 16 + 16),
+        heading_ids: HashMap::new(),
+        tables: false,
+        out: Rendered::default(),
     };
-    let push = |d: Diagnostic, offset: usize, diags: &mut Vec<Diagnostic>| {
-        let (l, c) = diag_at(offset);
-        diags.push(d.at(l, c).with_source(src.whole));
-    };
-
-    // About one event per 16 bytes of text: room for them at once (growing the vector one
-    // doubling at a time copied every event again, 0.8% of a build's instructions).
-    let mut events: Vec<Event<'_>> = Vec::with_capacity(text.len() / 16 + 16);
-    let mut heading_ids: HashMap<String, usize> = HashMap::new();
-    // Whether a table was opened (its wrapper is then completed below).
-    let mut tables = false;
-    let mut parser = Parser::new_ext(text, options())
-        .into_offset_iter()
-        .peekable();
-    let file = src.file;
-
+    let mut parser = Parser::new_ext(text, options()).into_offset_iter();
     while let Some((ev, range)) = parser.next() {
+        let at = range.start;
         match ev {
             Event::Start(Tag::Heading {
                 level, id, classes, ..
-            }) => {
-                // Collect the heading's inner events to know its text before emitting it.
-                let (inner, plain) =
-                    inner_until(&mut parser, |e| matches!(e, Event::End(TagEnd::Heading(_))));
-                let base = id
-                    .map(|i| civico_core::slug::slugify(&i))
-                    .unwrap_or_else(|| civico_core::slug::slugify(&plain));
-                let hid = unique_id(&mut heading_ids, base);
-                out.headings.push(Heading {
-                    level: heading_number(level),
-                    id: hid.clone(),
-                    text: plain.trim().to_string(),
-                });
-                events.push(Event::Start(Tag::Heading {
-                    level,
-                    id: Some(CowStr::from(hid)),
-                    classes,
-                    attrs: Vec::new(),
-                }));
-                events.extend(sanitise_inline(inner, file, &mut out.diagnostics));
-                events.push(Event::End(TagEnd::Heading(level)));
-            }
+            }) => r.heading(&mut parser, level, id, classes),
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
             }) => {
-                let dest = resolve(&dest_url, false, resolver).unwrap_or_else(|(d, msg_hint)| {
-                    let (msg, hint) = msg_hint;
-                    push(
-                        Diagnostic::error(d, file, msg).hint(hint),
-                        range.start,
-                        &mut out.diagnostics,
-                    );
-                    "#".to_string()
-                });
-                events.push(Event::Start(Tag::Link {
+                let dest = r.destination(&dest_url, false, at);
+                r.events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: CowStr::from(dest.unwrap_or_else(|| "#".to_string())),
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(image @ Tag::Image { .. }) => r.image(&mut parser, image, at),
+            Event::Start(Tag::CodeBlock(kind)) => r.code_block(&mut parser, &kind),
+            Event::Start(Tag::HtmlBlock) => r.html_block(&mut parser, at),
+            Event::InlineHtml(t) | Event::Html(t) => r.inline_html(t, at),
+            // Tables scroll sideways on a phone instead of overflowing the page.
+            Event::Start(Tag::Table(al)) => {
+                r.tables = true;
+                r.events.push(Event::Html(CowStr::from(TABLE_WRAPPER)));
+                r.events.push(Event::Start(Tag::Table(al)));
+            }
+            Event::End(TagEnd::Table) => {
+                r.events.push(Event::End(TagEnd::Table));
+                r.events.push(Event::Html(CowStr::from("</div>")));
+            }
+            other => r.events.push(other),
+        }
+    }
+    r.finish()
+}
+
+/// pulldown-cmark's events of a text, with their byte ranges.
+type Events<'t> = pulldown_cmark::OffsetIter<'t, pulldown_cmark::DefaultBrokenLinkCallback>;
+
+/// One document being rendered: the events kept so far and what was found on the way.
+struct Rendering<'t, 's> {
+    text: &'t str,
+    src: &'s Source<'s>,
+    resolver: &'s dyn LinkResolver,
+    /// Built only for a document with something to report.
+    index: std::cell::OnceCell<LineIndex<'t>>,
+    events: Vec<Event<'t>>,
+    heading_ids: HashMap<String, usize>,
+    /// Whether a table was opened (its wrapper is then completed by `finish`).
+    tables: bool,
+    out: Rendered,
+}
+
+impl<'t> Rendering<'t, '_> {
+    /// Reports `d` at byte `offset` of the text (its line and column in the file).
+    fn report(&mut self, d: Diagnostic, offset: usize) {
+        let (l, c) = self
+            .index
+            .get_or_init(|| LineIndex::new(self.text))
+            .position(offset);
+        let c = if l == 1 { c + self.src.col_offset } else { c };
+        let d = d
+            .at(l + self.src.line_offset, c)
+            .with_source(self.src.whole);
+        self.out.diagnostics.push(d);
+    }
+
+    /// A heading, with a unique id (given, or made from its text) and its text remembered.
+    fn heading(
+        &mut self,
+        parser: &mut Events<'t>,
+        level: HeadingLevel,
+        id: Option<CowStr<'t>>,
+        classes: Vec<CowStr<'t>>,
+    ) {
+        // Collect the heading's inner events to know its text before emitting it.
+        let (inner, plain) = inner_until(parser, |e| matches!(e, Event::End(TagEnd::Heading(_))));
+        let base = id
+            .map(|i| civico_core::slug::slugify(&i))
+            .unwrap_or_else(|| civico_core::slug::slugify(&plain));
+        let hid = unique_id(&mut self.heading_ids, base);
+        self.out.headings.push(Heading {
+            level: heading_number(level),
+            id: hid.clone(),
+            text: plain.trim().to_string(),
+        });
+        self.events.push(Event::Start(Tag::Heading {
+            level,
+            id: Some(CowStr::from(hid)),
+            classes,
+            attrs: Vec::new(),
+        }));
+        let inner = sanitise_inline(inner, self.src.file, &mut self.out.diagnostics);
+        self.events.extend(inner);
+        self.events.push(Event::End(TagEnd::Heading(level)));
+    }
+
+    /// A link's or an image's destination resolved, or None (reported at `at`).
+    fn destination(&mut self, dest: &str, image: bool, at: usize) -> Option<String> {
+        match resolve(dest, image, self.resolver) {
+            Ok(d) => Some(d),
+            Err((code, (msg, hint))) => {
+                self.report(Diagnostic::error(code, self.src.file, msg).hint(hint), at);
+                None
+            }
+        }
+    }
+
+    /// An image: its destination resolved, a warning without alt text, its size when known.
+    fn image(&mut self, parser: &mut Events<'t>, image: Tag<'t>, at: usize) {
+        let Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } = image
+        else {
+            return;
+        };
+        let dest = self.destination(&dest_url, true, at).unwrap_or_default();
+        // The alt text is the image's inner text: warn when it is empty.
+        let (mut inner, alt) = inner_until(parser, |e| matches!(e, Event::End(TagEnd::Image)));
+        inner.push(Event::End(TagEnd::Image));
+        if alt.trim().is_empty() {
+            let d = Diagnostic::warning(
+                "W-ALT-MISSING",
+                self.src.file,
+                "immagine senza testo alternativo",
+            )
+            .hint("descrivi l'immagine tra le parentesi quadre: ![Descrizione](foto.jpg)");
+            self.report(d, at);
+        }
+        let size = (!dest.is_empty() && !has_scheme(&dest_url))
+            .then(|| self.resolver.last_image_size())
+            .flatten();
+        match size {
+            // With its size, so the page keeps its place while the image loads.
+            Some((w, h)) => self.events.push(Event::Html(CowStr::from(img_tag(
+                &dest, &alt, &title, w, h,
+            )))),
+            None => {
+                self.events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url: CowStr::from(dest),
                     title,
                     id,
                 }));
+                self.events.extend(inner);
             }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest = resolve(&dest_url, true, resolver).unwrap_or_else(|(d, (msg, hint))| {
-                    push(
-                        Diagnostic::error(d, file, msg).hint(hint),
-                        range.start,
-                        &mut out.diagnostics,
-                    );
-                    String::new()
-                });
-                // The alt text is the image's inner text: warn when it is empty.
-                let (mut inner, alt) =
-                    inner_until(&mut parser, |e| matches!(e, Event::End(TagEnd::Image)));
-                inner.push(Event::End(TagEnd::Image));
-                if alt.trim().is_empty() {
-                    push(
-                        Diagnostic::warning(
-                            "W-ALT-MISSING",
-                            file,
-                            "immagine senza testo alternativo",
-                        )
-                        .hint(
-                            "descrivi l'immagine tra le parentesi quadre: ![Descrizione](foto.jpg)",
-                        ),
-                        range.start,
-                        &mut out.diagnostics,
-                    );
-                }
-                let size = (!dest.is_empty() && !has_scheme(&dest_url))
-                    .then(|| resolver.last_image_size())
-                    .flatten();
-                match size {
-                    // With its size, so the page keeps its place while the image loads.
-                    Some((w, h)) => events.push(Event::Html(CowStr::from(img_tag(
-                        &dest, &alt, &title, w, h,
-                    )))),
-                    None => {
-                        events.push(Event::Start(Tag::Image {
-                            link_type,
-                            dest_url: CowStr::from(dest),
-                            title,
-                            id,
-                        }));
-                        events.extend(inner);
-                    }
-                }
-            }
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match &kind {
-                    CodeBlockKind::Fenced(l) => {
-                        l.split_whitespace().next().unwrap_or("").to_string()
-                    }
-                    CodeBlockKind::Indented => String::new(),
-                };
-                let (_, code) =
-                    inner_until(&mut parser, |e| matches!(e, Event::End(TagEnd::CodeBlock)));
-                let html = highlight(&code, &lang);
-                out.highlighted |= html.contains(HIGHLIGHTED);
-                events.push(Event::Html(CowStr::from(html)));
-            }
-            Event::Start(Tag::HtmlBlock) => {
-                let mut raw = String::new();
-                for (e, _) in parser.by_ref() {
-                    match e {
-                        Event::End(TagEnd::HtmlBlock) => break,
-                        Event::Html(t) | Event::Text(t) => raw.push_str(&t),
-                        _ => {}
-                    }
-                }
-                if let Some(what) = dangerous(&raw) {
-                    push(refused(file, what), range.start, &mut out.diagnostics);
-                } else {
-                    events.push(Event::Html(CowStr::from(sanitise_block(&raw))));
-                }
-            }
-            Event::InlineHtml(t) | Event::Html(t) => {
-                if let Some(what) = dangerous(&t) {
-                    push(refused(file, what), range.start, &mut out.diagnostics);
-                } else if is_allowed_inline_tag(&t) {
-                    events.push(Event::InlineHtml(t));
-                } else if !t.trim_start().starts_with("<!--") {
-                    events.push(Event::Text(t));
-                }
-            }
-            // Tables scroll sideways on a phone instead of overflowing the page.
-            Event::Start(Tag::Table(al)) => {
-                tables = true;
-                events.push(Event::Html(CowStr::from(TABLE_WRAPPER)));
-                events.push(Event::Start(Tag::Table(al)));
-            }
-            Event::End(TagEnd::Table) => {
-                events.push(Event::End(TagEnd::Table));
-                events.push(Event::Html(CowStr::from("</div>")));
-            }
-            other => events.push(other),
         }
     }
-    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
-    if tables {
-        // Bootstrap Italia's table style (borders, spacing); pulldown-cmark writes `<table>`.
-        // (memchr's search: `str::replace` takes several times longer on a long page.)
-        let opening = format!("{TABLE_WRAPPER}<table>");
-        let mut html = String::with_capacity(out.html.len() + 64);
-        let mut copied = 0;
-        for at in memchr::memmem::find_iter(out.html.as_bytes(), opening.as_bytes()) {
-            html.push_str(&out.html[copied..at]);
-            html.push_str("<div class=\"table-responsive\">\n<table class=\"table\">");
-            copied = at + opening.len();
-        }
-        html.push_str(&out.html[copied..]);
-        out.html = html;
+
+    /// A code block, highlighted when its language is known.
+    fn code_block(&mut self, parser: &mut Events<'t>, kind: &CodeBlockKind<'t>) {
+        let lang = match kind {
+            CodeBlockKind::Fenced(l) => l.split_whitespace().next().unwrap_or(""),
+            CodeBlockKind::Indented => "",
+        };
+        let (_, code) = inner_until(parser, |e| matches!(e, Event::End(TagEnd::CodeBlock)));
+        let html = highlight(&code, lang);
+        self.out.highlighted |= html.contains(HIGHLIGHTED);
+        self.events.push(Event::Html(CowStr::from(html)));
     }
+
+    /// A block of HTML: refused when it could run or load something, else kept sanitised.
+    fn html_block(&mut self, parser: &mut Events<'t>, at: usize) {
+        let mut raw = String::new();
+        for (e, _) in parser.by_ref() {
+            match e {
+                Event::End(TagEnd::HtmlBlock) => break,
+                Event::Html(t) | Event::Text(t) => raw.push_str(&t),
+                _ => {}
+            }
+        }
+        if let Some(what) = dangerous(&raw) {
+            self.report(refused(self.src.file, what), at);
+        } else {
+            self.events
+                .push(Event::Html(CowStr::from(sanitise_block(&raw))));
+        }
+    }
+
+    /// HTML inside a paragraph: allowed tags kept, comments dropped, anything else as text.
+    fn inline_html(&mut self, t: CowStr<'t>, at: usize) {
+        if let Some(what) = dangerous(&t) {
+            self.report(refused(self.src.file, what), at);
+        } else if is_allowed_inline_tag(&t) {
+            self.events.push(Event::InlineHtml(t));
+        } else if !t.trim_start().starts_with("<!--") {
+            self.events.push(Event::Text(t));
+        }
+    }
+
+    /// The HTML of the events kept, with Bootstrap Italia's table style.
+    fn finish(mut self) -> Rendered {
+        pulldown_cmark::html::push_html(&mut self.out.html, self.events.into_iter());
+        if self.tables {
+            self.out.html = table_classes(&self.out.html);
+        }
+        self.out
+    }
+}
+
+/// Bootstrap Italia's table style (borders, spacing) on the tables pulldown-cmark wrote as
+/// `<table>` (memchr's search: `str::replace` takes several times longer on a long page).
+fn table_classes(html: &str) -> String {
+    let opening = format!("{TABLE_WRAPPER}<table>");
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut copied = 0;
+    for at in memchr::memmem::find_iter(html.as_bytes(), opening.as_bytes()) {
+        out.push_str(&html[copied..at]);
+        out.push_str("<div class=\"table-responsive\">\n<table class=\"table\">");
+        copied = at + opening.len();
+    }
+    out.push_str(&html[copied..]);
     out
 }
 
