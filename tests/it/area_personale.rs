@@ -922,6 +922,9 @@ fn stato_operatore(pagina: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The file a citizen sends as an integration.
+const ISEE: &[u8] = b"%PDF-1.4\n% ISEE 2026\n%%EOF\n";
+
 #[test]
 fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts() {
     if !gateway_ready() {
@@ -942,10 +945,22 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     let numero = creata["pratica"]["numero"].as_str().unwrap().to_string();
     p.s.smtp.wait(2, 20);
 
+    let mut anna = visible_to_its_office_only(&p, &numero);
+    refused_steps_then_integration(&p, &mut anna, &numero);
+    let url = format!("{}pratiche/{numero}", area(&p));
+    let mut lucia = citizen_answers(&p, &mut mario, &url);
+    office_accepts(&p, &mut anna, &mut mario, &mut lucia, &numero, &url);
+    told_by_email_and_listed(&p, &mut anna, &mut mario, &numero, &url);
+    told_by_app_io(&p, &mut anna, &numero);
+}
+
+/// An operator of another office does not see the pratica; the comune's operator does (and is
+/// returned, logged in).
+fn visible_to_its_office_only(p: &Prova, numero: &str) -> Operatore {
     // An operator of another office does not see it; the comune's operator does.
-    let mut bruno = operatore(&p, "bruno");
+    let mut bruno = operatore(p, "bruno");
     let (_, elenco, _) = bruno.send("GET", "/operatori/valfiorita/pratiche", &[], None);
-    assert!(!elenco.contains(&numero), "{elenco}");
+    assert!(!elenco.contains(numero), "{elenco}");
     let (st, _, _) = bruno.send(
         "GET",
         &format!("/operatori/valfiorita/pratiche/{numero}"),
@@ -953,28 +968,33 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
         None,
     );
     assert_eq!(st, 404);
-    let mut anna = operatore(&p, "anna");
+    let mut anna = operatore(p, "anna");
     let (_, elenco, _) = anna.send("GET", "/operatori/valfiorita/pratiche", &[], None);
-    assert!(elenco.contains(&numero), "{elenco}");
+    assert!(elenco.contains(numero), "{elenco}");
 
+    anna
+}
+
+/// Steps out of order or without what they need are refused; then up to the integration asked.
+fn refused_steps_then_integration(p: &Prova, anna: &mut Operatore, numero: &str) {
     // Steps out of order and without what they need are refused, with the reason.
     let (st, pagina) = avanza(
-        &p,
-        &mut anna,
-        &numero,
+        p,
+        anna,
+        numero,
         &[("stato", "accolta"), ("messaggio", "ok")],
     );
     assert_eq!(st, 409, "{pagina}");
-    let (st, pagina) = avanza(&p, &mut anna, &numero, &[("stato", "protocollata")]);
+    let (st, pagina) = avanza(p, anna, numero, &[("stato", "protocollata")]);
     assert_eq!(st, 409);
     assert!(
         testo(&pagina, "[role=alert]").contains("numero di protocollo"),
         "{pagina}"
     );
     let (st, pagina) = avanza(
-        &p,
-        &mut anna,
-        &numero,
+        p,
+        anna,
+        numero,
         &[("stato", "protocollata"), ("protocollo", "2026/0012345")],
     );
     assert_eq!(
@@ -982,21 +1002,24 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
         (303, "protocollata"),
         "{pagina}"
     );
-    avanza(&p, &mut anna, &numero, &[("stato", "in_istruttoria")]);
+    avanza(p, anna, numero, &[("stato", "in_istruttoria")]);
     let (_, pagina) = avanza(
-        &p,
-        &mut anna,
-        &numero,
+        p,
+        anna,
+        numero,
         &[
             ("stato", "integrazione"),
             ("messaggio", "Manca l'attestazione ISEE: inviala in PDF."),
         ],
     );
     assert_eq!(stato_operatore(&pagina), "integrazione");
+}
 
+/// The citizen reads the request and answers with a file; nobody else reaches the pratica
+/// (the other citizen is returned, logged in).
+fn citizen_answers(p: &Prova, mario: &mut Browser, url: &str) -> Browser {
     // The citizen reads the request in the area personale and answers with a file.
-    let url = format!("{}pratiche/{numero}", area(&p));
-    let (st, pagina) = mario.get(&url, &[]);
+    let (st, pagina) = mario.get(url, &[]);
     assert_eq!(st, 200, "{pagina}");
     assert!(
         testo(&pagina, ".storia").contains("Manca l'attestazione ISEE"),
@@ -1010,23 +1033,35 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     // Nobody else reaches it.
     let mut lucia = Browser::default();
     p.g.prossimo(LUCIA, "Lucia", 2);
-    accedi(&p, &mut lucia);
-    assert_eq!(lucia.get(&url, &[]).0, 404);
-    let isee = b"%PDF-1.4\n% ISEE 2026\n%%EOF\n";
+    accedi(p, &mut lucia);
+    assert_eq!(lucia.get(url, &[]).0, 404);
     let (st, _, _) = posta_multipart(
-        &p,
-        &cookie_di(&p, &mario),
+        p,
+        &cookie_di(p, mario),
         &format!("{url}/integrazione"),
         &[("testo", "Ecco l'attestazione ISEE.")],
-        &[("documenti", "isee.pdf", isee)],
+        &[("documenti", "isee.pdf", ISEE)],
     );
     assert_eq!(st, 303);
-    let (_, pagina) = mario.get(&url, &[]);
+    let (_, pagina) = mario.get(url, &[]);
     assert!(
         testo(&pagina, ".storia").contains("Ecco l'attestazione ISEE"),
         "{pagina}"
     );
 
+    lucia
+}
+
+/// The office sees the answer and its file, and accepts with the decision as a document,
+/// which the citizen downloads and nobody else can.
+fn office_accepts(
+    p: &Prova,
+    anna: &mut Operatore,
+    mario: &mut Browser,
+    lucia: &mut Browser,
+    numero: &str,
+    url: &str,
+) {
     // The office sees the answer and its file, and accepts.
     let (_, pagina, _) = anna.send(
         "GET",
@@ -1037,7 +1072,7 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     assert_eq!(stato_operatore(&pagina), "in_istruttoria");
     assert!(
         pagina.contains("isee.pdf")
-            && pagina.contains(&civico_sportello::pratiche::impronta_di(isee)),
+            && pagina.contains(&civico_sportello::pratiche::impronta_di(ISEE)),
         "{pagina}"
     );
     // Accepted with the decision as a document (the back-office form is multipart).
@@ -1045,7 +1080,7 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     let scheda = format!("/operatori/valfiorita/pratiche/{numero}");
     let (_, pagina, _) = anna.send("GET", &scheda, &[], None);
     let (st, _, _) = posta_multipart(
-        &p,
+        p,
         anna.cookie.as_deref().unwrap(),
         &format!("{}{scheda}/azione", p.s.url),
         &[
@@ -1059,7 +1094,7 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     let (_, pagina, _) = anna.send("GET", &scheda, &[], None);
     assert_eq!(stato_operatore(&pagina), "accolta");
     // The citizen finds the document on the pratica's page and downloads it; nobody else can.
-    let (_, pagina) = mario.get(&url, &[]);
+    let (_, pagina) = mario.get(url, &[]);
     let documenti = testo(&pagina, ".documenti");
     assert!(
         documenti.contains("decisione.pdf (dall'ufficio)") && documenti.contains("isee.pdf"),
@@ -1073,7 +1108,7 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
         .and_then(|a| a.value().attr("href"))
         .unwrap()
         .to_string();
-    let file_url = url::Url::parse(&url)
+    let file_url = url::Url::parse(url)
         .unwrap()
         .join(&link)
         .unwrap()
@@ -1081,7 +1116,17 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     let r = mario.richiesta("GET", &file_url, None, &[]);
     assert_eq!((r.status, r.body.as_bytes()), (200, &decisione[..]));
     assert_eq!(lucia.richiesta("GET", &file_url, None, &[]).status, 404);
+}
 
+/// Every step mailed to the citizen, the integration to the protocol; the ricevuta again; the
+/// export.
+fn told_by_email_and_listed(
+    p: &Prova,
+    anna: &mut Operatore,
+    mario: &mut Browser,
+    numero: &str,
+    url: &str,
+) {
     // The citizen was told of every step by email; the protocol got the integration.
     let mail = p.s.smtp.wait(7, 20);
     let a_mario: Vec<String> = mail
@@ -1122,10 +1167,13 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     let csv = String::from_utf8(csv).unwrap();
     assert!(
         csv.lines()
-            .any(|l| l.contains(&numero) && l.contains("2026/0012345") && l.contains("accolta")),
+            .any(|l| l.contains(numero) && l.contains("2026/0012345") && l.contains("accolta")),
         "{csv}"
     );
+}
 
+/// App IO told Mario of every step, once each; a later step sends its own message only.
+fn told_by_app_io(p: &Prova, anna: &mut Operatore, numero: &str) {
     // App IO told Mario of every step, once each: sent, protocolled, examined, integration
     // asked, accepted (his own answer is not announced to him).
     let attesi = [
@@ -1157,7 +1205,7 @@ fn an_office_asks_for_an_integration_the_citizen_answers_and_the_office_accepts(
     );
     assert!(p.io.messaggi().iter().all(|m| m.chiave == CHIAVE_IO));
     // A later step sends its own message only.
-    avanza(&p, &mut anna, &numero, &[("stato", "conclusa")]);
+    avanza(p, anna, numero, &[("stato", "conclusa")]);
     attendi(attesi.len() + 1);
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(a_mario(&p.io).len(), attesi.len() + 1);

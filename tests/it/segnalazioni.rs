@@ -119,8 +119,30 @@ fn act(op: &mut Operatore, codice: &str, form: &[(&str, &str)]) -> (u16, String)
     (status, body)
 }
 
+/// A segnalazione from its filing to its closing, phase by phase.
 fn file_filed_followed_and_handled(s: &Servizio) {
     let api = format!("{}/api/v1/valfiorita", s.url);
+    refusals(s, &api);
+    let (codice, token) = file_one(s, &api);
+    follow(s, &codice, &token);
+    let mut op = operator_reads(s, &codice);
+    through_the_states(s, &mut op, &codice, &token);
+    public_list_and_export(&mut op, &api, &codice);
+    other_comune_and_logs(s, &codice, &token);
+}
+
+/// Followed by its link: the answer of the consultation API (status, JSON).
+fn segui(s: &Servizio, token: &str, comune: &str) -> (u16, Value, Option<String>) {
+    call(
+        "POST",
+        &format!("{}/api/v1/{comune}/segnalazioni/consulta", s.url),
+        Some(&s.origin),
+        Some(json!({ "token": token })),
+    )
+}
+
+/// Refused before filing: a comune without the section, missing fields, no challenge.
+fn refusals(s: &Servizio, api: &str) {
     // The public list answers the comune's own site, empty at first.
     let (status, v, acao) = call(
         "GET",
@@ -136,7 +158,7 @@ fn file_filed_followed_and_handled(s: &Servizio) {
         "POST",
         &format!("{}/api/v1/castelmarino/segnalazioni", s.url),
         None,
-        Some(segnalazione(&pow(&api), &[])),
+        Some(segnalazione(&pow(api), &[])),
     );
     assert_eq!(status, 404, "{v}");
 
@@ -169,9 +191,12 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     );
     assert_eq!(status, 422);
     assert!(v["errore"].as_str().unwrap().contains("anti-robot"), "{v}");
+}
 
+/// Filed with a photo and a PDF, retried with the same key, mailed; its code and token.
+fn file_one(s: &Servizio, api: &str) -> (String, String) {
     // Filed with a photo (EXIF, GPS) and a PDF; a retry with the same key gets the same code.
-    let body = segnalazione(&pow(&api), &[("IMG_0001.JPG", FOTO), ("verbale.pdf", PDF)]);
+    let body = segnalazione(&pow(api), &[("IMG_0001.JPG", FOTO), ("verbale.pdf", PDF)]);
     let (status, ok, acao) = call_with(
         "POST",
         &format!("{api}/segnalazioni"),
@@ -207,32 +232,32 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     assert!(office[0].contains(&codice) && !office[0].contains("Bianchi"));
     let token = token_from_mail(&ricevuta[0]);
 
+    (codice, token)
+}
+
+/// Followed by its link; a wrong token or comune learns nothing.
+fn follow(s: &Servizio, codice: &str, token: &str) {
     // Followed by the link: state, history, files; a wrong token or comune learns nothing.
-    let segui = |t: &str, comune: &str| {
-        call(
-            "POST",
-            &format!("{}/api/v1/{comune}/segnalazioni/consulta", s.url),
-            Some(&s.origin),
-            Some(json!({ "token": t })),
-        )
-    };
-    let (status, v, _) = segui(&token, "valfiorita");
+    let (status, v, _) = segui(s, token, "valfiorita");
     assert_eq!(status, 200, "{v}");
     assert_eq!(
         (v["codice"].as_str(), v["stato_etichetta"].as_str()),
-        (Some(codice.as_str()), Some("Ricevuta"))
+        (Some(codice), Some("Ricevuta"))
     );
     assert_eq!(v["file"], json!(["img-0001.jpg", "verbale.pdf"]));
     assert_eq!(v["storia"].as_array().unwrap().len(), 1);
-    assert_eq!(segui(&token, "castelmarino").0, 404);
-    assert_eq!(segui(&"A".repeat(32), "valfiorita").0, 404);
+    assert_eq!(segui(s, token, "castelmarino").0, 404);
+    assert_eq!(segui(s, &"A".repeat(32), "valfiorita").0, 404);
+}
 
+/// The operator's list and page, the files as served; the operator logged in.
+fn operator_reads(s: &Servizio, codice: &str) -> Operatore {
     // The operator: the list, the page with the photo, the photo without EXIF or GPS.
     let mut op = login(s, "valfiorita", "anna");
     let (status, list, _) = op.send("GET", "/operatori/valfiorita/segnalazioni", &[], None);
     assert_eq!(status, 200);
     assert!(
-        list.contains(&codice) && list.contains("Ufficio lavori pubblici"),
+        list.contains(codice) && list.contains("Ufficio lavori pubblici"),
         "{list}"
     );
     let path = format!("/operatori/valfiorita/segnalazioni/{codice}");
@@ -267,11 +292,17 @@ fn file_filed_followed_and_handled(s: &Servizio) {
         .unwrap()
         .starts_with("attachment"));
 
+    op
+}
+
+/// Through the states, each change mailed; the audit log; the reporter's history.
+fn through_the_states(s: &Servizio, op: &mut Operatore, codice: &str, token: &str) {
+    let path = format!("/operatori/valfiorita/segnalazioni/{codice}");
     // Through the states, each change mailed to the reporter with the office's message.
     assert_eq!(
         act(
-            &mut op,
-            &codice,
+            op,
+            codice,
             &[
                 ("tipo", "stato"),
                 ("stato", "presa_in_carico"),
@@ -289,8 +320,8 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     );
     assert_eq!(
         act(
-            &mut op,
-            &codice,
+            op,
+            codice,
             &[
                 ("tipo", "ufficio"),
                 ("ufficio", "Ufficio relazioni con il pubblico")
@@ -300,12 +331,12 @@ fn file_filed_followed_and_handled(s: &Servizio) {
         303
     );
     assert_eq!(
-        act(&mut op, &codice, &[("tipo", "pubblica"), ("pubblica", "1")]).0,
+        act(op, codice, &[("tipo", "pubblica"), ("pubblica", "1")]).0,
         303
     );
     for stato in ["in_lavorazione", "risolta", "chiusa"] {
         assert_eq!(
-            act(&mut op, &codice, &[("tipo", "stato"), ("stato", stato)]).0,
+            act(op, codice, &[("tipo", "stato"), ("stato", stato)]).0,
             303,
             "{stato}"
         );
@@ -313,11 +344,7 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     let m = wait_mails(s, REPORTER, 5);
     assert!(m[4].contains("chiusa"), "{}", m[4]);
     // A step that does not exist from here is refused with the reason, and changes nothing.
-    let (status, body) = act(
-        &mut op,
-        &codice,
-        &[("tipo", "stato"), ("stato", "respinta")],
-    );
+    let (status, body) = act(op, codice, &[("tipo", "stato"), ("stato", "respinta")]);
     assert_eq!(status, 409);
     assert!(body.contains("non si passa"), "{body}");
     // The audit log names who did what.
@@ -330,14 +357,17 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     assert_eq!(righe.len(), 7, "{righe:?}");
     assert!(righe[0].contains("cittadino") && righe[1..].iter().all(|r| r.contains("anna")));
     // The reporter sees the history, without the operators' names or the moderation.
-    let (_, v, _) = segui(&token, "valfiorita");
+    let (_, v, _) = segui(s, token, "valfiorita");
     let storia = v["storia"].to_string();
     assert_eq!(v["storia"].as_array().unwrap().len(), 6, "{storia}");
     assert!(
         storia.contains("Interveniamo") && !storia.contains("anna"),
         "{storia}"
     );
+}
 
+/// The public list (nothing personal) and the operators' export.
+fn public_list_and_export(op: &mut Operatore, api: &str, codice: &str) {
     // The public list: category, street, rounded point, state; nothing personal.
     let (_, v, _) = call("GET", &format!("{api}/segnalazioni/pubbliche"), None, None);
     assert_eq!(v["risolte_12_mesi"], 1);
@@ -360,14 +390,18 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<_> = r.records().map(|x| x.unwrap()).collect();
     assert_eq!(rows.len(), 1);
-    assert_eq!((&rows[0][0], &rows[0][13]), (codice.as_str(), "chiusa"));
+    assert_eq!((&rows[0][0], &rows[0][13]), (codice, "chiusa"));
     assert_eq!(&rows[0][4], "'=1+1 Buca in via Roma");
+}
 
+/// Another comune's operator, the service's log, a visitor without a session.
+fn other_comune_and_logs(s: &Servizio, codice: &str, token: &str) {
+    let path = format!("/operatori/valfiorita/segnalazioni/{codice}");
     // Castelmarino's operator sees none of it and cannot act on it.
     let mut carlo = login(s, "castelmarino", "carlo");
     let (_, list, _) = carlo.send("GET", "/operatori/castelmarino/segnalazioni", &[], None);
     assert!(
-        !list.contains(&codice) && list.contains("0 segnalazioni"),
+        !list.contains(codice) && list.contains("0 segnalazioni"),
         "{list}"
     );
     let (_, page, _) = carlo.send(
@@ -386,7 +420,7 @@ fn file_filed_followed_and_handled(s: &Servizio) {
     assert!(log.contains("in ascolto su"), "{log}");
     // The service's own address is logged, and its random port may hold "333".
     let log = log.replace(s.url.trim_end_matches('/'), "<indirizzo>");
-    for privato in ["maria", "Bianchi", "Roma 12", "333", &token, "Buca"] {
+    for privato in ["maria", "Bianchi", "Roma 12", "333", token, "Buca"] {
         assert!(
             !log.to_lowercase().contains(&privato.to_lowercase()),
             "{privato} logged:\n{log}"
@@ -664,135 +698,7 @@ fn the_example_sites_carry_the_segnalazione_pages() {
     let site = common::example_site();
     let pagina = |slug: &str, p: &str| common::html(&site.join(slug).join(p).join("index.html"));
     for (slug, mappa) in [("valfiorita", true), ("borgo-san-fedele", false)] {
-        let doc = pagina(slug, "segnalazione-disservizio");
-        let root = common::select(&doc, "[data-civico-segnala]");
-        assert_eq!(
-            root[0].value().attr("data-api"),
-            Some(format!("https://sportello.provincia-valdoro.vd.example/api/v1/{slug}").as_str())
-        );
-        assert_eq!(
-            root[0].value().attr("data-mappa").is_some(),
-            mappa,
-            "{slug}"
-        );
-        // Without the service: email and phone; the form waits hidden.
-        assert!(common::select(&doc, "[data-civico-fallback]")[0]
-            .value()
-            .attr("hidden")
-            .is_none());
-        let mail = common::select(
-            &doc,
-            "[data-civico-fallback] a[href^='mailto:segnalazioni@']",
-        );
-        assert_eq!(mail.len(), 1, "{slug}: the comune's reporting address");
-        assert!(common::select(&doc, "form[data-civico-passi]")[0]
-            .value()
-            .attr("hidden")
-            .is_some());
-        let passi: Vec<String> = common::select(&doc, ".civico-passi li")
-            .iter()
-            .map(common::text)
-            .collect();
-        assert_eq!(
-            passi,
-            [
-                "1. Autorizzazioni e condizioni",
-                "2. Dati di segnalazione",
-                "3. Riepilogo"
-            ]
-        );
-        for id in ["report-place", "report-info", "report-author"] {
-            assert_eq!(
-                common::select(&doc, &format!("section[data-passo='2'] fieldset#{id}")).len(),
-                1,
-                "{slug}: {id}"
-            );
-        }
-        let attr = |css: &str, a: &str| {
-            common::select(&doc, css)[0]
-                .value()
-                .attr(a)
-                .map(str::to_string)
-        };
-        assert_eq!(attr("#details", "maxlength").as_deref(), Some("200"));
-        assert_eq!(attr("#title", "maxlength").as_deref(), Some("100"));
-        assert_eq!(
-            attr("#allegati", "accept").as_deref(),
-            Some("image/jpeg,image/png,image/webp,application/pdf")
-        );
-        assert!(attr("#allegati", "multiple").is_some());
-        assert!(attr("#privacy", "required").is_some());
-        assert_eq!(
-            common::select(&doc, "altcha-widget[challenge$='/sfida']").len(),
-            1
-        );
-        assert_eq!(
-            common::select(&doc, ".civico-trappola input#sito_web").len(),
-            1,
-            "honeypot"
-        );
-        // The types of disservizio of its sportello.yaml, in order.
-        let text = std::fs::read_to_string(
-            common::repo()
-                .join("content-example/comuni")
-                .join(slug)
-                .join("sportello.yaml"),
-        )
-        .unwrap();
-        let cfg: civico_sportello::config::Sportello = serde_saphyr::from_str(&text).unwrap();
-        let attese: Vec<String> = cfg
-            .segnalazioni
-            .unwrap()
-            .categorie
-            .into_iter()
-            .map(|c| c.nome)
-            .collect();
-        let offerte: Vec<String> = common::select(&doc, "#inefficiency option")
-            .iter()
-            .filter_map(|o| {
-                o.value()
-                    .attr("value")
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_string)
-            })
-            .collect();
-        assert_eq!(offerte, attese, "{slug}");
-        // The informativa of its sportello.yaml, and the map's scripts only where there is one.
-        assert_eq!(
-            common::select(&doc, &format!("a[href='{}']", cfg.informativa)).len(),
-            1
-        );
-        let script = |nome: &str| {
-            common::select(&doc, "script[src]")
-                .iter()
-                .any(|s| s.value().attr("src").unwrap().ends_with(nome))
-        };
-        assert!(script("/js/civico-segnala.js") && script("/js/civico-sportello.js"));
-        assert_eq!(script("/vendor/leaflet/leaflet.js"), mappa, "{slug}");
-        assert_eq!(
-            common::select(&doc, "[data-civico-apri-mappa]").len(),
-            usize::from(mappa)
-        );
-        // The follow-up page is not for search engines; the public list links to the form.
-        let segui = pagina(slug, "segnalazione-disservizio/segui");
-        assert_eq!(
-            common::select(&segui, "meta[name=robots][content=noindex]").len(),
-            1
-        );
-        assert_eq!(common::select(&segui, "[data-civico-segui]").len(), 1);
-        let elenco = pagina(slug, "segnalazione-disservizio/elenco");
-        assert_eq!(
-            common::select(&elenco, "[data-civico-elenco-segnalazioni]").len(),
-            1
-        );
-        assert_eq!(
-            common::select(
-                &elenco,
-                "[data-civico-elenco-segnalazioni] a.btn[href$='/segnalazione-disservizio/']"
-            )
-            .len(),
-            1
-        );
+        segnalazione_pages(site, slug, mappa);
     }
     // Castelmarino has no segnalazioni section: the page sends to its address, nothing more.
     let doc = pagina("castelmarino", "segnalazione-disservizio");
@@ -820,6 +726,141 @@ fn the_example_sites_carry_the_segnalazione_pages() {
             .unwrap()
             .ends_with("/segnalazione-disservizio/"));
     }
+}
+
+/// The segnalazione pages of a comune with the section (`mappa`: with a map): the form, its
+/// steps and limits, its categories and informativa, the follow-up and public list pages.
+fn segnalazione_pages(site: &std::path::Path, slug: &str, mappa: bool) {
+    let pagina = |p: &str| common::html(&site.join(slug).join(p).join("index.html"));
+    let doc = pagina("segnalazione-disservizio");
+    let root = common::select(&doc, "[data-civico-segnala]");
+    assert_eq!(
+        root[0].value().attr("data-api"),
+        Some(format!("https://sportello.provincia-valdoro.vd.example/api/v1/{slug}").as_str())
+    );
+    assert_eq!(
+        root[0].value().attr("data-mappa").is_some(),
+        mappa,
+        "{slug}"
+    );
+    // Without the service: email and phone; the form waits hidden.
+    assert!(common::select(&doc, "[data-civico-fallback]")[0]
+        .value()
+        .attr("hidden")
+        .is_none());
+    let mail = common::select(
+        &doc,
+        "[data-civico-fallback] a[href^='mailto:segnalazioni@']",
+    );
+    assert_eq!(mail.len(), 1, "{slug}: the comune's reporting address");
+    assert!(common::select(&doc, "form[data-civico-passi]")[0]
+        .value()
+        .attr("hidden")
+        .is_some());
+    let passi: Vec<String> = common::select(&doc, ".civico-passi li")
+        .iter()
+        .map(common::text)
+        .collect();
+    assert_eq!(
+        passi,
+        [
+            "1. Autorizzazioni e condizioni",
+            "2. Dati di segnalazione",
+            "3. Riepilogo"
+        ]
+    );
+    for id in ["report-place", "report-info", "report-author"] {
+        assert_eq!(
+            common::select(&doc, &format!("section[data-passo='2'] fieldset#{id}")).len(),
+            1,
+            "{slug}: {id}"
+        );
+    }
+    let attr = |css: &str, a: &str| {
+        common::select(&doc, css)[0]
+            .value()
+            .attr(a)
+            .map(str::to_string)
+    };
+    assert_eq!(attr("#details", "maxlength").as_deref(), Some("200"));
+    assert_eq!(attr("#title", "maxlength").as_deref(), Some("100"));
+    assert_eq!(
+        attr("#allegati", "accept").as_deref(),
+        Some("image/jpeg,image/png,image/webp,application/pdf")
+    );
+    assert!(attr("#allegati", "multiple").is_some());
+    assert!(attr("#privacy", "required").is_some());
+    assert_eq!(
+        common::select(&doc, "altcha-widget[challenge$='/sfida']").len(),
+        1
+    );
+    assert_eq!(
+        common::select(&doc, ".civico-trappola input#sito_web").len(),
+        1,
+        "honeypot"
+    );
+    // The types of disservizio of its sportello.yaml, in order.
+    let text = std::fs::read_to_string(
+        common::repo()
+            .join("content-example/comuni")
+            .join(slug)
+            .join("sportello.yaml"),
+    )
+    .unwrap();
+    let cfg: civico_sportello::config::Sportello = serde_saphyr::from_str(&text).unwrap();
+    let attese: Vec<String> = cfg
+        .segnalazioni
+        .unwrap()
+        .categorie
+        .into_iter()
+        .map(|c| c.nome)
+        .collect();
+    let offerte: Vec<String> = common::select(&doc, "#inefficiency option")
+        .iter()
+        .filter_map(|o| {
+            o.value()
+                .attr("value")
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(offerte, attese, "{slug}");
+    // The informativa of its sportello.yaml, and the map's scripts only where there is one.
+    assert_eq!(
+        common::select(&doc, &format!("a[href='{}']", cfg.informativa)).len(),
+        1
+    );
+    let script = |nome: &str| {
+        common::select(&doc, "script[src]")
+            .iter()
+            .any(|s| s.value().attr("src").unwrap().ends_with(nome))
+    };
+    assert!(script("/js/civico-segnala.js") && script("/js/civico-sportello.js"));
+    assert_eq!(script("/vendor/leaflet/leaflet.js"), mappa, "{slug}");
+    assert_eq!(
+        common::select(&doc, "[data-civico-apri-mappa]").len(),
+        usize::from(mappa)
+    );
+    // The follow-up page is not for search engines; the public list links to the form.
+    let segui = pagina("segnalazione-disservizio/segui");
+    assert_eq!(
+        common::select(&segui, "meta[name=robots][content=noindex]").len(),
+        1
+    );
+    assert_eq!(common::select(&segui, "[data-civico-segui]").len(), 1);
+    let elenco = pagina("segnalazione-disservizio/elenco");
+    assert_eq!(
+        common::select(&elenco, "[data-civico-elenco-segnalazioni]").len(),
+        1
+    );
+    assert_eq!(
+        common::select(
+            &elenco,
+            "[data-civico-elenco-segnalazioni] a.btn[href$='/segnalazione-disservizio/']"
+        )
+        .len(),
+        1
+    );
 }
 
 /// The honeypot field filled: refused, nothing stored. Over the per-address limit: 429 with

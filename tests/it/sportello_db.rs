@@ -773,6 +773,18 @@ mod segnalazione {
 /// the audit log, moderation and the public list, the yearly figure, tenant isolation and
 /// retention.
 fn segnalazioni_per_comune(db: Db) {
+    let r = segnalazione_registered_and_isolated(&db);
+    let t1 = ora() + Duration::hours(1);
+    segnalazione_through_the_states(&db, &r, t1);
+    let altra = segnalazioni_public_list(&db, t1);
+    let t2 = ora() + Duration::days(2);
+    segnalazione_solved_and_counted(&db, &r, t2);
+    segnalazioni_retention(&db, &r, &altra, t2);
+}
+
+/// Stored, routed to its category's office with its deadline, mailed; another comune sees
+/// nothing of it.
+fn segnalazione_registered_and_isolated(db: &Db) -> civico_sportello::segnalazioni::Ricevuta {
     use civico_sportello::segnalazioni as sg;
     use segnalazione::{agisci, nuova, registra, stato};
     let mut c = db.pool.prendi().unwrap();
@@ -850,9 +862,19 @@ fn segnalazioni_per_comune(db: Db) {
         "the office's notice carries no identity"
     );
 
+    r
+}
+
+/// Only the allowed steps, a reason to refuse, the audit log; overdue while pending.
+fn segnalazione_through_the_states(
+    db: &Db,
+    r: &civico_sportello::segnalazioni::Ricevuta,
+    t1: DateTime<Utc>,
+) {
+    use civico_sportello::segnalazioni as sg;
+    use segnalazione::{agisci, stato};
     // The states: only the allowed steps; refusing needs a reason.
     let mut c = db.pool.prendi().unwrap();
-    let t1 = ora() + Duration::hours(1);
     assert!(matches!(
         agisci(&mut c, "valfiorita", &r.codice, stato("risolta", ""), t1),
         Err(sg::Respinta::Passaggio(..))
@@ -922,7 +944,16 @@ fn segnalazioni_per_comune(db: Db) {
     // Overdue while pending, not once solved.
     assert!(!x.scaduta(ora() + Duration::days(9)));
     assert!(x.scaduta(ora() + Duration::days(11)));
+}
 
+/// Moderated and taken in charge only, nothing personal; another segnalazione, moderated.
+fn segnalazioni_public_list(
+    db: &Db,
+    t1: DateTime<Utc>,
+) -> civico_sportello::segnalazioni::Ricevuta {
+    use civico_sportello::segnalazioni as sg;
+    use segnalazione::{agisci, nuova, registra};
+    let mut c = db.pool.prendi().unwrap();
     // The public list: moderated and taken in charge only, nothing personal.
     let altra = registra(&mut c, "valfiorita", &nuova(), None, ora());
     agisci(
@@ -968,8 +999,19 @@ fn segnalazioni_per_comune(db: Db) {
             .is_empty()
     );
 
+    altra
+}
+
+/// The yearly figure of solved ones, as a segnalazione is solved, reopened and closed.
+fn segnalazione_solved_and_counted(
+    db: &Db,
+    r: &civico_sportello::segnalazioni::Ricevuta,
+    t2: DateTime<Utc>,
+) {
+    use civico_sportello::segnalazioni as sg;
+    use segnalazione::{agisci, stato};
+    let mut c = db.pool.prendi().unwrap();
     // Solved: the figure counts it; reopened it does not; solved again and closed it does.
-    let t2 = ora() + Duration::days(2);
     agisci(
         &mut c,
         "valfiorita",
@@ -1016,7 +1058,17 @@ fn segnalazioni_per_comune(db: Db) {
         2 + 6,
         "two receipts and one message per change of state"
     );
+}
 
+/// Concluded before the cut go with their files and history; pending ones stay.
+fn segnalazioni_retention(
+    db: &Db,
+    r: &civico_sportello::segnalazioni::Ricevuta,
+    altra: &civico_sportello::segnalazioni::Ricevuta,
+    t2: DateTime<Utc>,
+) {
+    use civico_sportello::segnalazioni as sg;
+    use segnalazione::{nuova, registra};
     // Retention: concluded before the cut go with their files and history; pending stay.
     let mut c = db.pool.prendi().unwrap();
     let terza = registra(&mut c, "castelmarino", &nuova(), None, ora());
