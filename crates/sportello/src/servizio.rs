@@ -42,6 +42,7 @@ use super::posta::{self, Contesto, Postino};
 use super::registro::{self, Composto, Dati, Fallito, Origine, Posto, Prenotato, Rifiuto};
 use super::richiesta::Corpo;
 use super::sfida::Sfide;
+use civico_core::plurale::conta;
 use civico_core::sportello::{email_valida, Sportello, Ufficio};
 
 /// A comune served: its booking setup and its site.
@@ -1238,7 +1239,6 @@ pub fn lavori(s: &AppState, postino: Option<&Postino>) -> Result<String, String>
     };
     super::bozze::purga(&mut c, ora).map_err(|e| e.to_string())?;
     manda_io(s, &mut c).map_err(|e| e.to_string())?;
-    use civico_core::plurale::conta;
     Ok(format!(
         "{} in coda, {}, {}",
         conta(promemoria, "promemoria", "promemoria"),
@@ -1260,7 +1260,6 @@ fn manda_io(s: &AppState, c: &mut super::db::Conn) -> super::db::Esito<()> {
     };
     let r = super::avvisi_io::invia(c, &s.io, &chiave, Utc::now())?;
     if r.inviati + r.non_recapitabili + r.rimandati > 0 {
-        use civico_core::plurale::conta;
         stampa(&format!(
             "sportello: App IO: {}, {}, {}",
             conta(r.inviati, "messaggio inviato", "messaggi inviati"),
