@@ -426,6 +426,15 @@ fn operators_see_their_comune_mark_cancel_and_export() {
         (status, loc.as_deref()),
         (303, Some("/operatori/valfiorita/accesso"))
     );
+    // A name no comune can have is not found (it made a Location header fail: 500).
+    for path in [
+        "/operatori/%00/pratiche.csv",
+        "/operatori/x%0Ay/",
+        "/operatori/A%20B/export.csv",
+    ] {
+        let (status, _, loc) = op.send("GET", path, &[], None);
+        assert_eq!((status, loc), (404, None), "{path}");
+    }
     let (_, body, _) = op.send(
         "POST",
         "/operatori/valfiorita/accesso",

@@ -179,7 +179,16 @@ fn base(comune: &str) -> String {
     format!("/operatori/{comune}/")
 }
 
+/// To the login page of `comune`; a name no comune can have (only lowercase letters, digits
+/// and hyphens make a slug) is not found, and never reaches a `Location` header.
 fn entra(comune: &str) -> Response {
+    let slug = !comune.is_empty()
+        && comune
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !slug {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     Redirect::to(&format!("{}accesso", base(comune))).into_response()
 }
 
