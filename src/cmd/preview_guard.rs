@@ -6,7 +6,8 @@
 //!   `--bind` opens the preview to the network, IP addresses (a phone on the same network types
 //!   one); any other name gets 421 with an Italian explanation.
 //! - Links: the preview serves only files inside its folder; a path that resolves (through a
-//!   symbolic link) outside it, or to a precompressed sibling outside it, is a 404.
+//!   symbolic link) outside it, or to a precompressed sibling outside it, is a 404, as is a
+//!   path no file can have.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,11 @@ pub fn inside(out: &Path, request_path: &str) -> bool {
     let decoded = percent_encoding::percent_decode_str(request_path).decode_utf8_lossy();
     let rel = decoded.trim_start_matches('/');
     if rel.split('/').any(|c| c == "..") || rel.contains('\\') {
+        return false;
+    }
+    // Names no file can have (a NUL byte, a name over the file systems' 255 bytes): the file
+    // system's error for them would come back as a 500.
+    if rel.contains('\0') || rel.split('/').any(|c| c.len() > 255) {
         return false;
     }
     let base = out.join(rel);
@@ -133,6 +139,17 @@ mod tests {
         let lan: IpAddr = "192.168.1.5".parse().unwrap();
         assert!(host_allowed("192.168.1.5:1111", lan));
         assert!(!host_allowed("192.168.1.6:1111", lan));
+    }
+
+    #[test]
+    fn paths_no_file_can_have_are_not_found() {
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("a.html"), "a").unwrap();
+        assert!(inside(out.path(), "/a.html"));
+        assert!(inside(out.path(), &format!("/{}", "b".repeat(255))));
+        assert!(!inside(out.path(), &format!("/{}", "b".repeat(256))));
+        assert!(!inside(out.path(), "/%00/a.html"));
+        assert!(!inside(out.path(), "/a.html%00"));
     }
 
     #[cfg(unix)]

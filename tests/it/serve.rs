@@ -523,6 +523,11 @@ fn foreign_host_names_and_links_out_of_the_folder_are_refused() {
     assert!(!body.contains("riservato"));
     assert_eq!(s.get("/fuori/sito/civico.yaml").0, 404);
     assert_eq!(s.get("/castelmarino/").0, 200);
+    // Paths no file can have are not found (the file system's errors for them were a 500).
+    let long = format!("/castelmarino/{}", "a".repeat(300));
+    for path in [long.as_str(), "/%00/index.html", "/castelmarino/%00"] {
+        assert_eq!(s.get(path).0, 404, "{path}");
+    }
 }
 
 #[test]
