@@ -13,7 +13,7 @@ pub fn descrivi(e: &Error) -> String {
         ErrorKind::ReadOnlyFilesystem => "il disco è in sola lettura".into(),
         ErrorKind::IsADirectory => "è una cartella, non un file".into(),
         ErrorKind::NotADirectory => "non è una cartella".into(),
-        ErrorKind::InvalidData => "il contenuto non è testo UTF-8 valido".into(),
+        ErrorKind::InvalidData => "dati non validi (un file di testo va salvato in UTF-8)".into(),
         ErrorKind::AddrInUse => {
             "l'indirizzo è già in uso (un altro programma ascolta su quella porta)".into()
         }
