@@ -65,8 +65,8 @@ pub fn run(a: CostiArgs) -> ExitCode {
             if let Err(e) = std::fs::write(&f, bytes) {
                 eprintln!(
                     "errore: non riesco a scrivere {}: {}",
-                    civico_core::errore_io::descrivi(&e),
-                    f.display()
+                    f.display(),
+                    civico_core::errore_io::descrivi(&e)
                 );
                 return ExitCode::from(2);
             }

@@ -129,6 +129,17 @@ fn the_spreadsheet_and_the_printable_page() {
         .collect();
     assert_eq!(righe, ["Castelmarino", "Valfiorita", "Borgo San Fedele"]);
     assert!(text(&select(&doc, "tfoot")[0]).contains("100,00"));
+    // A file that cannot be written: its path, then why.
+    let missing = dir.path().join("manca/costi.html");
+    let (ok, _, err) = costi(&["-o", missing.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "non riesco a scrivere {}: il file o la cartella non esiste",
+            missing.display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]

@@ -74,8 +74,8 @@ pub fn carica(f: &Path) -> Result<Operatori, String> {
     let text = std::fs::read_to_string(f).map_err(|e| {
         format!(
             "non riesco a leggere {}: {}",
-            civico_core::errore_io::descrivi(&e),
-            f.display()
+            f.display(),
+            civico_core::errore_io::descrivi(&e)
         )
     })?;
     let file: File = serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
@@ -928,6 +928,14 @@ mod tests {
         )
         .unwrap();
         assert!(carica(&f).unwrap_err().contains("non è un hash argon2"));
+        let manca = dir.path().join("manca.yaml");
+        assert_eq!(
+            carica(&manca).unwrap_err(),
+            format!(
+                "non riesco a leggere {}: il file o la cartella non esiste",
+                manca.display()
+            )
+        );
         std::fs::write(
             &f,
             format!(
