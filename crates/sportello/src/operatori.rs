@@ -179,14 +179,10 @@ fn base(comune: &str) -> String {
     format!("/operatori/{comune}/")
 }
 
-/// To the login page of `comune`; a name no comune can have (only lowercase letters, digits
-/// and hyphens make a slug) is not found, and never reaches a `Location` header.
-fn entra(comune: &str) -> Response {
-    let slug = !comune.is_empty()
-        && comune
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !slug {
+/// To the login page of `comune`; a comune the service does not have is not found (its name,
+/// anything a URL can hold, never reaches a `Location` header).
+fn entra(s: &AppState, comune: &str) -> Response {
+    if s.enti().get(comune).is_none() {
         return StatusCode::NOT_FOUND.into_response();
     }
     Redirect::to(&format!("{}accesso", base(comune))).into_response()
@@ -392,7 +388,7 @@ async fn agenda(
     })
     .await;
     let Some((ses, elenco)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let b = base(&comune);
     let mut righe = String::new();
@@ -543,7 +539,7 @@ async fn azione(
     .unwrap_or(Err(StatusCode::SERVICE_UNAVAILABLE));
     match esito {
         Ok(()) => Redirect::to(&base(&comune)).into_response(),
-        Err(StatusCode::UNAUTHORIZED) => entra(&comune),
+        Err(StatusCode::UNAUTHORIZED) => entra(&s, &comune),
         Err(st) => pagina(
             "Operazione non riuscita",
             &format!(
@@ -581,7 +577,7 @@ async fn esporta(
     })
     .await;
     let Some((_, elenco)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
     scrivi(
@@ -655,7 +651,7 @@ async fn valutazioni(
     })
     .await;
     let Some((_, pagine)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let b = base(&comune);
     let mut corpo = format!(
@@ -703,7 +699,7 @@ async fn valutazioni_csv(
     })
     .await;
     let Some((_, righe)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
     scrivi(
@@ -734,7 +730,7 @@ async fn richieste(
     })
     .await;
     let Some((ses, elenco)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let b = base(&comune);
     let mut righe = String::new();
@@ -799,7 +795,7 @@ async fn richiesta_azione(
     .unwrap_or(Err(StatusCode::SERVICE_UNAVAILABLE));
     match esito {
         Ok(()) => Redirect::to(&format!("{}assistenza", base(&comune))).into_response(),
-        Err(StatusCode::UNAUTHORIZED) => entra(&comune),
+        Err(StatusCode::UNAUTHORIZED) => entra(&s, &comune),
         Err(st) => (st, "operazione non riuscita").into_response(),
     }
 }
@@ -815,7 +811,7 @@ async fn richieste_csv(
     })
     .await;
     let Some((_, elenco)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let mut w = csv::Writer::from_writer(Vec::new());
     scrivi(

@@ -94,7 +94,7 @@ pub(super) async fn elenco(
     })
     .await;
     let Some((_, mut tutte)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let ora = Utc::now();
     let scadute = tutte.iter().filter(|x| x.scaduta(ora)).count();
@@ -169,7 +169,7 @@ pub(super) async fn scheda(
     })
     .await;
     let Some((ses, (x, passi, file))) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let Some(x) = x else {
         return pagina(
@@ -353,7 +353,7 @@ pub(super) async fn agisci(
     let scheda = format!("{}segnalazioni/{}", base(&comune), esc(&codice));
     let perche = match esito {
         Ok(Ok(_)) => return Redirect::to(&scheda).into_response(),
-        Err(StatusCode::UNAUTHORIZED) => return entra(&comune),
+        Err(StatusCode::UNAUTHORIZED) => return entra(&s, &comune),
         Err(st) => format!(
             "la pagina è scaduta o il servizio non risponde ({})",
             st.as_u16()
@@ -392,7 +392,7 @@ pub(super) async fn file(
     })
     .await;
     let Some((_, dati)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let Some((nome, tipo, byte)) = dati else {
         return StatusCode::NOT_FOUND.into_response();
@@ -409,7 +409,7 @@ pub(super) async fn csv(State(s): St, UrlPath(comune): UrlPath<String>, h: Heade
     })
     .await;
     let Some((_, tutte)) = dati else {
-        return entra(&comune);
+        return entra(&s, &comune);
     };
     let ora = Utc::now();
     let mut w = csv::Writer::from_writer(Vec::new());
