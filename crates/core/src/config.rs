@@ -348,17 +348,17 @@ fn load_sportello(
 pub fn load_rete(root: &Path) -> Result<Rete, Diagnostic> {
     let path = root.join("civico.yaml");
     let shown = display_path(root, &path);
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| {
-            Diagnostic::error(
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        let why = crate::errore_io::descrivi(&e);
+        Diagnostic::error(
             "E-CONFIG",
             &shown,
-            format!("impossibile leggere civico.yaml: {}", crate::errore_io::descrivi(&e)),
+            format!("impossibile leggere civico.yaml: {why}"),
         )
         .hint(
             "la cartella del sito deve contenere civico.yaml; vedi content-example/ per un esempio",
         )
-        })?;
+    })?;
     let rete: Rete = crate::yaml::parse(&text, &shown, 0, &text)?;
     if let Some(r) = &rete.risorse_condivise {
         if !r.is_https() {
@@ -577,7 +577,8 @@ pub fn load_comuni(
                     }
                 },
                 Err(e) => {
-                    diags.push(Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {}", crate::errore_io::descrivi(&e))));
+                    let why = crate::errore_io::descrivi(&e);
+                    diags.push(Diagnostic::error("E-IO", &shown, format!("lettura non riuscita: {why}")));
                     return None;
                 }
             };
