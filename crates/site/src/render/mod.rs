@@ -1203,17 +1203,6 @@ fn template_for(kind: Kind) -> &'static str {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
 /// The error of copying an editor's file into the site: a clash with a file the site already
 /// has (a page, a theme file, another attachment of the same name) or an I/O failure.
 fn copy_error(src: &Path, dest: &str, e: &std::io::Error) -> Diagnostic {
