@@ -245,6 +245,18 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// An error with the errors that caused it, each after a colon (for messages and logs).
+pub fn catena(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
 /// The path to show the user: relative to `root` when it is inside it.
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
     match path.strip_prefix(root) {

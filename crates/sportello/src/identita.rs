@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use civico_core::diagnostics::catena;
 use civico_core::sportello::AreaPersonale;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreTokenResponse,
@@ -276,18 +277,6 @@ const ASIMMETRICI: [CoreJwsSigningAlgorithm; 8] = [
 
 fn redirect(ritorno: &str) -> Result<RedirectUrl, ErroreAccesso> {
     RedirectUrl::new(ritorno.to_string()).map_err(|e| ErroreAccesso::Configurazione(e.to_string()))
-}
-
-/// An error with its causes, for the log.
-fn catena(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut c = e.source();
-    while let Some(x) = c {
-        s.push_str(": ");
-        s.push_str(&x.to_string());
-        c = x.source();
-    }
-    s
 }
 
 /// The claims of a JWT already verified (its middle part).

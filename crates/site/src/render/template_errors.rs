@@ -2,7 +2,7 @@
 //! (the templates are loaded with their indentation taken out, see `rientri`, so Tera's columns
 //! are moved back), the line shown, and one error for a template line that fails on many pages.
 
-use civico_core::diagnostics::Diagnostic;
+use civico_core::diagnostics::{catena, Diagnostic};
 use tera::{ErrorKind, ReportError};
 
 use super::rientri;
@@ -64,23 +64,11 @@ pub fn failed(
         return Diagnostic::error(
             "E-TEMPLATE",
             format!("themes/{tema}/templates/{template}"),
-            format!("{what}: {}", error_chain(e)),
+            format!("{what}: {}", catena(e)),
         );
     };
     at_place(r, tema, written, format!("{what}: {}", r.message()))
         .hint("il template è scritto bene, ma qui non riesce a produrre la pagina (il motivo, in inglese, viene da Tera): controlla che la variabile esista in questa pagina e che il filtro riceva un valore del tipo giusto")
-}
-
-/// An error with the errors that caused it, each after a colon.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// The template errors of a build with those at the same place merged into the first, which
